@@ -1,0 +1,33 @@
+package io.kvraft.raft;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What the core asks its node to do, in order (the shape of etcd-raft's Ready):
+ *
+ * <ol>
+ *   <li>send {@link #messages} at once — they depend on nothing unpersisted;
+ *   <li>persist {@link #hardState} (when not null) and {@link #entries} (the first entry's index says where the
+ *       log is overwritten from), then call {@link RaftCore#persisted} with the last entry's index and term;
+ *   <li>send {@link #messagesAfterPersist} only once this and every earlier persist is durable: they acknowledge
+ *       votes and entries (Raft Figure 2: "respond to RPCs only after updating stable storage");
+ *   <li>apply {@link #committed} in order (they are already durable locally);
+ *   <li>complete the reads in {@link #readStates} once the state machine has applied their read index;
+ *   <li>install snapshots on {@link #snapshotNeeded} peers, whose next entries were compacted away, and report
+ *       the outcome with {@link RaftCore#reportSnapshot}.
+ * </ol>
+ */
+public record Ready(
+    HardState hardState,
+    List<Entry> entries,
+    List<Message> messages,
+    List<Message> messagesAfterPersist,
+    List<Entry> committed,
+    List<ReadState> readStates,
+    Set<String> snapshotNeeded) {
+
+  public boolean mustPersist() {
+    return hardState != null || !entries.isEmpty();
+  }
+}
