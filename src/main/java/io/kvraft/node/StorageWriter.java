@@ -1,0 +1,98 @@
+package io.kvraft.node;
+
+import io.kvraft.raft.log.RaftStorage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+
+/**
+ * The storage thread. It takes every write queued while the previous fsync ran and makes them durable with one
+ * more fsync (group commit), then reports them, in order, as one batch.
+ */
+final class StorageWriter {
+  private final RaftStorage storage;
+  private final Consumer<List<RaftNode.PendingWrite>> onDurable;
+  private final Consumer<Throwable> onFailure;
+  private final LinkedBlockingQueue<RaftNode.PendingWrite> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  StorageWriter(
+      RaftStorage storage,
+      Consumer<List<RaftNode.PendingWrite>> onDurable,
+      Consumer<Throwable> onFailure,
+      String nodeId) {
+    this.storage = storage;
+    this.onDurable = onDurable;
+    this.onFailure = onFailure;
+    this.thread = new Thread(this::run, "raft-storage-" + nodeId);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  void submit(RaftNode.PendingWrite w) {
+    queue.add(w);
+  }
+
+  private void run() {
+    List<RaftNode.PendingWrite> batch = new ArrayList<>();
+    while (running) {
+      try {
+        batch.add(queue.take());
+        queue.drainTo(batch);
+        boolean appended = false;
+        for (RaftNode.PendingWrite w : batch) {
+          if (!running) {
+            return;
+          }
+          if (w.hardState != null) {
+            storage.saveHardState(w.hardState);
+          }
+          if (!w.entries.isEmpty()) {
+            storage.append(w.entries);
+            appended = true;
+          }
+        }
+        if (appended) {
+          storage.sync();
+        }
+        if (!running) {
+          return;
+        }
+        onDurable.accept(List.copyOf(batch));
+        batch.clear();
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        running = false;
+        onFailure.accept(e);
+        return;
+      }
+    }
+  }
+
+  /** Drains what is queued and stops: a clean shutdown loses nothing that was handed over. */
+  void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops at once without finishing queued writes, as a crash would. */
+  void abandon() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package io.kvraft.transport;
+
+import io.kvraft.raft.Message;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Raft messages over HTTP/1.1 with OkHttp. Each peer has one lane per message family (appends, heartbeats and
+ * reads, votes) so a large AppendEntries batch never delays a heartbeat. A lane keeps a bounded number of POSTs in
+ * flight and sends everything queued meanwhile as one batch, which gives pipelining and batching without ever
+ * blocking the caller. Messages beyond the queue bound are dropped: Raft re-sends what matters.
+ */
+public final class HttpTransport implements Transport {
+  public static final String CLUSTER_TOKEN_HEADER = "Raft-Cluster-Token";
+  public static final MediaType BINARY = MediaType.get("application/octet-stream");
+  private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
+
+  private final Map<String, String> peerUrls;
+  private final String clusterToken;
+  private final OkHttpClient http;
+  private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+  private final int maxQueued;
+  private volatile boolean closed;
+
+  public HttpTransport(Map<String, String> peerUrls, String clusterToken, Duration timeout, int maxQueued) {
+    this.peerUrls = Map.copyOf(peerUrls);
+    this.clusterToken = clusterToken;
+    this.maxQueued = maxQueued;
+    Dispatcher dispatcher = new Dispatcher();
+    // OkHttp allows 5 calls per host by default; our lanes bound concurrency themselves.
+    dispatcher.setMaxRequests(256);
+    dispatcher.setMaxRequestsPerHost(64);
+    this.http =
+        new OkHttpClient.Builder()
+            .dispatcher(dispatcher)
+            .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
+            .connectTimeout(timeout)
+            .readTimeout(timeout)
+            .writeTimeout(timeout)
+            .callTimeout(timeout.multipliedBy(2))
+            .retryOnConnectionFailure(false)
+            .build();
+  }
+
+  /** The URL path each message family is posted to; the receiving controller checks the family. */
+  public static String pathOf(Message m) {
+    if (m instanceof Message.AppendRequest || m instanceof Message.AppendResponse) {
+      return "/raft/append";
+    }
+    if (m instanceof Message.VoteRequest || m instanceof Message.VoteResponse) {
+      return "/raft/vote";
+    }
+    return "/raft/heartbeat";
+  }
+
+  @Override
+  public void send(Message m) {
+    if (closed) {
+      return;
+    }
+    String base = peerUrls.get(m.to());
+    if (base == null) {
+      return;
+    }
+    String path = pathOf(m);
+    int maxInflight = path.equals("/raft/append") ? 2 : 1;
+    lanes.computeIfAbsent(m.to() + path, k -> new Lane(base + path, maxInflight)).offer(m);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    http.dispatcher().cancelAll();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+
+  private final class Lane implements Callback {
+    private final String url;
+    private final int maxInflight;
+    private final ArrayDeque<Message> queue = new ArrayDeque<>();
+    private int inflight;
+    private long dropped;
+
+    Lane(String url, int maxInflight) {
+      this.url = url;
+      this.maxInflight = maxInflight;
+    }
+
+    void offer(Message m) {
+      List<Message> batch;
+      synchronized (this) {
+        if (queue.size() >= maxQueued) {
+          if (dropped++ % 1000 == 0) {
+            LOG.debug("peer lane {} is backed up; dropping messages", url);
+          }
+          return;
+        }
+        queue.add(m);
+        batch = takeBatchIfIdle();
+      }
+      post(batch);
+    }
+
+    private List<Message> takeBatchIfIdle() {
+      if (inflight >= maxInflight || queue.isEmpty()) {
+        return null;
+      }
+      inflight++;
+      List<Message> batch = new ArrayList<>(queue);
+      queue.clear();
+      return batch;
+    }
+
+    private void post(List<Message> batch) {
+      if (batch == null || closed) {
+        return;
+      }
+      Request.Builder req = new Request.Builder().url(url).post(RequestBody.create(MessageCodec.encode(batch), BINARY));
+      if (clusterToken != null && !clusterToken.isEmpty()) {
+        req.header(CLUSTER_TOKEN_HEADER, clusterToken);
+      }
+      http.newCall(req.build()).enqueue(this);
+    }
+
+    @Override
+    public void onFailure(Call call, IOException e) {
+      LOG.trace("post to {} failed: {}", url, e.toString());
+      next();
+    }
+
+    @Override
+    public void onResponse(Call call, Response response) {
+      if (!response.isSuccessful()) {
+        LOG.debug("peer {} answered {}", url, response.code());
+      }
+      response.close();
+      next();
+    }
+
+    private void next() {
+      List<Message> batch;
+      synchronized (this) {
+        inflight--;
+        batch = takeBatchIfIdle();
+      }
+      post(batch);
+    }
+  }
+}
