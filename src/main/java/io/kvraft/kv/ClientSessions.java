@@ -1,0 +1,118 @@
+package io.kvraft.kv;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Per-client dedup state for exactly-once writes (Raft dissertation §6.3): the last seq applied and its result.
+ *
+ * <p>Only the applier thread touches this. Entries are kept oldest-activity first: every touch re-inserts at the tail
+ * with the state machine's clock, and that clock never goes backwards, so the head is always the least recently
+ * active session. Expiry and the size cap therefore only look at the head: O(1) per apply, no scans.
+ */
+final class ClientSessions {
+  /** Compact on purpose: status and revision only, never the value, so snapshots stay small. */
+  record Session(long lastSeq, KvResult lastResult, long lastActiveMillis) {}
+
+  private final long ttlMillis;
+  private final int maxSessions;
+  private final LinkedHashMap<String, Session> byActivity = new LinkedHashMap<>();
+
+  ClientSessions(long ttlMillis, int maxSessions) {
+    if (ttlMillis <= 0) {
+      throw new IllegalArgumentException("session TTL must be positive: " + ttlMillis);
+    }
+    if (maxSessions < 1) {
+      throw new IllegalArgumentException("max sessions must be >= 1: " + maxSessions);
+    }
+    this.ttlMillis = ttlMillis;
+    this.maxSessions = maxSessions;
+  }
+
+  Session get(String clientId) {
+    return byActivity.get(clientId);
+  }
+
+  /** Drops sessions idle for longer than the TTL at {@code clock}. */
+  void expire(long clock) {
+    Iterator<Session> it = byActivity.values().iterator();
+    while (it.hasNext()) {
+      if (clock - it.next().lastActiveMillis() <= ttlMillis) {
+        return; // everything after the head is at least as recent
+      }
+      it.remove();
+    }
+  }
+
+  /** Marks activity without a new result (duplicate or stale retry): keeps a retrying client's session alive. */
+  void touch(String clientId, Session s, long clock) {
+    put(clientId, new Session(s.lastSeq(), s.lastResult(), clock));
+  }
+
+  void record(String clientId, long seq, KvResult result, long clock) {
+    put(clientId, new Session(seq, result, clock));
+    evictOverCap();
+  }
+
+  /** Evicts the least recently active first; a just-recorded session is at the tail, so never itself. */
+  private void evictOverCap() {
+    Iterator<Session> it = byActivity.values().iterator();
+    while (byActivity.size() > maxSessions) {
+      it.next();
+      it.remove();
+    }
+  }
+
+  int size() {
+    return byActivity.size();
+  }
+
+  /** Read-only view in activity order, oldest first (for tests and diagnostics). */
+  Map<String, Session> view() {
+    return Collections.unmodifiableMap(byActivity);
+  }
+
+  private void put(String clientId, Session s) {
+    // Remove first: a plain put on an existing key would keep its old position in the order.
+    byActivity.remove(clientId);
+    byActivity.put(clientId, s);
+  }
+
+  /** Writes sessions in activity order so that a restored replica evicts in the same order. */
+  void writeTo(DataOutputStream out) throws IOException {
+    Wire.writeVarLong(out, byActivity.size());
+    for (Map.Entry<String, Session> e : byActivity.entrySet()) {
+      Session s = e.getValue();
+      Wire.writeString(out, e.getKey());
+      Wire.writeVarLong(out, s.lastSeq());
+      out.writeByte(s.lastResult().status().code);
+      Wire.writeVarLong(out, s.lastResult().revision());
+      Wire.writeVarLong(out, s.lastActiveMillis());
+    }
+  }
+
+  void readFrom(DataInputStream in) throws IOException {
+    long count = Wire.readVarLong(in);
+    long previousActive = Long.MIN_VALUE;
+    for (long i = 0; i < count; i++) {
+      String clientId = Wire.readString(in);
+      long seq = Wire.readVarLong(in);
+      KvResult.Status status = KvResult.Status.fromCode(in.readUnsignedByte());
+      long revision = Wire.readVarLong(in);
+      long lastActive = Wire.readVarLong(in);
+      if (lastActive < previousActive || byActivity.containsKey(clientId)) {
+        // Out-of-order or duplicate entries would break the head-only expiry invariant.
+        throw new IOException("corrupt snapshot: sessions not in activity order at " + clientId);
+      }
+      previousActive = lastActive;
+      byActivity.put(clientId, new Session(seq, new KvResult(status, revision), lastActive));
+    }
+    // The snapshot may come from a replica configured with a larger cap.
+    evictOverCap();
+  }
+}

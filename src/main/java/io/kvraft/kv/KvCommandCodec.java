@@ -1,0 +1,144 @@
+package io.kvraft.kv;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Binary encoding of {@link KvCommand} for Raft log payloads.
+ *
+ * <pre>
+ * byte    version (high nibble) | type (low nibble: 1 Put, 2 Append, 3 Delete)
+ * varint  clientId length + 1 (0 = no client id), UTF-8 bytes
+ * varint  seq
+ * varint  timestampMillis
+ * varint  key length, UTF-8 bytes
+ * Put/Delete: byte precondition (0 none, 1 ifMatch, 2 ifNoneMatch) [varint revision if ifMatch]
+ * Put/Append: varint value length, value bytes
+ * </pre>
+ *
+ * Nothing may follow the last field, so truncation and trailing garbage are both detected.
+ */
+public final class KvCommandCodec {
+  private static final int VERSION = 1;
+  private static final int PUT = 1;
+  private static final int APPEND = 2;
+  private static final int DELETE = 3;
+
+  private static final int PRE_NONE = 0;
+  private static final int PRE_IF_MATCH = 1;
+  private static final int PRE_IF_NONE_MATCH = 2;
+
+  private KvCommandCodec() {}
+
+  public static byte[] encode(KvCommand cmd) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 + payloadSize(cmd));
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(VERSION << 4 | typeOf(cmd));
+      Wire.writeNullableString(out, cmd.clientId());
+      Wire.writeVarLong(out, cmd.seq());
+      Wire.writeVarLong(out, cmd.timestampMillis());
+      Wire.writeString(out, cmd.key());
+      if (cmd instanceof KvCommand.Put p) {
+        writePrecondition(out, p.pre());
+        Wire.writeBytes(out, p.value());
+      } else if (cmd instanceof KvCommand.Append a) {
+        Wire.writeBytes(out, a.value());
+      } else if (cmd instanceof KvCommand.Delete d) {
+        writePrecondition(out, d.pre());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("in-memory stream cannot fail", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * @throws IllegalArgumentException for anything that is not a valid encoding (the only exception it throws)
+   */
+  public static KvCommand decode(byte[] data) {
+    if (data == null || data.length == 0) {
+      throw new IllegalArgumentException("empty command payload");
+    }
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+      int head = in.readUnsignedByte();
+      if (head >>> 4 != VERSION) {
+        throw new IllegalArgumentException("unsupported command version " + (head >>> 4));
+      }
+      int type = head & 0x0F;
+      if (type != PUT && type != APPEND && type != DELETE) {
+        throw new IllegalArgumentException("unknown command type " + type);
+      }
+      String clientId = Wire.readNullableString(in);
+      long seq = Wire.readVarLong(in);
+      long timestamp = Wire.readVarLong(in);
+      String key = Wire.readString(in);
+      KvCommand cmd =
+          switch (type) {
+            case PUT -> {
+              Precondition pre = readPrecondition(in);
+              yield new KvCommand.Put(
+                  clientId, seq, timestamp, key, Wire.readBytes(in, Integer.MAX_VALUE - 8), pre);
+            }
+            case APPEND -> new KvCommand.Append(
+                clientId, seq, timestamp, key, Wire.readBytes(in, Integer.MAX_VALUE - 8));
+            case DELETE -> new KvCommand.Delete(clientId, seq, timestamp, key, readPrecondition(in));
+            default -> throw new AssertionError("type checked above: " + type);
+          };
+      if (in.available() > 0) {
+        throw new IllegalArgumentException(in.available() + " trailing bytes after command");
+      }
+      return cmd;
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // Contract: a corrupt payload is reported one way only, whatever part of decoding noticed it.
+      throw new IllegalArgumentException("malformed command: " + e.getMessage(), e);
+    }
+  }
+
+  private static int typeOf(KvCommand cmd) {
+    if (cmd instanceof KvCommand.Put) {
+      return PUT;
+    }
+    if (cmd instanceof KvCommand.Append) {
+      return APPEND;
+    }
+    return DELETE;
+  }
+
+  private static int payloadSize(KvCommand cmd) {
+    if (cmd instanceof KvCommand.Put p) {
+      return p.value().length;
+    }
+    if (cmd instanceof KvCommand.Append a) {
+      return a.value().length;
+    }
+    return 0;
+  }
+
+  private static void writePrecondition(DataOutputStream out, Precondition pre) throws IOException {
+    if (pre instanceof Precondition.IfMatch m) {
+      out.writeByte(PRE_IF_MATCH);
+      Wire.writeVarLong(out, m.revision());
+    } else if (pre instanceof Precondition.IfNoneMatch) {
+      out.writeByte(PRE_IF_NONE_MATCH);
+    } else {
+      out.writeByte(PRE_NONE);
+    }
+  }
+
+  private static Precondition readPrecondition(DataInputStream in) throws IOException {
+    int kind = in.readUnsignedByte();
+    return switch (kind) {
+      case PRE_NONE -> Precondition.none();
+      case PRE_IF_MATCH -> Precondition.ifMatch(Wire.readVarLong(in));
+      case PRE_IF_NONE_MATCH -> Precondition.ifNoneMatch();
+      default -> throw new IllegalArgumentException("unknown precondition " + kind);
+    };
+  }
+}

@@ -1,0 +1,266 @@
+package io.kvraft.kv;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * The replicated key-value state: every replica applies the same committed commands in log order and so reaches the
+ * same state, including client sessions and their expiry.
+ *
+ * <p>Threading: exactly one thread (the applier) calls {@link #apply}, {@link #applyNoop} and {@link #writeSnapshot}.
+ * Readers may call {@link #get}, {@link #keys}, {@link #size} and {@link #lastAppliedIndex} from any thread at any
+ * time; each key's entry is replaced atomically, so a read sees the latest applied value of that key (but a multi-key
+ * listing is not a point-in-time view).
+ *
+ * <p>Invariants: {@code lastAppliedIndex} only grows; every stored revision is {@code <= lastAppliedIndex}; the clock
+ * only grows.
+ */
+public final class KvStateMachine {
+  public static final long DEFAULT_SESSION_TTL_MILLIS = 60 * 60 * 1000L;
+  public static final int DEFAULT_MAX_SESSIONS = 100_000;
+
+  private static final int SNAPSHOT_VERSION = 1;
+  /** Values are limited far below this by the HTTP layer; this only bounds what a corrupt snapshot can claim. */
+  private static final int MAX_VALUE_BYTES = Integer.MAX_VALUE - 8;
+
+  private final ConcurrentSkipListMap<String, Versioned> data = new ConcurrentSkipListMap<>();
+  private final ClientSessions sessions;
+  // ConcurrentSkipListMap.size() is O(n); the applier keeps the count instead.
+  private volatile long size;
+  private volatile long lastAppliedIndex;
+  /** Max leader timestamp seen: leaders' clocks disagree, and expiry must never move backwards. */
+  private long clock;
+
+  public KvStateMachine() {
+    this(DEFAULT_SESSION_TTL_MILLIS, DEFAULT_MAX_SESSIONS);
+  }
+
+  public KvStateMachine(long sessionTtlMillis, int maxSessions) {
+    this.sessions = new ClientSessions(sessionTtlMillis, maxSessions);
+  }
+
+  /**
+   * Applies the committed command at log {@code index}. A successful write sets the key's revision to {@code index}.
+   * For a command with a client id, a repeated seq returns the recorded result without re-applying, and an older seq
+   * returns {@link KvResult.Status#STALE_REQUEST}.
+   *
+   * @throws IllegalStateException if {@code index} does not follow the last applied index (applying out of order
+   *     would silently fork this replica)
+   */
+  public KvResult apply(long index, KvCommand cmd) {
+    advanceTo(index);
+    clock = Math.max(clock, cmd.timestampMillis());
+    // Before the lookup, so a session idle past its TTL is gone for this command on every replica alike.
+    sessions.expire(clock);
+    KvResult result = applyOnce(index, cmd);
+    lastAppliedIndex = index;
+    return result;
+  }
+
+  /** Marks a log entry with no state change (a leader's no-op) as applied. */
+  public void applyNoop(long index) {
+    advanceTo(index);
+    lastAppliedIndex = index;
+  }
+
+  private void advanceTo(long index) {
+    if (index <= lastAppliedIndex) {
+      throw new IllegalStateException("index " + index + " already applied (last " + lastAppliedIndex + ")");
+    }
+  }
+
+  private KvResult applyOnce(long index, KvCommand cmd) {
+    String clientId = cmd.clientId();
+    if (clientId == null) {
+      return execute(index, cmd);
+    }
+    ClientSessions.Session session = sessions.get(clientId);
+    if (session != null && cmd.seq() <= session.lastSeq()) {
+      sessions.touch(clientId, session, clock);
+      return cmd.seq() == session.lastSeq() ? session.lastResult() : KvResult.STALE_REQUEST;
+    }
+    KvResult result = execute(index, cmd);
+    sessions.record(clientId, cmd.seq(), result, clock);
+    return result;
+  }
+
+  private KvResult execute(long index, KvCommand cmd) {
+    Versioned current = data.get(cmd.key());
+    if (cmd instanceof KvCommand.Put put) {
+      if (!put.pre().holds(current)) {
+        return KvResult.preconditionFailed(revisionOf(current));
+      }
+      store(put.key(), new Versioned(put.value(), index), current);
+      return KvResult.ok(index);
+    }
+    if (cmd instanceof KvCommand.Append append) {
+      store(append.key(), new Versioned(concat(current, append.value()), index), current);
+      return KvResult.ok(index);
+    }
+    KvCommand.Delete delete = (KvCommand.Delete) cmd;
+    if (!delete.pre().holds(current)) {
+      return KvResult.preconditionFailed(revisionOf(current));
+    }
+    if (current == null) {
+      return KvResult.NOT_FOUND;
+    }
+    data.remove(delete.key());
+    size--;
+    return KvResult.ok(index);
+  }
+
+  private void store(String key, Versioned value, Versioned previous) {
+    data.put(key, value);
+    if (previous == null) {
+      size++;
+    }
+  }
+
+  /** Copy-on-write: readers may hold the old array, so it is never modified in place. */
+  private static byte[] concat(Versioned current, byte[] suffix) {
+    if (current == null) {
+      return suffix;
+    }
+    byte[] prefix = current.value();
+    byte[] joined = new byte[prefix.length + suffix.length];
+    System.arraycopy(prefix, 0, joined, 0, prefix.length);
+    System.arraycopy(suffix, 0, joined, prefix.length, suffix.length);
+    return joined;
+  }
+
+  private static long revisionOf(Versioned v) {
+    return v == null ? 0 : v.revision();
+  }
+
+  public Optional<Versioned> get(String key) {
+    return Optional.ofNullable(data.get(key));
+  }
+
+  /**
+   * Up to {@code limit} keys starting with {@code prefix}, in ascending order, strictly after {@code startAfter}
+   * (null = from the first). Pass the last key of a page as {@code startAfter} to get the next one.
+   */
+  public List<String> keys(String prefix, String startAfter, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+    String p = prefix == null ? "" : prefix;
+    Map<String, Versioned> tail =
+        startAfter != null && startAfter.compareTo(p) >= 0
+            ? data.tailMap(startAfter, false)
+            : data.tailMap(p, true);
+    List<String> page = new ArrayList<>(Math.min(limit, 64));
+    for (String key : tail.keySet()) {
+      if (!key.startsWith(p) || page.size() == limit) {
+        break; // sorted order: once past the prefix, no later key can match
+      }
+      page.add(key);
+    }
+    return page;
+  }
+
+  public long size() {
+    return size;
+  }
+
+  public long lastAppliedIndex() {
+    return lastAppliedIndex;
+  }
+
+  /** The deterministic session clock: the largest leader timestamp applied so far. */
+  public long clockMillis() {
+    return clock;
+  }
+
+  public int sessionCount() {
+    return sessions.size();
+  }
+
+  /** For tests: sessions in activity order. */
+  Map<String, ClientSessions.Session> sessionsView() {
+    return sessions.view();
+  }
+
+  /**
+   * Writes data, sessions, clock and last applied index. Must run on the applier thread (or while nothing applies),
+   * so that it is a consistent cut at {@link #lastAppliedIndex()}. Does not close {@code out}.
+   *
+   * <pre>
+   * byte version; varint lastAppliedIndex; varint clock;
+   * varint keyCount; (string key, bytes value, varint revision)*   ascending key order
+   * varint sessionCount; (string id, varint seq, byte status, varint revision, varint lastActive)*   oldest first
+   * int CRC32C of everything before it
+   * </pre>
+   */
+  public void writeSnapshot(OutputStream out) throws IOException {
+    BufferedOutputStream buffered = new BufferedOutputStream(out);
+    CheckedOutputStream checked = new CheckedOutputStream(buffered, new CRC32C());
+    DataOutputStream body = new DataOutputStream(checked);
+    body.writeByte(SNAPSHOT_VERSION);
+    Wire.writeVarLong(body, lastAppliedIndex);
+    Wire.writeVarLong(body, clock);
+    Wire.writeVarLong(body, size);
+    for (Map.Entry<String, Versioned> e : data.entrySet()) {
+      Wire.writeString(body, e.getKey());
+      Wire.writeBytes(body, e.getValue().value());
+      Wire.writeVarLong(body, e.getValue().revision());
+    }
+    sessions.writeTo(body);
+    body.flush();
+    new DataOutputStream(buffered).writeInt((int) checked.getChecksum().getValue());
+    buffered.flush();
+  }
+
+  /** Restores a state machine written by {@link #writeSnapshot}; corrupt or truncated input gives an IOException. */
+  public static KvStateMachine readSnapshot(InputStream in, long sessionTtlMillis, int maxSessions)
+      throws IOException {
+    BufferedInputStream buffered = new BufferedInputStream(in);
+    CheckedInputStream checked = new CheckedInputStream(buffered, new CRC32C());
+    DataInputStream body = new DataInputStream(checked);
+    try {
+      int version = body.readUnsignedByte();
+      if (version != SNAPSHOT_VERSION) {
+        throw new IOException("unsupported snapshot version " + version);
+      }
+      KvStateMachine sm = new KvStateMachine(sessionTtlMillis, maxSessions);
+      sm.lastAppliedIndex = Wire.readVarLong(body);
+      sm.clock = Wire.readVarLong(body);
+      long count = Wire.readVarLong(body);
+      for (long i = 0; i < count; i++) {
+        String key = Wire.readString(body);
+        Versioned v = new Versioned(Wire.readBytes(body, MAX_VALUE_BYTES), Wire.readVarLong(body));
+        if (v.revision() > sm.lastAppliedIndex || sm.data.put(key, v) != null) {
+          throw new IOException("corrupt snapshot: bad entry for key " + key);
+        }
+      }
+      sm.size = count;
+      sm.sessions.readFrom(body);
+      long expected = checked.getChecksum().getValue();
+      long actual = Integer.toUnsignedLong(new DataInputStream(buffered).readInt());
+      if (expected != actual) {
+        throw new IOException("snapshot checksum mismatch");
+      }
+      return sm;
+    } catch (IllegalArgumentException e) {
+      // e.g. an unknown status code: still corruption, reported like the rest
+      throw new IOException("corrupt snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  public static KvStateMachine readSnapshot(InputStream in) throws IOException {
+    return readSnapshot(in, DEFAULT_SESSION_TTL_MILLIS, DEFAULT_MAX_SESSIONS);
+  }
+}

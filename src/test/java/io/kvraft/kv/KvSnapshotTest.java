@@ -1,0 +1,107 @@
+package io.kvraft.kv;
+
+import static io.kvraft.kv.KvSessionTest.snapshot;
+import static io.kvraft.kv.KvStateMachineTest.b;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class KvSnapshotTest {
+  private static final long TTL = 1_000;
+
+  private static KvStateMachine restore(byte[] bytes, long ttl, int maxSessions) throws IOException {
+    return KvStateMachine.readSnapshot(new ByteArrayInputStream(bytes), ttl, maxSessions);
+  }
+
+  @Test
+  void emptyStateMachineRoundTrips() throws IOException {
+    KvStateMachine restored = restore(snapshot(new KvStateMachine()), TTL, 10);
+    assertEquals(0, restored.size());
+    assertEquals(0, restored.lastAppliedIndex());
+    assertEquals(0, restored.sessionCount());
+  }
+
+  @Test
+  void roundTripRestoresDataSessionsClockAndIndexAndBehavesTheSame() throws IOException {
+    long seed = 7;
+    List<KvCommand> log = KvSessionTest.randomLog(new Random(seed), 4_000);
+    KvStateMachine original = new KvStateMachine(TTL, 8);
+    for (int i = 0; i < 2_000; i++) {
+      original.apply(i + 1, log.get(i));
+    }
+    byte[] bytes = snapshot(original);
+    KvStateMachine restored = restore(bytes, TTL, 8);
+
+    assertEquals(original.lastAppliedIndex(), restored.lastAppliedIndex());
+    assertEquals(original.clockMillis(), restored.clockMillis());
+    assertEquals(original.size(), restored.size());
+    assertTrue(original.size() > 0 && original.sessionCount() > 0, "the sample should exercise data and sessions");
+    List<String> keys = original.keys("", null, 10_000);
+    assertEquals(keys, restored.keys("", null, 10_000));
+    for (String key : keys) {
+      assertEquals(original.get(key), restored.get(key), key);
+    }
+    assertEquals(original.sessionsView(), restored.sessionsView());
+    assertEquals(List.copyOf(original.sessionsView().keySet()), List.copyOf(restored.sessionsView().keySet()));
+    assertArrayEquals(bytes, snapshot(restored), "re-snapshot must be byte-identical");
+
+    // The restored replica keeps deduplicating and expiring exactly like the original.
+    for (int i = 2_000; i < log.size(); i++) {
+      assertEquals(original.apply(i + 1, log.get(i)), restored.apply(i + 1, log.get(i)), "seed=" + seed + " at " + i);
+    }
+    assertArrayEquals(snapshot(original), snapshot(restored));
+  }
+
+  @Test
+  void duplicateAfterRestoreReturnsTheRecordedResult() throws IOException {
+    KvStateMachine sm = new KvStateMachine();
+    sm.apply(1, new KvCommand.Append("c", 1, 0, "log", b("x")));
+    KvStateMachine restored = restore(snapshot(sm), TTL, 10);
+    assertEquals(KvResult.ok(1), restored.apply(2, new KvCommand.Append("c", 1, 0, "log", b("x"))));
+    assertArrayEquals(b("x"), restored.get("log").orElseThrow().value());
+  }
+
+  @Test
+  void snapshotOfOneKeyAndThreeClientsIsUnder500Bytes() throws IOException {
+    KvStateMachine sm = new KvStateMachine();
+    long t = 1_767_225_600_000L; // a realistic epoch-millis leader clock
+    sm.apply(1, new KvCommand.Put("client-aaaaaaaa", 1, t, "user/42", b("hello world"), Precondition.none()));
+    sm.apply(2, new KvCommand.Append("client-bbbbbbbb", 17, t + 5, "user/42", b("!")));
+    sm.apply(3, new KvCommand.Delete("client-cccccccc", 3, t + 9, "absent", Precondition.none()));
+    byte[] bytes = snapshot(sm);
+    assertEquals(3, sm.sessionCount());
+    assertTrue(bytes.length < 500, "snapshot is " + bytes.length + " bytes");
+  }
+
+  @Test
+  void restoringWithASmallerCapKeepsTheMostRecentSessions() throws IOException {
+    KvStateMachine sm = new KvStateMachine(TTL, 10);
+    for (String c : List.of("a", "b", "c", "d")) {
+      sm.apply(sm.lastAppliedIndex() + 1, new KvCommand.Append(c, 1, 0, "k", b(c)));
+    }
+    KvStateMachine restored = restore(snapshot(sm), TTL, 2);
+    assertEquals(List.of("c", "d"), List.copyOf(restored.sessionsView().keySet()));
+  }
+
+  @Test
+  void corruptOrTruncatedSnapshotIsAnIOException() throws IOException {
+    KvStateMachine sm = new KvStateMachine();
+    sm.apply(1, new KvCommand.Put("c", 1, 100, "key", b("value"), Precondition.none()));
+    byte[] good = snapshot(sm);
+    for (int i = 0; i < good.length; i++) {
+      byte[] flipped = good.clone();
+      flipped[i] ^= 0x10;
+      assertThrows(IOException.class, () -> restore(flipped, TTL, 10), "flip at " + i);
+      byte[] truncated = Arrays.copyOf(good, i);
+      assertThrows(IOException.class, () -> restore(truncated, TTL, 10), "cut at " + i);
+    }
+  }
+}
