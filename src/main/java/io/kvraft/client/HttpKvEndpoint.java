@@ -1,0 +1,78 @@
+package io.kvraft.client;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/** A node reached over the HTTP contract of design §3. */
+public final class HttpKvEndpoint implements KvEndpoint {
+  private static final MediaType BINARY = MediaType.get("application/octet-stream");
+  private final String baseUrl;
+  private final OkHttpClient http;
+
+  public HttpKvEndpoint(String baseUrl, OkHttpClient http) {
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.http = http;
+  }
+
+  @Override
+  public KvReply call(KvRequest r) throws IOException {
+    HttpUrl u = HttpUrl.get(baseUrl + "/kv/" + encodePath(r.key()));
+    if (r.stale()) {
+      u = u.newBuilder().addQueryParameter("consistency", "stale").build();
+    }
+    Request.Builder b = new Request.Builder().url(u);
+    if (r.clientId() != null) {
+      b.header("Client-Id", r.clientId()).header("Request-Seq", Long.toString(r.seq()));
+    }
+    if (r.ifMatch() > 0) {
+      b.header("If-Match", "\"" + r.ifMatch() + "\"");
+    }
+    if (r.ifNoneMatch()) {
+      b.header("If-None-Match", "*");
+    }
+    switch (r.op()) {
+      case GET -> b.get();
+      case PUT -> b.put(RequestBody.create(r.value(), BINARY));
+      case APPEND -> b.post(RequestBody.create(r.value(), BINARY));
+      case DELETE -> b.delete();
+    }
+    try (Response resp = http.newCall(b.build()).execute()) {
+      byte[] body = resp.body() == null ? new byte[0] : resp.body().bytes();
+      String etag = resp.header("ETag");
+      long revision = 0;
+      if (etag != null) {
+        try {
+          revision = Long.parseLong(etag.replace("W/", "").replace("\"", "").trim());
+        } catch (NumberFormatException ignored) {
+          revision = 0;
+        }
+      }
+      boolean ok = resp.code() == 200 || resp.code() == 204;
+      return new KvReply(
+          resp.code(),
+          ok ? body : null,
+          revision,
+          resp.header("Raft-Leader"),
+          ok ? null : new String(body, StandardCharsets.UTF_8));
+    }
+  }
+
+  private static String encodePath(String key) {
+    StringBuilder sb = new StringBuilder();
+    String[] parts = key.split("/", -1);
+    for (int i = 0; i < parts.length; i++) {
+      if (i > 0) {
+        sb.append('/');
+      }
+      sb.append(URLEncoder.encode(parts[i], StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+    return sb.toString();
+  }
+}

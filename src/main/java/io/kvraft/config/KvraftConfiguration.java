@@ -1,0 +1,79 @@
+package io.kvraft.config;
+
+import io.kvraft.kv.KvApplier;
+import io.kvraft.kv.KvLimits;
+import io.kvraft.kv.KvService;
+import io.kvraft.kv.KvStateMachine;
+import io.kvraft.node.RaftNode;
+import io.kvraft.raft.RaftConfig;
+import io.kvraft.raft.log.FileRaftStorage;
+import io.kvraft.raft.log.RaftStorage;
+import io.kvraft.transport.HttpTransport;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires one kvraft node: storage, state machine, Raft node, transport and the key-value service. */
+@Configuration
+@EnableConfigurationProperties({RaftProperties.class, KvProperties.class})
+public class KvraftConfiguration {
+
+  /** The cluster's members, id to URL; see {@link RaftProperties#members}. */
+  public record Members(String self, Map<String, String> urls) {}
+
+  @Bean
+  Members members(RaftProperties raft, @Value("${server.port:8080}") int port) {
+    return new Members(raft.nodeId(), raft.members(port));
+  }
+
+  @Bean
+  KvStateMachine kvStateMachine(KvProperties kv) {
+    return new KvStateMachine(kv.sessionTtl().toMillis(), kv.maxSessions());
+  }
+
+  @Bean(destroyMethod = "")
+  RaftStorage raftStorage(RaftProperties raft) throws IOException {
+    return FileRaftStorage.open(
+        Path.of(raft.dataDir()), FileRaftStorage.Options.defaults().withFsync(raft.fsync()));
+  }
+
+  @Bean(destroyMethod = "close")
+  RaftNode raftNode(RaftProperties raft, Members members, RaftStorage storage, KvStateMachine sm) {
+    RaftConfig cfg =
+        RaftConfig.defaults()
+            .withElectionTicks(raft.electionTicks())
+            .withHeartbeatTicks(raft.heartbeatTicks())
+            .withBatching(raft.maxEntriesPerAppend(), raft.maxBytesPerAppend(), raft.maxInflightAppends());
+    HttpTransport transport =
+        new HttpTransport(members.urls(), raft.clusterToken(), raft.peerTimeout(), 10_000);
+    RaftNode node =
+        new RaftNode(
+            members.self(),
+            new ArrayList<>(members.urls().keySet()),
+            cfg,
+            raft.tickInterval(),
+            storage,
+            transport,
+            new KvApplier(sm),
+            new SecureRandom());
+    node.start();
+    return node;
+  }
+
+  @Bean
+  KvService kvService(RaftNode node, KvStateMachine sm, KvProperties kv) {
+    return new KvService(
+        node,
+        sm,
+        new KvLimits(kv.maxKeyBytes(), kv.maxValueBytes(), kv.maxListLimit()),
+        kv.requestTimeout(),
+        Clock.systemUTC());
+  }
+}

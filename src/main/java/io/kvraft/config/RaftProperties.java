@@ -1,0 +1,86 @@
+package io.kvraft.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * {@code raft.*} settings. With no {@code raft.peers} the node forms a single-node cluster of itself, reachable at
+ * its own server port, so {@code java -jar kvraft.jar} just works.
+ *
+ * @param nodeId this node's id; must appear in {@code peers} when peers are given
+ * @param peers every member as {@code id=url} pairs separated by commas, this node included; a node reaches each
+ *     peer at exactly the URL its own list gives
+ * @param dataDir where the log and hard state live; locked against a second process
+ * @param tickInterval one Raft tick; election and heartbeat timeouts are counted in ticks
+ * @param electionTicks election timeout in ticks (randomised in [n, 2n))
+ * @param heartbeatTicks leader heartbeat period in ticks
+ * @param fsync force writes to disk before acknowledging them; only tests may turn it off
+ * @param clusterToken shared secret required on /raft/* when set
+ * @param peerTimeout connect/read timeout of node-to-node HTTP calls
+ */
+@ConfigurationProperties(prefix = "raft")
+public record RaftProperties(
+    String nodeId,
+    String peers,
+    String dataDir,
+    Duration tickInterval,
+    Integer electionTicks,
+    Integer heartbeatTicks,
+    Integer maxEntriesPerAppend,
+    Long maxBytesPerAppend,
+    Integer maxInflightAppends,
+    Boolean fsync,
+    String clusterToken,
+    Duration peerTimeout) {
+
+  public RaftProperties {
+    nodeId = nodeId == null || nodeId.isBlank() ? "n1" : nodeId.trim();
+    dataDir = dataDir == null || dataDir.isBlank() ? "./data" : dataDir;
+    tickInterval = tickInterval == null ? Duration.ofMillis(50) : tickInterval;
+    electionTicks = electionTicks == null ? 20 : electionTicks;
+    heartbeatTicks = heartbeatTicks == null ? 2 : heartbeatTicks;
+    maxEntriesPerAppend = maxEntriesPerAppend == null ? 1024 : maxEntriesPerAppend;
+    maxBytesPerAppend = maxBytesPerAppend == null ? 4L << 20 : maxBytesPerAppend;
+    maxInflightAppends = maxInflightAppends == null ? 64 : maxInflightAppends;
+    fsync = fsync == null || fsync;
+    peerTimeout = peerTimeout == null ? Duration.ofSeconds(2) : peerTimeout;
+    if (tickInterval.isNegative() || tickInterval.isZero()) {
+      throw new IllegalArgumentException("raft.tick-interval must be positive");
+    }
+  }
+
+  /** The members as id to URL, in the order given; a single-node cluster of this node when none are given. */
+  public Map<String, String> members(int serverPort) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (peers == null || peers.isBlank()) {
+      out.put(nodeId, "http://127.0.0.1:" + serverPort);
+      return out;
+    }
+    for (String part : peers.split(",")) {
+      String p = part.trim();
+      if (p.isEmpty()) {
+        continue;
+      }
+      int eq = p.indexOf('=');
+      if (eq <= 0 || eq == p.length() - 1) {
+        throw new IllegalArgumentException(
+            "raft.peers entry '" + p + "' is not id=url (example: n1=http://127.0.0.1:9001)");
+      }
+      String id = p.substring(0, eq).trim();
+      String url = p.substring(eq + 1).trim();
+      while (url.endsWith("/")) {
+        url = url.substring(0, url.length() - 1);
+      }
+      if (out.put(id, url) != null) {
+        throw new IllegalArgumentException("raft.peers names " + id + " twice");
+      }
+    }
+    if (!out.containsKey(nodeId)) {
+      throw new IllegalArgumentException(
+          "raft.node-id '" + nodeId + "' is not among raft.peers " + out.keySet());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,115 @@
+package io.kvraft.web;
+
+import io.kvraft.config.KvraftConfiguration.Members;
+import io.kvraft.config.KvProperties;
+import io.kvraft.node.NotLeaderException;
+import io.kvraft.node.UnavailableException;
+import jakarta.annotation.PreDestroy;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
+
+/**
+ * Passes a client's write from a follower to the leader and relays the leader's answer, so clients may talk to
+ * any node. The request keeps its Client-Id/Request-Seq, so a retry after a lost relay is still exactly-once.
+ */
+@Component
+public class LeaderForwarder {
+  private static final List<String> REQUEST_HEADERS =
+      List.of(KvHeaders.CLIENT_ID, KvHeaders.REQUEST_SEQ, "If-Match", "If-None-Match", "Content-Type");
+  private static final List<String> RESPONSE_HEADERS =
+      List.of("ETag", "Content-Type", "Retry-After", KvHeaders.RAFT_LEADER);
+
+  private final Members members;
+  private final OkHttpClient http;
+
+  public LeaderForwarder(Members members, KvProperties kv) {
+    this.members = members;
+    Dispatcher d = new Dispatcher();
+    d.setMaxRequests(1024);
+    d.setMaxRequestsPerHost(1024);
+    this.http =
+        new OkHttpClient.Builder()
+            .dispatcher(d)
+            .callTimeout(kv.requestTimeout().plusSeconds(1))
+            .retryOnConnectionFailure(false)
+            .build();
+  }
+
+  public CompletableFuture<ResponseEntity<byte[]>> forward(
+      String leaderId, HttpServletRequest request, byte[] body) {
+    String base = members.urls().get(leaderId);
+    if (base == null || leaderId.equals(members.self())) {
+      return CompletableFuture.failedFuture(new NotLeaderException(null));
+    }
+    HttpUrl url = HttpUrl.parse(base + request.getRequestURI());
+    if (url == null) {
+      return CompletableFuture.failedFuture(new NotLeaderException(leaderId));
+    }
+    if (request.getQueryString() != null) {
+      url = HttpUrl.parse(base + request.getRequestURI() + "?" + request.getQueryString());
+    }
+    Request.Builder b = new Request.Builder().url(url);
+    for (String h : REQUEST_HEADERS) {
+      String v = request.getHeader(h);
+      if (v != null) {
+        b.header(h, v);
+      }
+    }
+    b.header(KvHeaders.FORWARDED_BY, members.self());
+    String method = request.getMethod();
+    RequestBody rb =
+        method.equals("DELETE") && body.length == 0
+            ? null
+            : RequestBody.create(body, MediaType.parse("application/octet-stream"));
+    b.method(method, rb);
+    CompletableFuture<ResponseEntity<byte[]>> out = new CompletableFuture<>();
+    http.newCall(b.build())
+        .enqueue(
+            new Callback() {
+              @Override
+              public void onFailure(Call call, IOException e) {
+                out.completeExceptionally(
+                    new UnavailableException("could not reach the leader " + leaderId + ": " + e.getMessage()));
+              }
+
+              @Override
+              public void onResponse(Call call, Response response) {
+                try (response) {
+                  HttpHeaders headers = new HttpHeaders();
+                  for (String h : RESPONSE_HEADERS) {
+                    String v = response.header(h);
+                    if (v != null) {
+                      headers.set(h, v);
+                    }
+                  }
+                  byte[] bytes = response.body() == null ? new byte[0] : response.body().bytes();
+                  out.complete(ResponseEntity.status(response.code()).headers(headers).body(bytes));
+                } catch (IOException e) {
+                  out.completeExceptionally(
+                      new UnavailableException("lost the leader's answer: " + e.getMessage()));
+                }
+              }
+            });
+    return out;
+  }
+
+  @PreDestroy
+  void close() {
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+}
