@@ -127,19 +127,8 @@ public final class FileRaftStorage implements RaftStorage {
     if (entries.isEmpty()) {
       return;
     }
+    AppendRules.check(entries, meta.snapshotIndex(), lastIndex());
     long first = entries.get(0).index();
-    for (int i = 1; i < entries.size(); i++) {
-      if (entries.get(i).index() != first + i) {
-        throw new IllegalArgumentException("entries are not contiguous at position " + i + ": " + entries.get(i));
-      }
-    }
-    if (first <= meta.snapshotIndex()) {
-      throw new IllegalArgumentException(
-          "index " + first + " is already compacted into the snapshot up to " + meta.snapshotIndex());
-    }
-    if (first > lastIndex() + 1) {
-      throw new IllegalArgumentException("index " + first + " would leave a gap after last index " + lastIndex());
-    }
     guarded(
         () -> {
           if (first <= lastIndex()) {
