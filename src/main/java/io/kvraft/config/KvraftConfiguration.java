@@ -45,7 +45,8 @@ public class KvraftConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  RaftNode raftNode(RaftProperties raft, Members members, RaftStorage storage, KvStateMachine sm) {
+  RaftNode raftNode(RaftProperties raft, Members members, RaftStorage storage, KvStateMachine sm)
+      throws IOException {
     RaftConfig cfg =
         RaftConfig.defaults()
             .withElectionTicks(raft.electionTicks())

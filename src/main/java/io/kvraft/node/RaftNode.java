@@ -85,7 +85,8 @@ public final class RaftNode implements AutoCloseable {
       RaftStorage storage,
       Transport transport,
       Applier applier,
-      Random random) {
+      Random random)
+      throws java.io.IOException {
     this.storage = storage;
     this.transport = transport;
     this.applier = applier;

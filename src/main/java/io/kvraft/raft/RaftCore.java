@@ -62,6 +62,10 @@ public final class RaftCore {
   private final Set<String> snapshotNeeded = new TreeSet<>();
 
   private final ReadIndexTracker reads = new ReadIndexTracker();
+  /** Reads this follower asked its leader for and has no answer to yet, re-sent so a lost message costs little. */
+  private final java.util.LinkedHashSet<Long> forwardedReads = new java.util.LinkedHashSet<>();
+
+  private static final int MAX_FORWARDED_READS = 10_000;
 
   /** Restores a node from what its storage holds; a brand-new node passes an empty log and HardState.INITIAL. */
   public RaftCore(
@@ -105,6 +109,9 @@ public final class RaftCore {
 
   private void tickElection() {
     electionElapsed++;
+    if (!forwardedReads.isEmpty() && leader != null && electionElapsed % (cfg.heartbeatTicks() * 2) == 0) {
+      resendForwardedReads();
+    }
     if (electionElapsed >= randomizedElectionTimeout) {
       electionElapsed = 0;
       campaign(usePreVote());
@@ -171,7 +178,9 @@ public final class RaftCore {
     } else if (m instanceof ReadIndexRequest r) {
       handleRead(r.from(), r.requestId());
     } else if (m instanceof ReadIndexResponse r) {
-      readStates.add(new ReadState(r.requestId(), r.readIndex()));
+      if (forwardedReads.remove(r.requestId())) {
+        readStates.add(new ReadState(r.requestId(), r.readIndex()));
+      }
     }
   }
 
@@ -316,6 +325,7 @@ public final class RaftCore {
   }
 
   private void becomeCandidate() {
+    failForwardedReads();
     role = Role.CANDIDATE;
     term++;
     votedFor = id;
@@ -371,6 +381,7 @@ public final class RaftCore {
     if (role == Role.LEADER) {
       reads.failAll(this::deliverRead);
     }
+    String previousLeader = leader;
     if (newTerm > term) {
       term = newTerm;
       votedFor = null;
@@ -380,14 +391,38 @@ public final class RaftCore {
     progress.clear();
     broadcastPending = false;
     resetElectionTimer();
+    if (newLeader != null && !newLeader.equals(previousLeader)) {
+      resendForwardedReads();
+    }
   }
 
   private void followLeader(String from) {
     if (role != Role.FOLLOWER) {
       becomeFollower(term, from);
     }
+    boolean changed = !from.equals(leader);
     leader = from;
     electionElapsed = 0;
+    if (changed) {
+      // Asking the new leader is safe: it fixes the read point when it receives the request, which is later.
+      resendForwardedReads();
+    }
+  }
+
+  private void resendForwardedReads() {
+    if (leader == null || leader.equals(id)) {
+      return;
+    }
+    for (long requestId : forwardedReads) {
+      send(new ReadIndexRequest(id, leader, term, requestId));
+    }
+  }
+
+  private void failForwardedReads() {
+    for (long requestId : forwardedReads) {
+      readStates.add(new ReadState(requestId, -1));
+    }
+    forwardedReads.clear();
   }
 
   private void becomeLeader() {
@@ -582,8 +617,17 @@ public final class RaftCore {
 
   private void handleRead(String origin, long requestId) {
     if (role != Role.LEADER) {
-      if (origin.equals(id) && leader != null && role == Role.FOLLOWER) {
-        send(new ReadIndexRequest(id, leader, term, requestId));
+      if (origin.equals(id) && role == Role.FOLLOWER) {
+        // Without a known leader the request waits for one; the caller's timeout bounds the wait.
+        forwardedReads.add(requestId);
+        if (forwardedReads.size() > MAX_FORWARDED_READS) {
+          long oldest = forwardedReads.iterator().next();
+          forwardedReads.remove(oldest);
+          readStates.add(new ReadState(oldest, -1));
+        }
+        if (leader != null) {
+          send(new ReadIndexRequest(id, leader, term, requestId));
+        }
       } else {
         deliverRead(origin, requestId, -1);
       }
