@@ -14,9 +14,15 @@ import java.util.Set;
  * pending return (the only ops that may go next), backtracking when a return event is reached with its op still
  * unlinearized. The cache of (set of linearized ops, register state) pairs prunes re-exploring a configuration that
  * was already reached through another order; it is what makes thousands of ops per key tractable.
+ *
+ * <p>One addition to plain WGL: enabled reads that match the current state are linearized at once, as forced moves.
+ * That is complete (see {@link #linearizeMatchingReads}) and avoids the blow-up where the search linearizes a
+ * concurrent write too early and only notices when the read's return event comes up, after trying every ordering of
+ * the ops called in between.
  */
 final class KeySearch {
-  private record Linearized(Operation op, String stateBefore) {}
+  /** One linearized op; {@code forced} ones have no alternatives worth trying when backtracking. */
+  private record Frame(EventList.Event call, Operation op, String stateBefore, boolean forced) {}
 
   private record Configuration(BitSet linearized, String state) {}
 
@@ -28,6 +34,12 @@ final class KeySearch {
   private final long deadlineNanos;
   private final long originNanos;
 
+  private final EventList events;
+  private final Deque<Frame> stack = new ArrayDeque<>();
+  private final BitSet linearized;
+  private final Set<Configuration> explored = new HashSet<>();
+  private String state = RegisterModel.INITIAL_STATE;
+
   private List<Operation> longestPrefix = List.of();
   private String stateAfterLongestPrefix = RegisterModel.INITIAL_STATE;
 
@@ -36,61 +48,138 @@ final class KeySearch {
     this.ops = ops;
     this.deadlineNanos = deadlineNanos;
     this.originNanos = originNanos;
+    this.events = new EventList(ops);
+    this.linearized = new BitSet(ops.size());
   }
 
   Result run() {
-    EventList events = new EventList(ops);
-    Deque<EventList.Event> linearizedCalls = new ArrayDeque<>();
-    Deque<Linearized> linearization = new ArrayDeque<>();
-    BitSet linearized = new BitSet(ops.size());
-    Set<Configuration> explored = new HashSet<>();
-    String state = RegisterModel.INITIAL_STATE;
-    EventList.Event event = events.head.next;
+    EventList.Event event = null; // null: a new configuration was just reached
     long steps = 0;
-
-    while (!events.isEmpty()) {
+    while (true) {
       if (steps++ % STEPS_BETWEEN_DEADLINE_CHECKS == 0 && System.nanoTime() - deadlineNanos >= 0) {
         return Result.unknown("key '" + key + "': timed out after linearizing at most "
             + longestPrefix.size() + " of " + ops.size() + " ops");
       }
+      if (event == null) {
+        if (!linearizeMatchingReads()) {
+          event = backtrack();
+          if (event == null) {
+            return illegal();
+          }
+          continue;
+        }
+        if (events.isEmpty()) {
+          return Result.ok();
+        }
+        event = events.head.next;
+      }
       if (event.isCall) {
         Operation op = ops.get(event.opIndex);
         String next = RegisterModel.step(state, op.input(), op.output());
-        if (next != null) {
-          linearized.set(event.opIndex);
-          if (explored.add(new Configuration((BitSet) linearized.clone(), next))) {
-            linearizedCalls.push(event);
-            linearization.push(new Linearized(op, state));
-            state = next;
-            EventList.lift(event);
-            rememberIfLongest(linearization, state);
-            event = events.head.next; // the lifted op may have been the only thing holding others back
-            continue;
-          }
-          linearized.clear(event.opIndex); // this configuration is already known to be a dead end
+        if (next != null && tryLinearize(event, op, next, false)) {
+          event = null;
+        } else {
+          event = event.next;
         }
-        event = event.next;
       } else {
         // A return event with its op still pending: nothing later can go first, so undo the latest choice.
-        if (linearizedCalls.isEmpty()) {
-          return Result.illegal(new ViolationReport(key, ops, originNanos)
-              .describe(longestPrefix, stateAfterLongestPrefix));
+        event = backtrack();
+        if (event == null) {
+          return illegal();
         }
-        EventList.Event undone = linearizedCalls.pop();
-        state = linearization.pop().stateBefore();
-        linearized.clear(undone.opIndex);
-        EventList.unlift(undone);
-        event = undone.next;
       }
     }
-    return Result.ok();
+  }
+
+  /**
+   * Linearizes every enabled read (call before the first pending return) that returned the current state. Complete:
+   * if any valid continuation exists, moving such a read to its front is also valid, because a read leaves the state
+   * unchanged and, being enabled, follows every op that returned before its call.
+   *
+   * @return false if the current configuration is dead: it leads into an already explored (hence failed)
+   *     configuration, or an enabled read can no longer get its value
+   */
+  private boolean linearizeMatchingReads() {
+    EventList.Event e = events.head.next;
+    while (e != null && e.isCall) {
+      Operation op = ops.get(e.opIndex);
+      if (!(op.input() instanceof KvOp.Get) || op.isOutcomeUnknown()) {
+        e = e.next;
+      } else if (RegisterModel.step(state, op.input(), op.output()) != null) {
+        if (!tryLinearize(e, op, state, true)) {
+          return false;
+        }
+        e = events.head.next; // restart: the lifted read's neighbours may have been unlinked along with it
+      } else if (!canStillBeRead(e, ((KvOutput.Value) op.output()).value())) {
+        return false;
+      } else {
+        e = e.next;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether some continuation could make the state equal {@code wanted} before the read returns: appends only extend
+   * the state, so it must either extend the current state or a value written by a put still to be linearized and
+   * called before the read returned (exactly the put calls met before the read's return event). Without this check
+   * a wrong order of concurrent appends is only noticed at the read's return event, after trying every ordering of
+   * the ops called in between.
+   */
+  private boolean canStillBeRead(EventList.Event readCall, String wanted) {
+    if (wanted.startsWith(state)) {
+      return true;
+    }
+    for (EventList.Event e = events.head.next; e != readCall.matchingReturn; e = e.next) {
+      if (e.isCall && ops.get(e.opIndex).input() instanceof KvOp.Put put && wanted.startsWith(put.value())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Linearizes {@code op} unless the resulting configuration was explored before. */
+  private boolean tryLinearize(EventList.Event call, Operation op, String nextState, boolean forced) {
+    linearized.set(call.opIndex);
+    if (!explored.add(new Configuration((BitSet) linearized.clone(), nextState))) {
+      linearized.clear(call.opIndex);
+      return false;
+    }
+    stack.push(new Frame(call, op, state, forced));
+    state = nextState;
+    EventList.lift(call);
+    rememberIfLongest();
+    return true;
+  }
+
+  /**
+   * Undoes linearizations up to and including the latest free choice (forced reads below a failed configuration
+   * cannot help: their own configuration failed too).
+   *
+   * @return the event to try next at the restored configuration, or null if there is nothing left to try
+   */
+  private EventList.Event backtrack() {
+    while (!stack.isEmpty()) {
+      Frame frame = stack.pop();
+      state = frame.stateBefore();
+      linearized.clear(frame.call().opIndex);
+      EventList.unlift(frame.call());
+      if (!frame.forced()) {
+        return frame.call().next;
+      }
+    }
+    return null;
+  }
+
+  private Result illegal() {
+    return Result.illegal(new ViolationReport(key, ops, originNanos).describe(longestPrefix, stateAfterLongestPrefix));
   }
 
   /** Copying is O(n) but happens at most n times, since the prefix length only ever grows. */
-  private void rememberIfLongest(Deque<Linearized> linearization, String state) {
-    if (linearization.size() > longestPrefix.size()) {
-      List<Operation> inOrder = new ArrayList<>(linearization.size());
-      for (Iterator<Linearized> it = linearization.descendingIterator(); it.hasNext(); ) {
+  private void rememberIfLongest() {
+    if (stack.size() > longestPrefix.size()) {
+      List<Operation> inOrder = new ArrayList<>(stack.size());
+      for (Iterator<Frame> it = stack.descendingIterator(); it.hasNext(); ) {
         inOrder.add(it.next().op());
       }
       longestPrefix = inOrder;
