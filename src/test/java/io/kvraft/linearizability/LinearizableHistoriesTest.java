@@ -114,4 +114,34 @@ class LinearizableHistoriesTest {
         .get(2, "x", "", 5, 6));
     assertThat(result.isOk()).as(result.toString()).isTrue();
   }
+
+  @Test
+  void concurrentAppendsMayLandInTheOppositeOrderOfTheirCalls() {
+    Result result = check(new HandWrittenHistory()
+        .append(1, "x", "a", 0, 10)
+        .append(2, "x", "b", 1, 10)
+        .append(3, "x", "c", 2, 10)
+        .get(4, "x", "cba", 3, 11)
+        .get(4, "x", "cba", 12, 13));
+    assertThat(result.isOk()).as(result.toString()).isTrue();
+  }
+
+  @Test
+  void readMaySeeAPutCalledAfterTheReadWasCalled() {
+    Result result = check(new HandWrittenHistory()
+        .get(1, "x", "pq", 0, 20)
+        .put(2, "x", "p", 5, 6)
+        .append(2, "x", "q", 7, 8));
+    assertThat(result.isOk()).as(result.toString()).isTrue();
+  }
+
+  @Test
+  void observedUnknownOutcomeAppendIsKept() {
+    Result result = check(new HandWrittenHistory()
+        .put(1, "x", "a", 0, 1)
+        .appendUnknown(1, "x", "b", 2)
+        .get(2, "x", "a", 3, 4)
+        .get(2, "x", "ab", 10, 11));
+    assertThat(result.isOk()).as(result.toString()).isTrue();
+  }
 }

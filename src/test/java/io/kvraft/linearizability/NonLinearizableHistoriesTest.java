@@ -75,4 +75,43 @@ class NonLinearizableHistoriesTest {
     assertThat(result.isIllegal()).as(result.toString()).isTrue();
     assertThat(result.explanation()).contains("key 'bad'").doesNotContain("key 'good'");
   }
+
+  @Test
+  void concurrentAppendsObservedInTwoDifferentOrders() {
+    Result result = check(new HandWrittenHistory()
+        .append(1, "x", "a", 0, 10)
+        .append(2, "x", "b", 0, 10)
+        .get(3, "x", "ba", 11, 12)
+        .get(4, "x", "ab", 13, 14));
+    assertThat(result.isIllegal()).as(result.toString()).isTrue();
+  }
+
+  @Test
+  void readCannotSeeAPutCalledAfterTheReadReturnedEvenIfAppendsFollow() {
+    Result result = check(new HandWrittenHistory()
+        .get(1, "x", "pq", 0, 4)
+        .put(2, "x", "p", 5, 6)
+        .append(2, "x", "q", 7, 8));
+    assertThat(result.isIllegal()).as(result.toString()).isTrue();
+  }
+
+  @Test
+  void unobservedUnknownWriteDoesNotHideAStaleRead() {
+    Result result = check(new HandWrittenHistory()
+        .putUnknown(3, "x", "z", 0)
+        .put(1, "x", "a", 1, 2)
+        .put(1, "x", "b", 3, 4)
+        .get(2, "x", "a", 5, 6));
+    assertThat(result.isIllegal()).as(result.toString()).isTrue();
+  }
+
+  @Test
+  void observedUnknownAppendCannotBeUnseen() {
+    Result result = check(new HandWrittenHistory()
+        .put(1, "x", "a", 0, 1)
+        .appendUnknown(1, "x", "b", 2)
+        .get(2, "x", "ab", 10, 11)
+        .get(2, "x", "a", 12, 13));
+    assertThat(result.isIllegal()).as(result.toString()).isTrue();
+  }
 }
