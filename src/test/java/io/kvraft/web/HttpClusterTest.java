@@ -1,0 +1,234 @@
+package io.kvraft.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.kvraft.KvraftApplication;
+import io.kvraft.client.KvClient;
+import io.kvraft.node.NodeStatus;
+import io.kvraft.node.RaftNode;
+import io.kvraft.raft.Role;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Three real nodes (Spring contexts with Tomcat, HTTP transport and file storage) on loopback, driven the way a
+ * user drives them with curl: writes through a follower, linearizable reads through a follower, CAS, delete, and a
+ * leader that goes away.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HttpClusterTest {
+  private static final MediaType BINARY = MediaType.get("application/octet-stream");
+  @TempDir static Path dataRoot;
+  private final Map<String, Integer> ports = new LinkedHashMap<>();
+  private final Map<String, ConfigurableApplicationContext> nodes = new LinkedHashMap<>();
+  private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
+  private String peers;
+
+  @BeforeAll
+  void startCluster() throws IOException {
+    for (String id : new String[] {"n1", "n2", "n3"}) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        ports.put(id, s.getLocalPort());
+      }
+    }
+    peers =
+        ports.entrySet().stream()
+            .map(e -> e.getKey() + "=http://127.0.0.1:" + e.getValue())
+            .collect(Collectors.joining(","));
+    ports.keySet().forEach(this::start);
+    await().atMost(Duration.ofSeconds(30)).until(() -> leader() != null);
+  }
+
+  private void start(String id) {
+    nodes.put(
+        id,
+        new SpringApplicationBuilder(KvraftApplication.class)
+            .run(
+                "--server.port=" + ports.get(id),
+                "--raft.node-id=" + id,
+                "--raft.peers=" + peers,
+                "--raft.data-dir=" + dataRoot.resolve(id),
+                "--raft.tick-interval=20ms",
+                "--spring.main.banner-mode=off",
+                "--logging.level.root=WARN"));
+  }
+
+  @AfterAll
+  void stopCluster() {
+    nodes.values().forEach(ConfigurableApplicationContext::close);
+  }
+
+  private String leader() {
+    for (var e : nodes.entrySet()) {
+      if (e.getValue().isActive()) {
+        NodeStatus s = e.getValue().getBean(RaftNode.class).status();
+        if (s.role() == Role.LEADER) {
+          return e.getKey();
+        }
+      }
+    }
+    return null;
+  }
+
+  private String follower() {
+    String l = leader();
+    return nodes.keySet().stream().filter(id -> !id.equals(l) && nodes.get(id).isActive()).findFirst().orElseThrow();
+  }
+
+  private String url(String id, String path) {
+    return "http://127.0.0.1:" + ports.get(id) + path;
+  }
+
+  private Response call(String method, String id, String path, String body, String... headers) throws IOException {
+    Request.Builder b = new Request.Builder().url(url(id, path));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    b.method(method, body == null ? null : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), BINARY));
+    return http.newCall(b.build()).execute();
+  }
+
+  @Test
+  void writesThroughAFollowerAreReadLinearizablyEverywhere() throws IOException {
+    String f = follower();
+    try (Response r = call("PUT", f, "/kv/users/1", "alice")) {
+      assertThat(r.code()).isEqualTo(204);
+      assertThat(r.header("ETag")).matches("\"\\d+\"");
+      assertThat(r.header("Raft-Leader")).isEqualTo(leader());
+    }
+    try (Response r = call("POST", f, "/kv/users/1", "+bob")) {
+      assertThat(r.code()).isEqualTo(204);
+    }
+    for (String id : nodes.keySet()) {
+      try (Response r = call("GET", id, "/kv/users/1", null)) {
+        assertThat(r.code()).as(id).isEqualTo(200);
+        assertThat(r.body().string()).as(id).isEqualTo("alice+bob");
+      }
+    }
+    try (Response r = call("GET", f, "/kv?prefix=users/", null)) {
+      assertThat(r.body().string()).contains("\"users/1\"");
+    }
+  }
+
+  @Test
+  void compareAndSetAndDeleteThroughAFollower() throws IOException {
+    String f = follower();
+    String etag;
+    try (Response r = call("PUT", f, "/kv/cas", "v1", "If-None-Match", "*")) {
+      assertThat(r.code()).isEqualTo(204);
+      etag = r.header("ETag");
+    }
+    try (Response r = call("PUT", f, "/kv/cas", "again", "If-None-Match", "*")) {
+      assertThat(r.code()).isEqualTo(412);
+      assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+    }
+    try (Response r = call("PUT", f, "/kv/cas", "v2", "If-Match", "\"1\"")) {
+      assertThat(r.code()).isEqualTo(412);
+    }
+    try (Response r = call("PUT", f, "/kv/cas", "v2", "If-Match", etag)) {
+      assertThat(r.code()).isEqualTo(204);
+    }
+    try (Response r = call("GET", f, "/kv/cas", null)) {
+      assertThat(r.body().string()).isEqualTo("v2");
+    }
+    try (Response r = call("DELETE", f, "/kv/cas", null)) {
+      assertThat(r.code()).isEqualTo(204);
+    }
+    try (Response r = call("GET", f, "/kv/cas", null)) {
+      assertThat(r.code()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void retriedWriteWithSameSeqIsAppliedOnce() throws IOException {
+    for (String id : nodes.keySet()) {
+      try (Response r = call("POST", id, "/kv/once", "x", "Client-Id", "c-once", "Request-Seq", "7")) {
+        assertThat(r.code()).isEqualTo(204);
+      }
+    }
+    try (Response r = call("GET", follower(), "/kv/once", null)) {
+      assertThat(r.body().string()).isEqualTo("x");
+    }
+  }
+
+  @Test
+  void badInputIsA4xxProblemAndChangesNothing() throws IOException {
+    try (Response r = call("PUT", follower(), "/kv/bad", "v", "Request-Seq", "1")) {
+      assertThat(r.code()).isEqualTo(400);
+      assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(r.body().string()).doesNotContain("Exception").doesNotContain("at io.kvraft");
+    }
+    try (Response r = call("PUT", leader(), "/kv/bad", "v", "If-Match", "not-a-revision")) {
+      assertThat(r.code()).isEqualTo(400);
+    }
+    try (Response r = call("GET", leader(), "/kv/bad?consistency=maybe", null)) {
+      assertThat(r.code()).isEqualTo(400);
+    }
+    try (Response r = call("PUT", leader(), "/kv/" + "k".repeat(1100), "v")) {
+      assertThat(r.code()).isEqualTo(400);
+    }
+    try (Response r = call("PUT", leader(), "/kv/big", "x".repeat((1 << 20) + 1))) {
+      assertThat(r.code()).isEqualTo(413);
+    }
+    try (Response r = call("GET", leader(), "/kv/bad", null)) {
+      assertThat(r.code()).isEqualTo(404);
+    }
+    try (Response r = call("POST", leader(), "/raft/append", "garbage", "Content-Type", "application/octet-stream")) {
+      assertThat(r.code()).isEqualTo(400);
+    }
+  }
+
+  @Test
+  void theClientSurvivesTheLeaderGoingAway() {
+    Map<String, String> urls = new LinkedHashMap<>();
+    ports.forEach((id, port) -> urls.put(id, "http://127.0.0.1:" + port));
+    try (KvClient client = KvClient.http(urls, Duration.ofSeconds(60))) {
+      for (int i = 0; i < 20; i++) {
+        client.append("survivor", "a" + i + ";");
+      }
+      String old = leader();
+      nodes.get(old).close();
+      for (int i = 20; i < 40; i++) {
+        client.append("survivor", "a" + i + ";");
+      }
+      StringBuilder expected = new StringBuilder();
+      for (int i = 0; i < 40; i++) {
+        expected.append("a").append(i).append(';');
+      }
+      assertThat(client.getString("survivor")).isEqualTo(expected.toString());
+      assertThat(leader()).isNotEqualTo(old);
+      start(old);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                NodeStatus s = nodes.get(old).getBean(RaftNode.class).status();
+                return s.lastApplied() >= nodes.get(leader()).getBean(RaftNode.class).status().commitIndex();
+              });
+      try (Response r = call("GET", old, "/kv/survivor?consistency=stale", null)) {
+        assertThat(r.body().string()).isEqualTo(expected.toString());
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
