@@ -30,24 +30,11 @@ final class InMemoryLog {
     return sizeBytes;
   }
 
-  /**
-   * Truncates from the batch's first index and appends it. Entries at or below the snapshot index are skipped: a
-   * batch replayed after a compaction may still hold some.
-   */
+  /** Truncates from the batch's first index and appends it; the caller has checked it against {@link AppendRules}. */
   void append(List<Entry> batch) {
-    int skip = 0;
-    while (skip < batch.size() && batch.get(skip).index() <= snapshotIndex) {
-      skip++;
-    }
-    if (skip == batch.size()) {
-      return;
-    }
-    long first = batch.get(skip).index();
-    if (first > lastIndex() + 1) {
-      throw new IllegalStateException("index " + first + " would leave a gap after " + lastIndex());
-    }
+    long first = batch.get(0).index();
     removeRange((int) (first - snapshotIndex - 1), entries.size());
-    for (Entry entry : batch.subList(skip, batch.size())) {
+    for (Entry entry : batch) {
       entries.add(entry);
       sizeBytes += RecordCodec.frameSize(entry);
     }

@@ -2,7 +2,6 @@ package io.kvraft.raft.log;
 
 import io.kvraft.raft.Entry;
 import io.kvraft.raft.HardState;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -16,8 +15,8 @@ import java.util.List;
  */
 public final class MemoryRaftStorage implements RaftStorage {
   private final InMemoryLog written;
-  private final InMemoryLog durable;
-  private final List<List<Entry>> unsyncedAppends = new ArrayList<>();
+  private InMemoryLog durable;
+  private boolean unsyncedAppends;
   private HardState hardState;
   private long snapshotIndex;
   private long snapshotTerm;
@@ -53,9 +52,8 @@ public final class MemoryRaftStorage implements RaftStorage {
       return;
     }
     AppendRules.check(entries, snapshotIndex, written.lastIndex());
-    List<Entry> batch = List.copyOf(entries);
-    written.append(batch);
-    unsyncedAppends.add(batch);
+    written.append(List.copyOf(entries));
+    unsyncedAppends = true;
   }
 
   @Override
@@ -67,11 +65,12 @@ public final class MemoryRaftStorage implements RaftStorage {
   @Override
   public synchronized void sync() {
     checkOpen();
-    // Replaying the batches in order reproduces the conflict truncations exactly as the written copy saw them.
-    for (List<Entry> batch : unsyncedAppends) {
-      durable.append(batch);
+    // A copy rather than replaying the pending batches: after a compaction the two copies may have dropped different
+    // parts of the log, and a replay would have to reproduce that exactly. The copy is cheap next to a real fsync.
+    if (unsyncedAppends) {
+      durable = written.copy();
+      unsyncedAppends = false;
     }
-    unsyncedAppends.clear();
   }
 
   @Override
@@ -95,10 +94,6 @@ public final class MemoryRaftStorage implements RaftStorage {
     }
     written.compact(upToIndex, termAtIndex);
     durable.compact(upToIndex, termAtIndex);
-    if (written.lastIndex() == upToIndex) {
-      // The written log was dropped or ends here: replaying a pending batch could only resurrect dropped entries.
-      unsyncedAppends.clear();
-    }
     snapshotIndex = upToIndex;
     snapshotTerm = termAtIndex;
   }
