@@ -74,7 +74,10 @@ final class StorageWriter {
     }
   }
 
-  /** Drains what is queued and stops: a clean shutdown loses nothing that was handed over. */
+  /**
+   * Stops the thread. Writes still queued are dropped; that loses nothing acknowledged, because nothing that
+   * depends on a write is sent or applied before the write is durable.
+   */
   void close() {
     running = false;
     thread.interrupt();
