@@ -70,6 +70,7 @@ final class ScenarioCluster {
   private long requests;
   private long messages;
   private long appendRejections;
+  private final long[] appendsTo;
 
   private static final class NodeState {
     final String id;
@@ -117,6 +118,7 @@ final class ScenarioCluster {
     this.nodes = new NodeState[n];
     this.connected = new boolean[n];
     this.group = new int[n];
+    this.appendsTo = new long[n];
     for (int i = 0; i < n; i++) {
       nodes[i] = new NodeState(ids.get(i), initial.get(i));
       connected[i] = true;
@@ -319,6 +321,9 @@ final class ScenarioCluster {
       appendRejections++;
     }
     int to = indexOf(m.to());
+    if (m instanceof Message.AppendRequest) {
+      appendsTo[to]++;
+    }
     if (dropFilter.test(m) || !linkUp(from, to)) {
       return;
     }
@@ -574,6 +579,18 @@ final class ScenarioCluster {
 
   long appendRejections() {
     return appendRejections;
+  }
+
+  /** AppendEntries requests sent to node i so far (dropped ones included). */
+  long appendsTo(int i) {
+    return appendsTo[i];
+  }
+
+  /** Node i's log equals node j's (by the Log Matching Property, comparing the last entries suffices). */
+  boolean logsMatch(int i, int j) {
+    RaftCore a = nodes[i].core;
+    RaftCore b = nodes[j].core;
+    return a != null && b != null && a.lastIndex() == b.lastIndex() && a.termAt(a.lastIndex()) == b.termAt(b.lastIndex());
   }
 
   List<Entry> durableLog(int i) {
