@@ -225,7 +225,10 @@ final class ScenarioCluster {
   private void deliver(InFlight f) {
     int to = indexOf(f.m.to());
     // A crashed sender's in-flight messages die with it (6.824 gives a restarted server fresh endpoints).
-    if (nodes[f.from].incarnation != f.fromIncarnation || !linkUp(f.from, to) || nodes[to].core == null) {
+    if (nodes[f.from].incarnation != f.fromIncarnation
+        || !linkUp(f.from, to)
+        || nodes[to].core == null
+        || dropFilter.test(f.m)) {
       return;
     }
     nodes[to].core.step(f.m);
@@ -324,7 +327,7 @@ final class ScenarioCluster {
     if (m instanceof Message.AppendRequest) {
       appendsTo[to]++;
     }
-    if (dropFilter.test(m) || !linkUp(from, to)) {
+    if (!linkUp(from, to)) {
       return;
     }
     long delay = 0;
@@ -396,7 +399,10 @@ final class ScenarioCluster {
     longReordering = on;
   }
 
-  /** Drops every message matching {@code filter} when it is sent (a scripted adversary for paper figures). */
+  /**
+   * Drops every message matching {@code filter} when it would be delivered, so the filter may look at the
+   * receiver's state then (a scripted adversary for the paper's figures).
+   */
   void dropIf(Predicate<Message> filter) {
     dropFilter = filter;
   }
