@@ -49,11 +49,16 @@ public record Profile(
   public static final Profile SLOW_DISK =
       new Profile("SLOW_DISK", 300, 20, 0.05, 100, 0.05, 0.02, 60, 10, 8, 15, 0.05, 1, 8, 4, 4);
 
+  /** Very stale messages (several election timeouts late), heavy loss and duplication, constant faults. */
+  public static final Profile STORM =
+      new Profile("STORM", 300, 30, 0.2, 800, 0.3, 0.2, 40, 5, 3, 30, 0.02, 1, 4, 8, 8);
+
   public static Profile byName(String name) {
     return switch (name) {
       case "DEFAULT" -> DEFAULT;
       case "CHURN" -> CHURN;
       case "SLOW_DISK" -> SLOW_DISK;
+      case "STORM" -> STORM;
       default -> throw new IllegalArgumentException("unknown profile " + name);
     };
   }

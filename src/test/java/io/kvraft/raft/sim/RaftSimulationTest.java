@@ -20,12 +20,16 @@ class RaftSimulationTest {
     runProfile(size, Profile.DEFAULT, SeedRunner.seedsFromProperty());
   }
 
-  /** The fault mixes the mutation tests use must hold for the real core too (a quarter of the seed budget). */
+  /**
+   * The fault mixes the mutation tests use (CHURN, SLOW_DISK) must hold for the real core too, and so must a storm
+   * of very stale messages (a quarter of the seed budget each).
+   */
   @ParameterizedTest(name = "{0} nodes")
-  @ValueSource(ints = {3, 5})
-  void realCoreSurvivesChurnAndSlowDisks(int size) {
+  @ValueSource(ints = {3, 5, 7})
+  void realCoreSurvivesHarsherFaultMixes(int size) {
     runProfile(size, Profile.CHURN, SeedRunner.seedsFromProperty() / 4);
     runProfile(size, Profile.SLOW_DISK, SeedRunner.seedsFromProperty() / 4);
+    runProfile(size, Profile.STORM, SeedRunner.seedsFromProperty() / 4);
   }
 
   @ParameterizedTest(name = "{0} nodes")
@@ -52,7 +56,7 @@ class RaftSimulationTest {
     }
   }
 
-  /** Replays exactly one seed: {@code -Dsim.seed=N -Dsim.size=S [-Dsim.profile=DEFAULT|CHURN|SLOW_DISK]}. */
+  /** Replays exactly one seed: {@code -Dsim.seed=N -Dsim.size=S [-Dsim.profile=DEFAULT|CHURN|SLOW_DISK|STORM]}. */
   @Test
   void replay() {
     String seed = System.getProperty("sim.seed");
