@@ -1,6 +1,7 @@
 package io.kvraft.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kvraft.raft.sim.CoreFactory;
 import io.kvraft.raft.sim.Profile;
@@ -53,6 +54,27 @@ class MutationTest {
     assertThat(f.invariant()).isEqualTo("disruption");
   }
 
+  /**
+   * Replays one mutant run: {@code -Dtest=MutationTest#replay -Dsim.mutation=M -Dsim.seed=N -Dsim.size=S
+   * -Dsim.profile=P [-Dsim.rejoin=true]}; it fails with the violation and the trace.
+   */
+  @Test
+  void replay() {
+    String m = System.getProperty("sim.mutation");
+    assumeTrue(m != null && System.getProperty("sim.seed") != null, "set -Dsim.mutation=M -Dsim.seed=N");
+    Simulator s =
+        new Simulator(
+            Long.getLong("sim.seed"),
+            Integer.getInteger("sim.size", 5),
+            Profile.byName(System.getProperty("sim.profile", "DEFAULT")),
+            mutant(Mutation.valueOf(m)));
+    if (Boolean.getBoolean("sim.rejoin")) {
+      s.runRejoin();
+    } else {
+      s.run();
+    }
+  }
+
   private static void assertCaughtSafety(Mutation m, int size, Profile p) {
     SimulationFailure f =
         firstFailure(m.name(), size, seed -> new Simulator(seed, size, p, mutant(m)).run());
@@ -64,8 +86,9 @@ class MutationTest {
     assertThat(o.failure()).as("%s not caught within %d seeds", what, BUDGET).isNotNull();
     SimulationFailure f = o.failure();
     System.out.printf(
-        "[mutation] %-27s caught after %d seed(s) (seed %d, %d nodes): %s%n",
-        what, f.seed() + 1, f.seed(), size, f.getMessage().lines().findFirst().orElse(""));
+        "[mutation] %-27s caught after %d seed(s) (seed %d, %d nodes): %s%n"
+            + "           replay: -Dtest=MutationTest#replay -Dsim.mutation=%s -Dsim.seed=%d -Dsim.size=%d%n",
+        what, f.seed() + 1, f.seed(), size, f.getMessage().lines().findFirst().orElse(""), what, f.seed(), size);
     return f;
   }
 }

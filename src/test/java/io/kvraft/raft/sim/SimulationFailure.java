@@ -6,11 +6,16 @@ public final class SimulationFailure extends AssertionError {
   private final int size;
   private final String invariant;
 
-  SimulationFailure(long seed, int size, String profile, String invariant, String detail, String trace, Throwable cause) {
+  SimulationFailure(
+      long seed, int size, String profile, boolean rejoin, String invariant, String detail, String trace,
+      Throwable cause) {
     super(
-        "seed=" + seed + " size=" + size + " profile=" + profile + ": " + invariant + ": " + detail
+        "seed=" + seed + " size=" + size + " profile=" + profile + (rejoin ? " (rejoin)" : "") + ": " + invariant
+            + ": " + detail
             + "\n  replay: mvn -o -q -B test -Dtest=RaftSimulationTest#replay -Dsim.seed=" + seed + " -Dsim.size=" + size
-            + " -Dsim.profile=" + profile + "\n  last events:\n" + trace,
+            + " -Dsim.profile=" + profile + (rejoin ? " -Dsim.rejoin=true" : "")
+            + "  (a mutant: -Dtest=MutationTest#replay -Dsim.mutation=NAME, same properties)"
+            + "\n  last events (more with -Dsim.trace=N):\n" + trace,
         cause);
     this.seed = seed;
     this.size = size;

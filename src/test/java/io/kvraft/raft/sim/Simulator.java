@@ -69,6 +69,7 @@ public final class Simulator {
   private double longDelayProb;
   private double crashAfterDurableProb;
   private boolean calm;
+  private boolean rejoin;
 
   private long proposals;
   private long reads;
@@ -137,6 +138,7 @@ public final class Simulator {
    * then healed. Throughout, and for a while after, the leader must stay leader in the same term.
    */
   public Simulator runRejoin() {
+    rejoin = true;
     dropProb = 0;
     dupProb = 0;
     longDelayProb = 0;
@@ -581,6 +583,6 @@ public final class Simulator {
       sb.append("    t=").append(traceTime[(int) (i % TRACE)]).append(' ').append(trace[(int) (i % TRACE)]).append('\n');
     }
     sb.append("  nodes: ").append(nodes);
-    return new SimulationFailure(seed, nodes.size(), profile.name(), invariant, detail, sb.toString(), cause);
+    return new SimulationFailure(seed, nodes.size(), profile.name(), rejoin, invariant, detail, sb.toString(), cause);
   }
 }
