@@ -1,0 +1,232 @@
+package io.kvraft.raft.sim;
+
+import io.kvraft.raft.Entry;
+import io.kvraft.raft.RaftCore;
+import io.kvraft.raft.ReadState;
+import io.kvraft.raft.Role;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Raft safety properties (paper Figure 3), checked against ghost state that survives crashes. Each check is
+ * incremental so it can run after every event: the simulator calls {@link #afterEvent} for each node the event
+ * touched.
+ */
+final class Invariants {
+  private final List<SimNode> nodes;
+  private final int quorum;
+
+  /** Election safety: the one leader of each term, over the whole run. */
+  private final Map<Long, String> leaderOfTerm = new HashMap<>();
+  /** Log matching: (index, term) -> hash chain of the log prefix ending in that entry, as first seen anywhere. */
+  private final Map<Long, Long> chainOf = new HashMap<>();
+  /** committed.get(i-1): the entry a leader committed at index i; commitTerm: lowest term of a leader that did. */
+  private final ArrayList<Entry> committed = new ArrayList<>();
+  private long[] commitTerm = new long[64];
+  /** State machine safety: applied.get(i-1) is the entry the first node to apply index i applied. */
+  private final ArrayList<Entry> applied = new ArrayList<>();
+  /** Highest index committed when each read was requested (read id -> bound). */
+  private final Map<Long, Long> readBound = new HashMap<>();
+
+  Invariants(List<SimNode> nodes) {
+    this.nodes = nodes;
+    this.quorum = nodes.size() / 2 + 1;
+  }
+
+  long highestCommitted() {
+    return committed.size();
+  }
+
+  Entry appliedAt(long index) {
+    return index <= applied.size() ? applied.get((int) index - 1) : null;
+  }
+
+  void afterEvent(SimNode n) {
+    if (!n.up()) {
+      return;
+    }
+    RaftCore c = n.core;
+    if (c.appliedIndex() > c.commitIndex() || c.commitIndex() > c.lastIndex() || c.stableIndex() > c.lastIndex()) {
+      throw new Violation("core invariant", n + " applied=" + c.appliedIndex());
+    }
+    boolean logChanged = checkLogMatching(n);
+    checkElection(n, logChanged);
+    checkCommit(n);
+  }
+
+  private void checkElection(SimNode n, boolean logChanged) {
+    RaftCore c = n.core;
+    if (c.role() == Role.LEADER) {
+      String prev = leaderOfTerm.putIfAbsent(c.term(), n.id);
+      if (prev != null && !prev.equals(n.id)) {
+        throw new Violation("election safety", "term " + c.term() + " has leaders " + prev + " and " + n.id);
+      }
+      boolean newlyLeader = n.observedRole != Role.LEADER || n.observedTerm != c.term();
+      if (newlyLeader || logChanged) {
+        for (int i = 1; i <= committed.size(); i++) {
+          if (commitTerm[i - 1] < c.term()) {
+            requireHas(n, i, committed.get(i - 1), commitTerm[i - 1]);
+          }
+        }
+      }
+    }
+    n.observedRole = c.role();
+    n.observedTerm = c.term();
+  }
+
+  /** Leader completeness: an entry committed in term T is in the log of every leader of a term above T. */
+  private void requireHas(SimNode leader, long index, Entry e, long inTerm) {
+    RaftCore c = leader.core;
+    if (c.lastIndex() < index || !c.entryAt(index).equals(e)) {
+      throw new Violation(
+          "leader completeness",
+          leader.id + " leads term " + c.term() + " without " + e + " committed in term " + inTerm + "; has "
+              + (c.lastIndex() < index ? "nothing" : c.entryAt(index)) + " there");
+    }
+  }
+
+  /**
+   * Incremental log matching: the core's log only changes at its tail, so walk back from the end to the last entry
+   * unchanged since the previous check, then hash-chain the new suffix. Two logs holding the same (index, term)
+   * must reach it with the same chain, i.e. identical prefixes. Returns whether anything was removed or replaced.
+   */
+  private boolean checkLogMatching(SimNode n) {
+    RaftCore c = n.core;
+    long last = c.lastIndex();
+    int keep = (int) Math.min(last, n.seenLog.size());
+    while (keep > 0 && n.seenLog.get(keep - 1) != c.entryAt(keep)) {
+      keep--;
+    }
+    boolean removed = keep < n.seenLog.size();
+    n.seenLog.subList(keep, n.seenLog.size()).clear();
+    if (n.chain.length < last) {
+      n.chain = Arrays.copyOf(n.chain, (int) Math.max(last, n.chain.length * 2L));
+    }
+    for (long i = keep + 1; i <= last; i++) {
+      Entry e = c.entryAt(i);
+      if (e.index() != i) {
+        throw new Violation("log matching", n.id + " holds " + e + " at index " + i);
+      }
+      long h = mix((i == 1 ? 0x9E3779B97F4A7C15L : n.chain[(int) i - 2]) ^ hash(e));
+      n.chain[(int) i - 1] = h;
+      n.seenLog.add(e);
+      Long prior = chainOf.putIfAbsent((i << 24) ^ e.term(), h);
+      if (prior != null && prior != h) {
+        throw new Violation(
+            "log matching", n.id + " holds " + e + " after a prefix different from another node's " + e.index()
+                + "@" + e.term());
+      }
+    }
+    return removed;
+  }
+
+  void checkCommit(SimNode n) {
+    RaftCore c = n.core;
+    long commit = c.commitIndex();
+    for (long i = n.observedCommit + 1; i <= commit; i++) {
+      Entry e = c.entryAt(i);
+      if (c.role() == Role.LEADER) {
+        recordCommit(i, e, c.term());
+      } else if (i > committed.size() || !committed.get((int) i - 1).equals(e)) {
+        throw new Violation(
+            "state machine safety",
+            n.id + " (not leader) commits " + e + " but a leader committed "
+                + (i > committed.size() ? "nothing" : committed.get((int) i - 1)) + " there");
+      }
+    }
+    n.observedCommit = Math.max(n.observedCommit, commit);
+  }
+
+  private void recordCommit(long index, Entry e, long term) {
+    if (index <= committed.size()) {
+      Entry prior = committed.get((int) index - 1);
+      if (!prior.equals(e)) {
+        throw new Violation("state machine safety", "index " + index + " committed as " + prior + " and as " + e);
+      }
+      commitTerm[(int) index - 1] = Math.min(commitTerm[(int) index - 1], term);
+      return;
+    }
+    if (index != committed.size() + 1) {
+      throw new Violation("commit order", "commit of " + index + " skips " + (committed.size() + 1));
+    }
+    committed.add(e);
+    if (commitTerm.length < committed.size()) {
+      commitTerm = Arrays.copyOf(commitTerm, commitTerm.length * 2);
+    }
+    commitTerm[(int) index - 1] = term;
+    for (SimNode other : nodes) {
+      if (other.up() && other.core.role() == Role.LEADER && other.core.term() > term) {
+        requireHas(other, index, e, term);
+      }
+    }
+  }
+
+  /** State machine safety: every node applies the same entry at an index, each incarnation from 1 upwards by 1. */
+  void onApply(SimNode n, Entry e) {
+    if (e.index() != n.lastApplied + 1) {
+      throw new Violation("state machine safety", n.id + " applies " + e + " after " + n.lastApplied);
+    }
+    n.lastApplied = e.index();
+    if (e.index() > committed.size() || !committed.get((int) e.index() - 1).equals(e)) {
+      throw new Violation("state machine safety", n.id + " applies " + e + " that no leader committed there");
+    }
+    if (e.index() <= applied.size()) {
+      Entry prior = applied.get((int) e.index() - 1);
+      if (!prior.equals(e)) {
+        throw new Violation("state machine safety", n.id + " applies " + e + " where another applied " + prior);
+      }
+    } else {
+      applied.add(e);
+    }
+  }
+
+  void onReadRequested(long readId) {
+    readBound.put(readId, (long) committed.size());
+  }
+
+  /** A read point must cover everything committed before the read was asked for (linearizability). */
+  void onReadState(SimNode n, ReadState rs) {
+    Long bound = readBound.get(rs.requestId());
+    if (bound == null) {
+      throw new Violation("read index", n.id + " answers unknown read " + rs);
+    }
+    if (rs.ok() && rs.readIndex() < bound) {
+      throw new Violation(
+          "linearizable read", n.id + " read " + rs.requestId() + " at index " + rs.readIndex() + " but " + bound
+              + " was committed before it was requested");
+    }
+  }
+
+  /** No committed entry may be lost by crashes: a majority of durable logs holds each one. */
+  void checkDurableMajority() {
+    for (int i = 1; i <= committed.size(); i++) {
+      Entry e = committed.get(i - 1);
+      int holders = 0;
+      for (SimNode n : nodes) {
+        if (n.durableLog.size() >= i && n.durableLog.get(i - 1).equals(e)) {
+          holders++;
+        }
+      }
+      if (holders < quorum) {
+        throw new Violation("durability", e + " is committed but durable on only " + holders + " nodes");
+      }
+    }
+  }
+
+  private static long hash(Entry e) {
+    long h = e.term() * 0xC2B2AE3D27D4EB4FL + e.index() * 0x165667B19E3779F9L + e.type().ordinal();
+    for (byte b : e.data()) {
+      h = (h ^ b) * 0x100000001B3L;
+    }
+    return h;
+  }
+
+  static long mix(long z) {
+    z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+    z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+    return z ^ (z >>> 33);
+  }
+}
