@@ -175,7 +175,7 @@ public final class RaftNode implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    writer.close();
+    writer.stop();
     transport.close();
     try {
       storage.close();
@@ -194,7 +194,7 @@ public final class RaftNode implements AutoCloseable {
     running = false;
     ticker.shutdownNow();
     loopThread.interrupt();
-    writer.abandon();
+    writer.stop();
     transport.close();
     try {
       loopThread.join(5000);

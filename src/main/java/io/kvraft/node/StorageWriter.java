@@ -76,20 +76,9 @@ final class StorageWriter {
 
   /**
    * Stops the thread. Writes still queued are dropped; that loses nothing acknowledged, because nothing that
-   * depends on a write is sent or applied before the write is durable.
+   * depends on a write is sent or applied before the write is durable. A crash and a shutdown are the same here.
    */
-  void close() {
-    running = false;
-    thread.interrupt();
-    try {
-      thread.join(5000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Stops at once without finishing queued writes, as a crash would. */
-  void abandon() {
+  void stop() {
     running = false;
     thread.interrupt();
     try {
