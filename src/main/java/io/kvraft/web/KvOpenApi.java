@@ -320,11 +320,19 @@ public class KvOpenApi {
     };
   }
 
+  /**
+   * The request body is stated as a plain string, not {@code format: binary}: the server takes any bytes either way,
+   * but openapi-generator's java/native client JSON-encodes a binary (File) body, while it sends a string raw.
+   */
   private static RequestBody valueBody(String description, KvProperties kv) {
     return new RequestBody()
         .required(true)
-        .description(description + "; at most " + kv.maxValueBytes() + " bytes")
-        .content(new Content().addMediaType(OCTETS, new MediaType().schema(schemaRef("Value"))));
+        .description(
+            description
+                + "; at most "
+                + kv.maxValueBytes()
+                + " bytes, taken as-is whatever the Content-Type (clients may send any bytes)")
+        .content(new Content().addMediaType(OCTETS, new MediaType().schema(new StringSchema())));
   }
 
   private static ApiResponse written(String description) {
