@@ -4,6 +4,7 @@ import io.kvraft.kv.KvApplier;
 import io.kvraft.kv.KvLimits;
 import io.kvraft.kv.KvService;
 import io.kvraft.kv.KvStateMachine;
+import io.kvraft.node.NodeMetrics;
 import io.kvraft.node.RaftNode;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.log.FileRaftStorage;
@@ -15,6 +16,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -45,7 +47,12 @@ public class KvraftConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  RaftNode raftNode(RaftProperties raft, Members members, RaftStorage storage, KvStateMachine sm)
+  RaftNode raftNode(
+      RaftProperties raft,
+      Members members,
+      RaftStorage storage,
+      KvStateMachine sm,
+      ObjectProvider<NodeMetrics> metrics)
       throws IOException {
     RaftConfig cfg =
         RaftConfig.defaults()
@@ -64,6 +71,7 @@ public class KvraftConfiguration {
             transport,
             new KvApplier(sm),
             new SecureRandom());
+    node.setMetrics(metrics.getIfAvailable(() -> NodeMetrics.NONE));
     node.start();
     return node;
   }

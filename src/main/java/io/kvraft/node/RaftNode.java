@@ -52,6 +52,7 @@ public final class RaftNode implements AutoCloseable {
   private volatile boolean running;
   private volatile NodeStatus status;
   private volatile String failure;
+  private volatile NodeMetrics metrics = NodeMetrics.NONE;
   private long loopIterations;
 
   // Owned by the loop thread.
@@ -100,7 +101,8 @@ public final class RaftNode implements AutoCloseable {
             random,
             new PersistentState(rec.hardState(), rec.entries(), rec.snapshotIndex(), rec.snapshotTerm()));
     this.lastApplied = rec.snapshotIndex();
-    this.writer = new StorageWriter(storage, this::onWritesDurable, this::onStorageFailure, id);
+    this.writer =
+        new StorageWriter(storage, this::onWritesDurable, this::onStorageFailure, id, () -> metrics);
     this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
     this.ticker =
         Executors.newSingleThreadScheduledExecutor(
@@ -110,6 +112,11 @@ public final class RaftNode implements AutoCloseable {
               return t;
             });
     publishStatus();
+  }
+
+  /** Reports to {@code metrics} from now on; call before {@link #start()}. */
+  public void setMetrics(NodeMetrics metrics) {
+    this.metrics = metrics == null ? NodeMetrics.NONE : metrics;
   }
 
   public void start() {
@@ -266,6 +273,7 @@ public final class RaftNode implements AutoCloseable {
     ProposeResult r = core.propose(command);
     if (r instanceof ProposeResult.Accepted a) {
       proposals.put(a.index(), new PendingProposal(a.term(), f));
+      metrics.proposalAccepted();
     } else {
       f.completeExceptionally(new NotLeaderException(((ProposeResult.NotLeader) r).leaderHint()));
     }
@@ -279,6 +287,7 @@ public final class RaftNode implements AutoCloseable {
     readsAwaitingIndex.put(id, readBatch);
     readBatch = new ArrayList<>();
     core.requestRead(id);
+    metrics.readIndexRound();
   }
 
   private void processReady() {
@@ -400,7 +409,8 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void publishStatus() {
-    status =
+    NodeStatus before = status;
+    NodeStatus now =
         new NodeStatus(
             core.id(),
             core.role(),
@@ -412,5 +422,16 @@ public final class RaftNode implements AutoCloseable {
             failure == null,
             failure,
             loopIterations);
+    status = now;
+    if (before != null) {
+      // A term this node raised itself (it campaigns or already won); one loop iteration may cover a whole
+      // single-node election, so roles seen in between are not enough.
+      if (now.term() > before.term() && (now.role() == Role.CANDIDATE || now.role() == Role.LEADER)) {
+        metrics.electionStarted();
+      }
+      if (now.leader() != null && !now.leader().equals(before.leader())) {
+        metrics.leaderChanged(now.leader());
+      }
+    }
   }
 }
