@@ -44,7 +44,7 @@ final class Workload {
     }
   }
 
-  private final KvraftCluster cluster;
+  private final Map<String, String> urls;
   private final String scenario;
   private final int registerClients;
   private final int tokenClients;
@@ -61,8 +61,9 @@ final class Workload {
   private long startNanos;
   private long stopNanos;
 
-  Workload(KvraftCluster cluster, String scenario, int registerClients, int tokenClients) {
-    this.cluster = cluster;
+  /** @param urls node id to base URL; clients talk to the nodes directly */
+  Workload(Map<String, String> urls, String scenario, int registerClients, int tokenClients) {
+    this.urls = new java.util.LinkedHashMap<>(urls);
     this.scenario = scenario;
     this.registerClients = registerClients;
     this.tokenClients = tokenClients;
@@ -84,13 +85,13 @@ final class Workload {
   }
 
   static Workload standard(KvraftCluster cluster, String scenario) {
-    return new Workload(cluster, scenario, 4, 3);
+    return new Workload(cluster.urls(), scenario, 4, 3);
   }
 
   /** A client whose calls are recorded in this workload's history (for probes aimed at one node). */
   RecordingClient probeClient(int id, Duration attemptTimeout, Duration deadline) {
     return new RecordingClient(
-        1000 + id, scenario + "-probe-" + id + "-" + System.nanoTime(), cluster.urls(), http, attemptTimeout,
+        1000 + id, scenario + "-probe-" + id + "-" + System.nanoTime(), urls, http, attemptTimeout,
         deadline, recorder, stats);
   }
 
@@ -111,7 +112,7 @@ final class Workload {
       int id = i;
       RecordingClient c =
           new RecordingClient(
-              id, "reg-" + run + "-" + id, cluster.urls(), http, Duration.ofSeconds(2), Duration.ofSeconds(5),
+              id, "reg-" + run + "-" + id, urls, http, Duration.ofSeconds(2), Duration.ofSeconds(5),
               recorder, stats);
       threads.add(thread("reg-" + id, () -> registerLoop(id, c)));
     }
@@ -119,7 +120,7 @@ final class Workload {
       int id = 100 + i;
       RecordingClient c =
           new RecordingClient(
-              id, "tok-" + run + "-" + id, cluster.urls(), http, Duration.ofMillis(300), Duration.ofSeconds(8),
+              id, "tok-" + run + "-" + id, urls, http, Duration.ofMillis(300), Duration.ofSeconds(8),
               null, stats);
       threads.add(thread("tok-" + id, () -> tokenLoop(id, c)));
     }
@@ -184,7 +185,7 @@ final class Workload {
     long unknown = stats.unknown.get();
     RecordingClient reader =
         new RecordingClient(
-            999, scenario + "-final-" + System.nanoTime(), cluster.urls(), http, Duration.ofSeconds(2),
+            999, scenario + "-final-" + System.nanoTime(), urls, http, Duration.ofSeconds(2),
             Duration.ofSeconds(30), recorder, stats);
     for (String key : registerKeys) {
       if (!reader.execute(new KvOp.Get(key)).known()) {
