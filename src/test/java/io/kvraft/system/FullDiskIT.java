@@ -220,7 +220,6 @@ class FullDiskIT {
             "--raft.peers=" + peers,
             "--raft.data-dir=" + root.resolve(id),
             "--raft.tick-interval=20ms",
-            "--raft.peer-timeout=500ms",
             "--kv.request-timeout=1s",
             "--spring.main.banner-mode=off",
             "--logging.level.root=WARN"));

@@ -150,7 +150,6 @@ final class KvraftCluster implements AutoCloseable {
             "--raft.tick-interval=20ms",
             "--raft.election-ticks=20",
             "--raft.heartbeat-ticks=2",
-            "--raft.peer-timeout=500ms",
             "--kv.request-timeout=1s",
             "--spring.main.banner-mode=off",
             "--logging.level.root=WARN",

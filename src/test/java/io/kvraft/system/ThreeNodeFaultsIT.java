@@ -62,16 +62,18 @@ class ThreeNodeFaultsIT {
     w.start();
     long end = deadline(Scenarios.load(15));
     int kills = 0;
+    String lastVictim = null;
     while (before(end)) {
       KvraftCluster.sleep(1500);
-      if (!cluster.ids().stream().allMatch(id -> cluster.health(id) != null)) {
-        continue; // the last victim is still starting
+      if (lastVictim != null) {
+        cluster.awaitServing(lastVictim); // one node down at a time, so a majority always remains
       }
       String leader = cluster.awaitLeader(LEADER_WAIT);
       cluster.kill(leader);
       kills++;
       cluster.awaitLeader(LEADER_WAIT, Set.of(leader));
       cluster.spawn(leader);
+      lastVictim = leader;
     }
     w.stop();
     cluster.restoreAll();
@@ -182,7 +184,7 @@ class ThreeNodeFaultsIT {
     KvraftCluster.sleep(Scenarios.load(5).toMillis());
     w.stop();
     String now = cluster.awaitLeader(LEADER_WAIT);
-    cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(30));
+    cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(90));
     // The wiped node must now hold everything: with the leader gone it and the third node are the majority.
     cluster.kill(now);
     cluster.awaitLeader(LEADER_WAIT, Set.of(now));
@@ -213,7 +215,7 @@ class ThreeNodeFaultsIT {
           "[torn last record] " + victim + ": " + newest.getFileName() + " cut from " + size + " to " + cut + " bytes");
       cluster.start(victim);
       String now = cluster.awaitLeader(LEADER_WAIT);
-      cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(30));
+      cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(90));
     }
     w.stop();
     Scenarios.assertClean(w.finish());
@@ -249,7 +251,7 @@ class ThreeNodeFaultsIT {
     KvraftCluster.sleep(2000);
     w.stop();
     String now = cluster.awaitLeader(LEADER_WAIT);
-    cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(30));
+    cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(90));
     Scenarios.assertClean(w.finish());
   }
 
@@ -277,7 +279,7 @@ class ThreeNodeFaultsIT {
     KvraftCluster.sleep(2000);
     w.stop();
     String now = cluster.awaitLeader(LEADER_WAIT);
-    cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(30));
+    cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(90));
     Scenarios.assertClean(w.finish());
   }
 
@@ -288,7 +290,7 @@ class ThreeNodeFaultsIT {
 
   /** Waits (under load) until the node's log spans at least {@code n} segment files. */
   private void awaitSegments(String id, int n) throws IOException {
-    long end = deadline(Duration.ofSeconds(30));
+    long end = deadline(Duration.ofSeconds(90));
     while (cluster.segments(id).size() < n && before(end)) {
       KvraftCluster.sleep(200);
     }
