@@ -268,6 +268,9 @@ final class KvraftCluster implements AutoCloseable {
     }
     List<String> started = new ArrayList<>();
     for (String id : ids) {
+      if (isRunning(id) && health(id) == null && health(id) == null) {
+        kill(id); // alive but not answering (e.g. out of memory): restart it
+      }
       if (!isRunning(id)) {
         spawn(id);
         started.add(id);
