@@ -43,7 +43,9 @@ public class KvraftConfiguration {
   @Bean(destroyMethod = "")
   RaftStorage raftStorage(RaftProperties raft) throws IOException {
     return FileRaftStorage.open(
-        Path.of(raft.dataDir()), FileRaftStorage.Options.defaults().withFsync(raft.fsync()));
+        Path.of(raft.dataDir()), FileRaftStorage.Options.defaults()
+            .withFsync(raft.fsync())
+            .withSegmentBytes(raft.segmentBytes()));
   }
 
   @Bean(destroyMethod = "close")

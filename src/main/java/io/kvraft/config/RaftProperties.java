@@ -1,5 +1,6 @@
 package io.kvraft.config;
 
+import io.kvraft.raft.log.FileRaftStorage;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param fsync force writes to disk before acknowledging them; only tests may turn it off
  * @param clusterToken shared secret required on /raft/* when set
  * @param peerTimeout connect/read timeout of node-to-node HTTP calls
+ * @param segmentBytes a log segment file is closed and a new one started past this size
  */
 @ConfigurationProperties(prefix = "raft")
 public record RaftProperties(
@@ -33,7 +35,8 @@ public record RaftProperties(
     Integer maxInflightAppends,
     Boolean fsync,
     String clusterToken,
-    Duration peerTimeout) {
+    Duration peerTimeout,
+    Long segmentBytes) {
 
   public RaftProperties {
     nodeId = nodeId == null || nodeId.isBlank() ? "n1" : nodeId.trim();
@@ -46,6 +49,7 @@ public record RaftProperties(
     maxInflightAppends = maxInflightAppends == null ? 64 : maxInflightAppends;
     fsync = fsync == null || fsync;
     peerTimeout = peerTimeout == null ? Duration.ofSeconds(2) : peerTimeout;
+    segmentBytes = segmentBytes == null ? FileRaftStorage.Options.DEFAULT_SEGMENT_BYTES : segmentBytes;
     if (tickInterval.isNegative() || tickInterval.isZero()) {
       throw new IllegalArgumentException("raft.tick-interval must be positive");
     }
