@@ -62,7 +62,13 @@ public class KvraftConfiguration {
             .withHeartbeatTicks(raft.heartbeatTicks())
             .withBatching(raft.maxEntriesPerAppend(), raft.maxBytesPerAppend(), raft.maxInflightAppends());
     HttpTransport transport =
-        new HttpTransport(members.urls(), raft.clusterToken(), raft.peerTimeout(), 10_000);
+        new HttpTransport(
+            members.urls(),
+            raft.clusterToken(),
+            raft.peerTimeout(),
+            10_000,
+            16 * raft.maxBytesPerAppend(),
+            raft.maxBytesPerAppend());
     RaftNode node =
         new RaftNode(
             members.self(),

@@ -45,7 +45,7 @@ public record RaftProperties(
     electionTicks = electionTicks == null ? 20 : electionTicks;
     heartbeatTicks = heartbeatTicks == null ? 2 : heartbeatTicks;
     maxEntriesPerAppend = maxEntriesPerAppend == null ? 1024 : maxEntriesPerAppend;
-    maxBytesPerAppend = maxBytesPerAppend == null ? 4L << 20 : maxBytesPerAppend;
+    maxBytesPerAppend = maxBytesPerAppend == null ? 1L << 20 : maxBytesPerAppend;
     maxInflightAppends = maxInflightAppends == null ? 64 : maxInflightAppends;
     fsync = fsync == null || fsync;
     peerTimeout = peerTimeout == null ? Duration.ofSeconds(2) : peerTimeout;

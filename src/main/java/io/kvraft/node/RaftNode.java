@@ -130,7 +130,7 @@ public final class RaftNode implements AutoCloseable {
   // ---------------------------------------------------------------- API for any thread
 
   public void receive(List<Message> messages) {
-    if (!running) {
+    if (!running || failure != null) {
       return;
     }
     events.add(() -> messages.forEach(core::step));
@@ -263,6 +263,10 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void onTick() {
+    if (failure != null) {
+      // A failed node takes part in nothing: stepping the core would only pile up output nobody carries out.
+      return;
+    }
     core.tick();
     if (loopIterations % 64 == 0) {
       dropAbandonedWaiters();

@@ -538,9 +538,12 @@ public final class RaftCore {
     pr.recentActive = true;
     pr.probeSent = false;
     if (pr.state == Progress.State.REPLICATE && pr.match < log.lastIndex()) {
-      // An AppendEntries lost while replicating leaves a gap no reply will report; if match has not moved over two
-      // heartbeat rounds, fall back to probing from match so the follower is repaired.
-      if (pr.match == pr.matchAtLastHeartbeat && pr.hasInflight() && ++pr.stalledHeartbeats >= 2) {
+      // An AppendEntries lost while replicating leaves a gap no reply will report; if match has not moved for half
+      // an election timeout, fall back to probing from match so the follower is repaired. Waiting less would make
+      // a merely slow follower (a busy disk, a restarting JVM) receive the same entries again and again.
+      if (pr.match == pr.matchAtLastHeartbeat
+          && pr.hasInflight()
+          && ++pr.stalledHeartbeats >= Math.max(2, cfg.electionTicks() / cfg.heartbeatTicks() / 2)) {
         pr.becomeProbe(pr.match + 1);
       }
     }
