@@ -28,4 +28,16 @@ final class Scenarios {
     assertThat(report.anomalies()).as(report.summary()).isEmpty();
     assertThat(report.ok()).as("the workload made progress: " + report.summary()).isGreaterThan(50);
   }
+
+  /**
+   * Waits until the workload has completed more than {@code atLeast} operations: progress is asserted by count, not
+   * by how much a fixed sleep happened to allow on a loaded machine.
+   */
+  static void awaitProgress(Workload w, long atLeast, String what) {
+    long end = deadline(Duration.ofSeconds(60));
+    while (w.okCount() <= atLeast && before(end)) {
+      KvraftCluster.sleep(100);
+    }
+    org.assertj.core.api.Assertions.assertThat(w.okCount()).as(what).isGreaterThan(atLeast);
+  }
 }
