@@ -123,6 +123,10 @@ public final class RaftNode implements AutoCloseable {
     running = true;
     writer.start();
     loopThread.start();
+    if (core.members().size() == 1) {
+      // Alone in the cluster: nobody to wait for, so serve at once instead of after an election timeout.
+      events.add(core::campaignNow);
+    }
     long micros = tickInterval.toNanos() / 1000;
     ticker.scheduleAtFixedRate(() -> events.add(this::onTick), micros, micros, TimeUnit.MICROSECONDS);
   }

@@ -135,6 +135,17 @@ public final class RaftCore {
     }
   }
 
+  /**
+   * Starts an election now instead of waiting for the election timeout. A node alone in its cluster uses it to
+   * become leader at start-up; elsewhere it only costs an election.
+   */
+  public void campaignNow() {
+    if (role != Role.LEADER) {
+      electionElapsed = 0;
+      campaign(usePreVote());
+    }
+  }
+
   /** Feeds one message received from a peer. Messages for another node are ignored. */
   public void step(Message m) {
     if (!id.equals(m.to()) || !members.contains(m.from())) {
@@ -512,6 +523,15 @@ public final class RaftCore {
         maybeCommit();
       }
       sendAppend(r.from(), false);
+      return;
+    }
+    if (r.conflictTerm() == 0 && r.conflictIndex() <= pr.match && r.rejectedPrevIndex() >= pr.match) {
+      // The follower's log ends below what it acknowledged: its disk lost entries (a wiped or replaced data
+      // directory). Probing at match + 1 would be rejected forever; lowering match only makes the leader resend
+      // more, so it is always safe, also when this rejection was merely delayed by reordering.
+      pr.match = r.conflictIndex() - 1;
+      pr.becomeProbe(r.conflictIndex());
+      sendAppend(r.from(), true);
       return;
     }
     boolean stale =
