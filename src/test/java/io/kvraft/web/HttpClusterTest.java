@@ -194,6 +194,19 @@ class HttpClusterTest {
     }
     try (Response r = call("POST", leader(), "/raft/append", "garbage", "Content-Type", "application/octet-stream")) {
       assertThat(r.code()).isEqualTo(400);
+      assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+    }
+    // A well-formed batch from a stranger is refused on the fast path (RaftFastPathFilter) as by the controller.
+    byte[] stranger =
+        io.kvraft.transport.MessageCodec.encode(
+            java.util.List.of(new io.kvraft.raft.Message.Heartbeat("intruder", leader(), 1, 0, 0)));
+    Request post =
+        new Request.Builder()
+            .url(url(leader(), "/raft/heartbeat"))
+            .post(RequestBody.create(stranger, BINARY))
+            .build();
+    try (Response r = http.newCall(post).execute()) {
+      assertThat(r.code()).isEqualTo(403);
     }
   }
 
