@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A/B of two kvraft jars under the same wrk load, alternating runs between two 3-node clusters that run side by side:
 #   bench/ab.sh BEFORE.jar AFTER.jar [op] [connections] [rounds] [seconds]     (default: put 16 4 8)
+# AB_VIA=follower sends the load to a follower instead of the leader.
 # Prints ops/s, p50/p99 and server CPU µs per operation for every run, then the medians. Stops what it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +47,7 @@ ticks() { local t=0 p; for p in $(cat "$WORK/$1.pids"); do t=$((t + $(awk '{prin
 one() { # name base secs -> "ops p50 p99 cpu_us_per_op"
   local port t0 t1 res
   port=$(leader "$2")
+  if [ "${AB_VIA:-leader}" = follower ]; then port=$(($2 + (port - $2) % 3 + 1)); fi
   t0=$(ticks "$1")
   res=$(BENCH_SYSTEM=kvraft BENCH_OP=$OP wrk -t$((CONNS < 2 ? 1 : 2)) -c"$CONNS" -d"${3}s" --timeout 10s \
     -s bench/load.lua "http://127.0.0.1:$port" | grep '^RESULT')
