@@ -5,8 +5,8 @@
 #   bench/run.sh            full matrix (put, append, linearizable get, stale get, 90/10 mix; 1/16/64 connections;
 #                           through the leader and through a follower), about 10 minutes
 #   bench/run.sh --quick    a subset at shorter runs, about 2 minutes
-#   bench/run.sh --profile  kvraft only, put at 16 connections through the leader, with a JFR recording of the
-#                           leader and a summary of its hottest frames
+#   bench/run.sh --profile  kvraft only, put at 16 connections through the leader (BENCH_PROFILE_LOAD="get 1"
+#                           for another), with a JFR recording of the leader and a summary of its hottest frames
 # Options: --duration SECONDS (per run), --keep (keep data dirs and logs), --out DIR (results; default
 # bench/results/<time>). Env: KVRAFT_JAVA_OPTS (default -Xmx256m, like scripts/local-cluster.sh),
 # BENCH_PORT_BASE (default 19000: kvraft on base+1..3, etcd clients on base+11..13, peers on base+21..23).
@@ -294,10 +294,16 @@ done
 if [ "$MODE" = profile ]; then
   wait_for_leader kvraft
   pid=${KV_PIDS[$((LEADER - 1))]}
+  read -r pop pconns <<<"${BENCH_PROFILE_LOAD:-put 16}"
   jcmd "$pid" JFR.start name=bench settings=profile >/dev/null
-  run kvraft put 16 leader "$DURATION"
+  # Per-thread CPU halfway through, which also shows GC and JIT threads (JFR samples only Java code).
+  (sleep $((DURATION / 2)); top -H -b -n1 -d 2 -p "$pid" | sed -n '7,25p' >"$OUT/threads.txt") &
+  top_pid=$!
+  run kvraft "$pop" "$pconns" leader "$DURATION"
+  wait "$top_pid"
   jcmd "$pid" JFR.stop name=bench filename="$OUT/leader.jfr" >/dev/null
-  bench/jfr-top.sh "$OUT/leader.jfr" | tee "$OUT/profile.txt"
+  { echo "leader threads by CPU halfway through:"; cat "$OUT/threads.txt"; echo; } | tee "$OUT/profile.txt"
+  bench/jfr-top.sh "$OUT/leader.jfr" | tee -a "$OUT/profile.txt"
   exit 0
 fi
 
