@@ -3,7 +3,6 @@ package io.kvraft.web;
 import io.kvraft.kv.InvalidRequestException;
 import io.kvraft.node.NotLeaderException;
 import io.kvraft.node.UnavailableException;
-import io.kvraft.transport.MessageCodec;
 import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,16 +61,6 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   @ExceptionHandler(UnavailableException.class)
   ResponseEntity<ProblemDetail> unavailable(UnavailableException e) {
     return problem(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", e.getMessage(), null);
-  }
-
-  @ExceptionHandler(MessageCodec.MalformedMessageException.class)
-  ResponseEntity<ProblemDetail> malformedRaftMessage(MessageCodec.MalformedMessageException e) {
-    return problem(HttpStatus.BAD_REQUEST, "Bad Request", "malformed Raft message batch: " + e.getMessage(), null);
-  }
-
-  @ExceptionHandler(RaftController.BatchTooLargeException.class)
-  ResponseEntity<ProblemDetail> batchTooLarge(RaftController.BatchTooLargeException e) {
-    return problem(HttpStatus.PAYLOAD_TOO_LARGE, "Payload Too Large", e.getMessage(), null);
   }
 
   @ExceptionHandler(IllegalArgumentException.class)

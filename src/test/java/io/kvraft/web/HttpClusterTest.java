@@ -220,6 +220,30 @@ class HttpClusterTest {
     }
     try (Response r = call("POST", leader(), "/raft/append", "garbage", "Content-Type", "application/octet-stream")) {
       assertThat(r.code()).isEqualTo(400);
+      assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+    }
+    // A well-formed batch from a stranger is refused, as is a body larger than any member sends.
+    byte[] stranger =
+        io.kvraft.transport.MessageCodec.encode(
+            java.util.List.of(new io.kvraft.raft.Message.Heartbeat("intruder", leader(), 1, 0, 0)));
+    Request post =
+        new Request.Builder()
+            .url(url(leader(), "/raft/heartbeat"))
+            .post(RequestBody.create(stranger, BINARY))
+            .build();
+    try (Response r = http.newCall(post).execute()) {
+      assertThat(r.code()).isEqualTo(403);
+      assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+    }
+    Request huge =
+        new Request.Builder()
+            .url(url(leader(), "/raft/append"))
+            .post(RequestBody.create(new byte[70 << 20], BINARY))
+            .build();
+    try (Response r = http.newCall(huge).execute()) {
+      assertThat(r.code()).isEqualTo(413);
+    } catch (IOException closedEarly) {
+      // Refusing may also mean closing the connection before the client has sent all of it.
     }
   }
 

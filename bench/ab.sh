@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# A/B of two kvraft jars under the same wrk load, alternating runs between two 3-node clusters that run side by side:
+#   bench/ab.sh BEFORE.jar AFTER.jar [op] [connections] [rounds] [seconds]     (default: put 16 4 8)
+# AB_VIA=follower sends the load to a follower instead of the leader.
+# Prints ops/s, p50/p99 and server CPU µs per operation for every run, then the medians. Stops what it starts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+A=$1 B=$2 OP=${3:-put} CONNS=${4:-16} ROUNDS=${5:-4} SECS=${6:-8}
+WORK=$(mktemp -d /tmp/kvraft-ab.XXXXXX)
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+HZ=$(getconf CLK_TCK)
+start() { # name jar base
+  local peers="n1=http://127.0.0.1:$(($3 + 1)),n2=http://127.0.0.1:$(($3 + 2)),n3=http://127.0.0.1:$(($3 + 3))" i
+  for i in 1 2 3; do
+    # shellcheck disable=SC2086
+    java ${KVRAFT_JAVA_OPTS:--Xmx256m} -jar "$2" --server.port=$(($3 + i)) --raft.node-id=n$i --raft.peers="$peers" \
+      --raft.data-dir="$WORK/$1-n$i" >"$WORK/$1-n$i.log" 2>&1 &
+    PIDS+=($!)
+    echo $! >>"$WORK/$1.pids"
+  done
+}
+leader() { # base -> port of the leader
+  local i
+  for _ in $(seq 1 240); do
+    for i in 1 2 3; do
+      if curl -s --max-time 2 "http://127.0.0.1:$(($1 + i))/actuator/health" | grep -q '"role":"LEADER"'; then
+        echo $(($1 + i)); return
+      fi
+    done
+    sleep 0.5
+  done
+  echo "no leader" >&2; exit 1
+}
+ticks() { local t=0 p; for p in $(cat "$WORK/$1.pids"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+one() { # name base secs -> "ops p50 p99 cpu_us_per_op"
+  local port t0 t1 res
+  port=$(leader "$2")
+  if [ "${AB_VIA:-leader}" = follower ]; then port=$(($2 + (port - $2) % 3 + 1)); fi
+  t0=$(ticks "$1")
+  res=$(BENCH_SYSTEM=kvraft BENCH_OP=$OP wrk -t$((CONNS < 2 ? 1 : 2)) -c"$CONNS" -d"${3}s" --timeout 10s \
+    -s bench/load.lua "http://127.0.0.1:$port" | grep '^RESULT')
+  t1=$(ticks "$1")
+  local requests duration_us p50_us p99_us p999_us max_us err_connect err_read err_write err_status err_timeout
+  eval "$(sed 's/^RESULT //; s/ /;/g' <<<"$res")"
+  awk -v r="$requests" -v d="$duration_us" -v a="$p50_us" -v b="$p99_us" -v c="$((t1 - t0))" -v hz="$HZ" \
+    -v e="$((err_connect + err_read + err_write + err_status + err_timeout))" \
+    'BEGIN { printf "%.0f %.2f %.2f %.0f %d\n", r / (d / 1e6), a / 1000, b / 1000, c / hz * 1e6 / r, e }'
+}
+start A "$A" 19100
+start B "$B" 19200
+leader 19100 >/dev/null; leader 19200 >/dev/null
+one A 19100 5 >/dev/null; one B 19200 5 >/dev/null   # warm-up
+echo "run  jar     ops/s  p50ms  p99ms  cpu_us/op errors"
+for r in $(seq 1 "$ROUNDS"); do
+  if [ $((r % 2)) = 1 ]; then order="A B"; else order="B A"; fi
+  for x in $order; do
+    base=$([ "$x" = A ] && echo 19100 || echo 19200)
+    line=$(one "$x" "$base" "$SECS")
+    echo "$r    $x  $line" | tee -a "$WORK/ab.txt"
+  done
+done
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+for x in A B; do
+  echo "median $x ($([ "$x" = A ] && echo before || echo after)): $(awk -v x="$x" '$2 == x { print $3 }' "$WORK/ab.txt" | median) ops/s," \
+    "$(awk -v x="$x" '$2 == x { print $6 }' "$WORK/ab.txt" | median) server CPU µs/op"
+done

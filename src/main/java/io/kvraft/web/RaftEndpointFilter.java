@@ -1,0 +1,147 @@
+package io.kvraft.web;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kvraft.config.KvraftConfiguration.Members;
+import io.kvraft.config.RaftProperties;
+import io.kvraft.node.RaftNode;
+import io.kvraft.raft.Message;
+import io.kvraft.transport.HttpTransport;
+import io.kvraft.transport.MessageCodec;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+
+/**
+ * Node-to-node Raft traffic (design §4): {@code POST /raft/append|heartbeat|vote} with a batch of binary-encoded,
+ * one-way messages, answered 202 as soon as the batch is queued for the event loop; replies travel as messages of
+ * their own. A batch is accepted only with the cluster token (when one is set, else 401), from members and addressed
+ * to this node (else 403), on the path of its family and well-formed (else 400), and no larger than any member
+ * sends (else 413); errors are problem+json like the client API's.
+ *
+ * <p>A servlet filter rather than a controller: every client write costs the leader several of these requests
+ * (followers' acknowledgements), and the benchmark's profile showed Spring MVC dispatch and per-request
+ * observation around them costing as much CPU as the client requests themselves. They are therefore not in the
+ * {@code http.server.requests} metrics; the {@code raft.*} meters cover them.
+ */
+@Component
+public class RaftEndpointFilter implements Filter, Ordered {
+  private static final Map<String, String> FAMILIES =
+      Map.of("/raft/append", "/raft/append", "/raft/heartbeat", "/raft/heartbeat", "/raft/vote", "/raft/vote");
+
+  private final RaftNode node;
+  private final Members members;
+  private final byte[] clusterToken;
+  private final long maxBatchBytes;
+  private final ObjectMapper json;
+
+  public RaftEndpointFilter(RaftNode node, Members members, RaftProperties raft, ObjectMapper json) {
+    this.node = node;
+    this.members = members;
+    this.json = json;
+    this.clusterToken =
+        raft.clusterToken() == null || raft.clusterToken().isEmpty()
+            ? null
+            : raft.clusterToken().getBytes(StandardCharsets.UTF_8);
+    // A batch holds at most one byte limit of entries, plus one oversized entry that travels alone; leave headroom.
+    this.maxBatchBytes = Math.min(Integer.MAX_VALUE - 1, 4 * raft.maxBytesPerAppend() + (64L << 20));
+  }
+
+  @Override
+  public int getOrder() {
+    return Ordered.HIGHEST_PRECEDENCE;
+  }
+
+  @Override
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    String path = req instanceof HttpServletRequest r ? FAMILIES.get(r.getRequestURI()) : null;
+    if (path == null) {
+      chain.doFilter(req, res);
+      return;
+    }
+    HttpServletRequest request = (HttpServletRequest) req;
+    HttpServletResponse response = (HttpServletResponse) res;
+    if (!"POST".equals(request.getMethod())) {
+      problem(response, HttpStatus.METHOD_NOT_ALLOWED, "Raft endpoints take POST only");
+      return;
+    }
+    String type = request.getContentType();
+    if (type == null || !type.startsWith(MediaType.APPLICATION_OCTET_STREAM_VALUE)) {
+      problem(response, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Raft batches are application/octet-stream");
+      return;
+    }
+    if (!tokenMatches(request.getHeader(HttpTransport.CLUSTER_TOKEN_HEADER))) {
+      problem(response, HttpStatus.UNAUTHORIZED, "missing or wrong cluster token");
+      return;
+    }
+    byte[] body = readBounded(request);
+    if (body == null) {
+      problem(response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft message batch exceeds the size limit");
+      return;
+    }
+    List<Message> batch;
+    try {
+      batch = MessageCodec.decode(body);
+    } catch (MessageCodec.MalformedMessageException e) {
+      problem(response, HttpStatus.BAD_REQUEST, "malformed Raft message batch: " + e.getMessage());
+      return;
+    }
+    for (Message m : batch) {
+      if (!members.urls().containsKey(m.from()) || !members.self().equals(m.to())) {
+        problem(response, HttpStatus.FORBIDDEN, "batch from a non-member or addressed to another node");
+        return;
+      }
+      if (!HttpTransport.pathOf(m).equals(path)) {
+        problem(response, HttpStatus.BAD_REQUEST, "message posted to the path of another message family");
+        return;
+      }
+    }
+    node.receive(batch);
+    response.setStatus(HttpStatus.ACCEPTED.value());
+    response.setContentLength(0);
+  }
+
+  private boolean tokenMatches(String token) {
+    return clusterToken == null
+        || (token != null && MessageDigest.isEqual(clusterToken, token.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The body, or null when it is larger than any member sends (a stranger must not make us buffer it). */
+  private byte[] readBounded(HttpServletRequest request) throws IOException {
+    if (request.getContentLengthLong() > maxBatchBytes) {
+      return null;
+    }
+    try (InputStream in = request.getInputStream()) {
+      byte[] body = in.readNBytes((int) maxBatchBytes + 1);
+      return body.length > maxBatchBytes ? null : body;
+    }
+  }
+
+  private void problem(HttpServletResponse response, HttpStatus status, String detail) throws IOException {
+    Map<String, Object> pd = new LinkedHashMap<>();
+    pd.put("type", "about:blank");
+    pd.put("title", status.getReasonPhrase());
+    pd.put("status", status.value());
+    pd.put("detail", detail);
+    byte[] bytes = json.writeValueAsBytes(pd);
+    response.setStatus(status.value());
+    response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+    response.setContentLength(bytes.length);
+    response.getOutputStream().write(bytes);
+  }
+}
