@@ -256,6 +256,13 @@ public final class SnapshotStore {
     return meta;
   }
 
+  /** The content of a verified received snapshot, for the state machine to read before it is adopted. */
+  public InputStream openPartialContent(long index, long term) throws IOException {
+    InputStream in = Files.newInputStream(partialPath(index, term));
+    in.skipNBytes(HEADER_BYTES);
+    return in;
+  }
+
   public synchronized void deletePartial(long index, long term) throws IOException {
     Files.deleteIfExists(partialPath(index, term));
   }
