@@ -5,9 +5,11 @@ import io.kvraft.kv.KvLimits;
 import io.kvraft.kv.KvService;
 import io.kvraft.kv.KvStateMachine;
 import io.kvraft.node.RaftNode;
+import io.kvraft.node.SnapshotPolicy;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.log.FileRaftStorage;
 import io.kvraft.raft.log.RaftStorage;
+import io.kvraft.raft.log.SnapshotStore;
 import io.kvraft.transport.HttpTransport;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,7 +47,8 @@ public class KvraftConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  RaftNode raftNode(RaftProperties raft, Members members, RaftStorage storage, KvStateMachine sm)
+  RaftNode raftNode(
+      RaftProperties raft, Members members, RaftStorage storage, KvStateMachine sm, KvProperties kv)
       throws IOException {
     RaftConfig cfg =
         RaftConfig.defaults()
@@ -54,6 +57,14 @@ public class KvraftConfiguration {
             .withBatching(raft.maxEntriesPerAppend(), raft.maxBytesPerAppend(), raft.maxInflightAppends());
     HttpTransport transport =
         new HttpTransport(members.urls(), raft.clusterToken(), raft.peerTimeout(), 10_000);
+    RaftProperties.Snapshot snap = raft.snapshot();
+    SnapshotStore snapshots =
+        snap.enabled() ? SnapshotStore.open(Path.of(raft.dataDir()), raft.fsync()) : null;
+    SnapshotPolicy policy =
+        snap.enabled()
+            ? new SnapshotPolicy(
+                snap.thresholdBytes(), snap.interval(), snap.chunkBytes(), raft.peerTimeout(), 1 << 20)
+            : null;
     RaftNode node =
         new RaftNode(
             members.self(),
@@ -62,8 +73,10 @@ public class KvraftConfiguration {
             raft.tickInterval(),
             storage,
             transport,
-            new KvApplier(sm),
-            new SecureRandom());
+            new KvApplier(sm, kv.sessionTtl().toMillis(), kv.maxSessions()),
+            new SecureRandom(),
+            snapshots,
+            policy);
     node.start();
     return node;
   }

@@ -19,6 +19,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param fsync force writes to disk before acknowledging them; only tests may turn it off
  * @param clusterToken shared secret required on /raft/* when set
  * @param peerTimeout connect/read timeout of node-to-node HTTP calls
+ * @param snapshot {@code raft.snapshot.*}: when to snapshot and compact the log, and how snapshots are shipped
  */
 @ConfigurationProperties(prefix = "raft")
 public record RaftProperties(
@@ -33,7 +34,26 @@ public record RaftProperties(
     Integer maxInflightAppends,
     Boolean fsync,
     String clusterToken,
-    Duration peerTimeout) {
+    Duration peerTimeout,
+    Snapshot snapshot) {
+
+  /**
+   * @param enabled snapshot and compact at all (default true)
+   * @param thresholdBytes snapshot once this many bytes of log were applied since the last one (default 16 MiB)
+   * @param interval also snapshot when this long has passed and something was applied (default 10 minutes; 0 = off)
+   * @param chunkBytes InstallSnapshot chunk size (default 1 MiB)
+   */
+  public record Snapshot(Boolean enabled, Long thresholdBytes, Duration interval, Integer chunkBytes) {
+    public Snapshot {
+      enabled = enabled == null || enabled;
+      thresholdBytes = thresholdBytes == null ? 16L << 20 : thresholdBytes;
+      interval = interval == null ? Duration.ofMinutes(10) : interval;
+      chunkBytes = chunkBytes == null ? 1 << 20 : chunkBytes;
+      if (thresholdBytes < 0 || interval.isNegative() || chunkBytes < 1) {
+        throw new IllegalArgumentException("raft.snapshot.* must not be negative");
+      }
+    }
+  }
 
   public RaftProperties {
     nodeId = nodeId == null || nodeId.isBlank() ? "n1" : nodeId.trim();
@@ -46,6 +66,7 @@ public record RaftProperties(
     maxInflightAppends = maxInflightAppends == null ? 64 : maxInflightAppends;
     fsync = fsync == null || fsync;
     peerTimeout = peerTimeout == null ? Duration.ofSeconds(2) : peerTimeout;
+    snapshot = snapshot == null ? new Snapshot(null, null, null, null) : snapshot;
     if (tickInterval.isNegative() || tickInterval.isZero()) {
       throw new IllegalArgumentException("raft.tick-interval must be positive");
     }

@@ -6,6 +6,8 @@ import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Message;
 import io.kvraft.transport.HttpTransport;
 import io.kvraft.transport.MessageCodec;
+import io.kvraft.transport.SnapshotChunk;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -35,6 +37,34 @@ public class RaftController {
         raft.clusterToken() == null || raft.clusterToken().isEmpty()
             ? null
             : raft.clusterToken().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * InstallSnapshot, one chunk per POST (see {@link SnapshotChunk}). Unlike the one-way families this answers with the
+   * follower's reply: where to resume, or that the snapshot is installed and durable (the last chunk waits for it).
+   */
+  @PostMapping(path = "/raft/snapshot", consumes = "application/octet-stream", produces = "application/octet-stream")
+  public ResponseEntity<byte[]> snapshot(
+      @RequestHeader(value = HttpTransport.CLUSTER_TOKEN_HEADER, required = false) String token,
+      @RequestBody byte[] body)
+      throws MessageCodec.MalformedMessageException {
+    if (!tokenOk(token)) {
+      return ResponseEntity.status(HttpStatus.UNAUTHORIZED).build();
+    }
+    SnapshotChunk chunk = SnapshotChunk.decode(body);
+    if (!members.urls().containsKey(chunk.from()) || !members.self().equals(chunk.to())) {
+      return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
+    }
+    try {
+      return ResponseEntity.ok(node.receiveSnapshotChunk(chunk).encode());
+    } catch (IOException e) {
+      return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).build();
+    }
+  }
+
+  private boolean tokenOk(String token) {
+    return clusterToken == null
+        || (token != null && MessageDigest.isEqual(clusterToken, token.getBytes(StandardCharsets.UTF_8)));
   }
 
   @PostMapping(path = "/raft/{family:append|heartbeat|vote}", consumes = "application/octet-stream")
