@@ -4,6 +4,7 @@ import io.kvraft.kv.KvApplier;
 import io.kvraft.kv.KvLimits;
 import io.kvraft.kv.KvService;
 import io.kvraft.kv.KvStateMachine;
+import io.kvraft.node.NodeMetrics;
 import io.kvraft.node.RaftNode;
 import io.kvraft.node.SnapshotPolicy;
 import io.kvraft.raft.RaftConfig;
@@ -17,6 +18,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -43,12 +45,19 @@ public class KvraftConfiguration {
   @Bean(destroyMethod = "")
   RaftStorage raftStorage(RaftProperties raft) throws IOException {
     return FileRaftStorage.open(
-        Path.of(raft.dataDir()), FileRaftStorage.Options.defaults().withFsync(raft.fsync()));
+        Path.of(raft.dataDir()), FileRaftStorage.Options.defaults()
+            .withFsync(raft.fsync())
+            .withSegmentBytes(raft.segmentBytes()));
   }
 
   @Bean(destroyMethod = "close")
   RaftNode raftNode(
-      RaftProperties raft, Members members, RaftStorage storage, KvStateMachine sm, KvProperties kv)
+      RaftProperties raft,
+      Members members,
+      RaftStorage storage,
+      KvStateMachine sm,
+      KvProperties kv,
+      ObjectProvider<NodeMetrics> metrics)
       throws IOException {
     RaftConfig cfg =
         RaftConfig.defaults()
@@ -56,7 +65,13 @@ public class KvraftConfiguration {
             .withHeartbeatTicks(raft.heartbeatTicks())
             .withBatching(raft.maxEntriesPerAppend(), raft.maxBytesPerAppend(), raft.maxInflightAppends());
     HttpTransport transport =
-        new HttpTransport(members.urls(), raft.clusterToken(), raft.peerTimeout(), 10_000);
+        new HttpTransport(
+            members.urls(),
+            raft.clusterToken(),
+            raft.peerTimeout(),
+            10_000,
+            16 * raft.maxBytesPerAppend(),
+            raft.maxBytesPerAppend());
     RaftProperties.Snapshot snap = raft.snapshot();
     SnapshotStore snapshots =
         snap.enabled() ? SnapshotStore.open(Path.of(raft.dataDir()), raft.fsync()) : null;
@@ -77,6 +92,7 @@ public class KvraftConfiguration {
             new SecureRandom(),
             snapshots,
             policy);
+    node.setMetrics(metrics.getIfAvailable(() -> NodeMetrics.NONE));
     node.start();
     return node;
   }

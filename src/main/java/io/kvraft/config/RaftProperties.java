@@ -1,5 +1,6 @@
 package io.kvraft.config;
 
+import io.kvraft.raft.log.FileRaftStorage;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param fsync force writes to disk before acknowledging them; only tests may turn it off
  * @param clusterToken shared secret required on /raft/* when set
  * @param peerTimeout connect/read timeout of node-to-node HTTP calls
+ * @param segmentBytes a log segment file is closed and a new one started past this size
  * @param snapshot {@code raft.snapshot.*}: when to snapshot and compact the log, and how snapshots are shipped
  */
 @ConfigurationProperties(prefix = "raft")
@@ -35,6 +37,7 @@ public record RaftProperties(
     Boolean fsync,
     String clusterToken,
     Duration peerTimeout,
+    Long segmentBytes,
     Snapshot snapshot) {
 
   /**
@@ -62,10 +65,11 @@ public record RaftProperties(
     electionTicks = electionTicks == null ? 20 : electionTicks;
     heartbeatTicks = heartbeatTicks == null ? 2 : heartbeatTicks;
     maxEntriesPerAppend = maxEntriesPerAppend == null ? 1024 : maxEntriesPerAppend;
-    maxBytesPerAppend = maxBytesPerAppend == null ? 4L << 20 : maxBytesPerAppend;
+    maxBytesPerAppend = maxBytesPerAppend == null ? 1L << 20 : maxBytesPerAppend;
     maxInflightAppends = maxInflightAppends == null ? 64 : maxInflightAppends;
     fsync = fsync == null || fsync;
     peerTimeout = peerTimeout == null ? Duration.ofSeconds(2) : peerTimeout;
+    segmentBytes = segmentBytes == null ? FileRaftStorage.Options.DEFAULT_SEGMENT_BYTES : segmentBytes;
     snapshot = snapshot == null ? new Snapshot(null, null, null, null) : snapshot;
     if (tickInterval.isNegative() || tickInterval.isZero()) {
       throw new IllegalArgumentException("raft.tick-interval must be positive");

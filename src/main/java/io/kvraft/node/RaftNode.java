@@ -69,6 +69,7 @@ public final class RaftNode implements AutoCloseable {
   private volatile boolean running;
   private volatile NodeStatus status;
   private volatile String failure;
+  private volatile NodeMetrics metrics = NodeMetrics.NONE;
   private long loopIterations;
 
   // Owned by the loop thread.
@@ -167,7 +168,8 @@ public final class RaftNode implements AutoCloseable {
                   t.setDaemon(true);
                   return t;
                 });
-    this.writer = new StorageWriter(storage, this::onWritesDurable, this::onStorageFailure, id);
+    this.writer =
+        new StorageWriter(storage, this::onWritesDurable, this::onStorageFailure, id, () -> metrics);
     this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
     this.ticker =
         Executors.newSingleThreadScheduledExecutor(
@@ -179,10 +181,19 @@ public final class RaftNode implements AutoCloseable {
     publishStatus();
   }
 
+  /** Reports to {@code metrics} from now on; call before {@link #start()}. */
+  public void setMetrics(NodeMetrics metrics) {
+    this.metrics = metrics == null ? NodeMetrics.NONE : metrics;
+  }
+
   public void start() {
     running = true;
     writer.start();
     loopThread.start();
+    if (core.members().size() == 1) {
+      // Alone in the cluster: nobody to wait for, so serve at once instead of after an election timeout.
+      events.add(core::campaignNow);
+    }
     long micros = tickInterval.toNanos() / 1000;
     ticker.scheduleAtFixedRate(() -> events.add(this::onTick), micros, micros, TimeUnit.MICROSECONDS);
   }
@@ -190,7 +201,7 @@ public final class RaftNode implements AutoCloseable {
   // ---------------------------------------------------------------- API for any thread
 
   public void receive(List<Message> messages) {
-    if (!running) {
+    if (!running || failure != null) {
       return;
     }
     events.add(() -> messages.forEach(core::step));
@@ -350,6 +361,10 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void onTick() {
+    if (failure != null) {
+      // A failed node takes part in nothing: stepping the core would only pile up output nobody carries out.
+      return;
+    }
     core.tick();
     if (loopIterations % 64 == 0) {
       dropAbandonedWaiters();
@@ -360,6 +375,7 @@ public final class RaftNode implements AutoCloseable {
     ProposeResult r = core.propose(command);
     if (r instanceof ProposeResult.Accepted a) {
       proposals.put(a.index(), new PendingProposal(a.term(), f));
+      metrics.proposalAccepted();
     } else {
       f.completeExceptionally(new NotLeaderException(((ProposeResult.NotLeader) r).leaderHint()));
     }
@@ -373,6 +389,7 @@ public final class RaftNode implements AutoCloseable {
     readsAwaitingIndex.put(id, readBatch);
     readBatch = new ArrayList<>();
     core.requestRead(id);
+    metrics.readIndexRound();
   }
 
   private void processReady() {
@@ -738,7 +755,8 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void publishStatus() {
-    status =
+    NodeStatus before = status;
+    NodeStatus now =
         new NodeStatus(
             core.id(),
             core.role(),
@@ -750,5 +768,16 @@ public final class RaftNode implements AutoCloseable {
             failure == null,
             failure,
             loopIterations);
+    status = now;
+    if (before != null) {
+      // A term this node raised itself (it campaigns or already won); one loop iteration may cover a whole
+      // single-node election, so roles seen in between are not enough.
+      if (now.term() > before.term() && (now.role() == Role.CANDIDATE || now.role() == Role.LEADER)) {
+        metrics.electionStarted();
+      }
+      if (now.leader() != null && !now.leader().equals(before.leader())) {
+        metrics.leaderChanged(now.leader());
+      }
+    }
   }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The storage thread. It takes every write queued while the previous fsync ran and makes them durable with one
@@ -14,6 +15,7 @@ final class StorageWriter {
   private final RaftStorage storage;
   private final Consumer<List<RaftNode.PendingWrite>> onDurable;
   private final Consumer<Throwable> onFailure;
+  private final Supplier<NodeMetrics> metrics;
   private final LinkedBlockingQueue<RaftNode.PendingWrite> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean running = true;
@@ -22,8 +24,10 @@ final class StorageWriter {
       RaftStorage storage,
       Consumer<List<RaftNode.PendingWrite>> onDurable,
       Consumer<Throwable> onFailure,
-      String nodeId) {
+      String nodeId,
+      Supplier<NodeMetrics> metrics) {
     this.storage = storage;
+    this.metrics = metrics;
     this.onDurable = onDurable;
     this.onFailure = onFailure;
     this.thread = new Thread(this::run, "raft-storage-" + nodeId);
@@ -44,6 +48,8 @@ final class StorageWriter {
         batch.add(queue.take());
         queue.drainTo(batch);
         boolean appended = false;
+        int entries = 0;
+        long writeStart = System.nanoTime();
         for (RaftNode.PendingWrite w : batch) {
           if (!running) {
             return;
@@ -58,10 +64,15 @@ final class StorageWriter {
           if (!w.entries.isEmpty()) {
             storage.append(w.entries);
             appended = true;
+            entries += w.entries.size();
           }
         }
+        NodeMetrics m = metrics.get();
+        long syncStart = System.nanoTime();
+        m.storageWrite(syncStart - writeStart, entries);
         if (appended) {
           storage.sync();
+          m.fsync(System.nanoTime() - syncStart);
         }
         if (!running) {
           return;

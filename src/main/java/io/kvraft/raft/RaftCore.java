@@ -137,6 +137,17 @@ public final class RaftCore {
     }
   }
 
+  /**
+   * Starts an election now instead of waiting for the election timeout. A node alone in its cluster uses it to
+   * become leader at start-up; elsewhere it only costs an election.
+   */
+  public void campaignNow() {
+    if (role != Role.LEADER) {
+      electionElapsed = 0;
+      campaign(usePreVote());
+    }
+  }
+
   /** Feeds one message received from a peer. Messages for another node are ignored. */
   public void step(Message m) {
     if (!id.equals(m.to()) || !members.contains(m.from())) {
@@ -557,6 +568,15 @@ public final class RaftCore {
       sendAppend(r.from(), false);
       return;
     }
+    if (r.conflictTerm() == 0 && r.conflictIndex() <= pr.match && r.rejectedPrevIndex() >= pr.match) {
+      // The follower's log ends below what it acknowledged: its disk lost entries (a wiped or replaced data
+      // directory). Probing at match + 1 would be rejected forever; lowering match only makes the leader resend
+      // more, so it is always safe, also when this rejection was merely delayed by reordering.
+      pr.match = r.conflictIndex() - 1;
+      pr.becomeProbe(r.conflictIndex());
+      sendAppend(r.from(), true);
+      return;
+    }
     boolean stale =
         pr.state == Progress.State.PROBE
             ? r.rejectedPrevIndex() != pr.next - 1
@@ -581,9 +601,12 @@ public final class RaftCore {
     pr.recentActive = true;
     pr.probeSent = false;
     if (pr.state == Progress.State.REPLICATE && pr.match < log.lastIndex()) {
-      // An AppendEntries lost while replicating leaves a gap no reply will report; if match has not moved over two
-      // heartbeat rounds, fall back to probing from match so the follower is repaired.
-      if (pr.match == pr.matchAtLastHeartbeat && pr.hasInflight() && ++pr.stalledHeartbeats >= 2) {
+      // An AppendEntries lost while replicating leaves a gap no reply will report; if match has not moved for half
+      // an election timeout, fall back to probing from match so the follower is repaired. Waiting less would make
+      // a merely slow follower (a busy disk, a restarting JVM) receive the same entries again and again.
+      if (pr.match == pr.matchAtLastHeartbeat
+          && pr.hasInflight()
+          && ++pr.stalledHeartbeats >= Math.max(2, cfg.electionTicks() / cfg.heartbeatTicks() / 2)) {
         pr.becomeProbe(pr.match + 1);
       }
     }

@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Raft messages over HTTP/1.1 with OkHttp. Each peer has one lane per message family (appends, heartbeats and
  * reads, votes) so a large AppendEntries batch never delays a heartbeat. A lane keeps a bounded number of POSTs in
- * flight and sends everything queued meanwhile as one batch, which gives pipelining and batching without ever
- * blocking the caller. Messages beyond the queue bound are dropped: Raft re-sends what matters.
+ * flight and sends what queued meanwhile as one batch, which gives pipelining and batching without ever blocking
+ * the caller. Queues and batches are bounded in bytes as well as in count, so a slow or restarting peer cannot make
+ * either node buffer its whole log in memory: messages beyond the bound are dropped and Raft re-sends what matters.
  */
 public final class HttpTransport implements Transport {
   public static final String CLUSTER_TOKEN_HEADER = "Raft-Cluster-Token";
@@ -37,12 +38,27 @@ public final class HttpTransport implements Transport {
   private final OkHttpClient http;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
   private final int maxQueued;
+  private final long maxQueuedBytes;
+  private final long maxBatchBytes;
   private volatile boolean closed;
 
-  public HttpTransport(Map<String, String> peerUrls, String clusterToken, Duration timeout, int maxQueued) {
+  /**
+   * @param maxQueued most messages waiting per peer lane
+   * @param maxQueuedBytes most bytes of messages waiting per peer lane
+   * @param maxBatchBytes most bytes in one POST (a single larger message still goes alone)
+   */
+  public HttpTransport(
+      Map<String, String> peerUrls,
+      String clusterToken,
+      Duration timeout,
+      int maxQueued,
+      long maxQueuedBytes,
+      long maxBatchBytes) {
     this.peerUrls = Map.copyOf(peerUrls);
     this.clusterToken = clusterToken;
     this.maxQueued = maxQueued;
+    this.maxQueuedBytes = maxQueuedBytes;
+    this.maxBatchBytes = maxBatchBytes;
     Dispatcher dispatcher = new Dispatcher();
     // OkHttp allows 5 calls per host by default; our lanes bound concurrency themselves.
     dispatcher.setMaxRequests(256);
@@ -118,6 +134,7 @@ public final class HttpTransport implements Transport {
     private final String url;
     private final int maxInflight;
     private final ArrayDeque<Message> queue = new ArrayDeque<>();
+    private long queuedBytes;
     private int inflight;
     private long dropped;
 
@@ -128,14 +145,16 @@ public final class HttpTransport implements Transport {
 
     void offer(Message m) {
       List<Message> batch;
+      long size = MessageCodec.encodedSizeEstimate(m);
       synchronized (this) {
-        if (queue.size() >= maxQueued) {
+        if (queue.size() >= maxQueued || (queuedBytes + size > maxQueuedBytes && !queue.isEmpty())) {
           if (dropped++ % 1000 == 0) {
             LOG.debug("peer lane {} is backed up; dropping messages", url);
           }
           return;
         }
         queue.add(m);
+        queuedBytes += size;
         batch = takeBatchIfIdle();
       }
       post(batch);
@@ -146,8 +165,17 @@ public final class HttpTransport implements Transport {
         return null;
       }
       inflight++;
-      List<Message> batch = new ArrayList<>(queue);
-      queue.clear();
+      List<Message> batch = new ArrayList<>();
+      long bytes = 0;
+      while (!queue.isEmpty()) {
+        long size = MessageCodec.encodedSizeEstimate(queue.peekFirst());
+        if (!batch.isEmpty() && bytes + size > maxBatchBytes) {
+          break;
+        }
+        batch.add(queue.pollFirst());
+        bytes += size;
+      }
+      queuedBytes -= bytes;
       return batch;
     }
 

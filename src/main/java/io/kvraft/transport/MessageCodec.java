@@ -55,13 +55,19 @@ public final class MessageCodec {
   }
 
   private static int estimate(List<Message> batch) {
-    int n = 0;
+    long n = 0;
     for (Message m : batch) {
-      n += 48;
-      if (m instanceof AppendRequest a) {
-        for (Entry e : a.entries()) {
-          n += e.data().length + 24;
-        }
+      n += encodedSizeEstimate(m);
+    }
+    return (int) Math.min(n, Integer.MAX_VALUE - 64);
+  }
+
+  /** Roughly how many bytes {@code m} takes encoded; used to bound queues and batches by size. */
+  public static long encodedSizeEstimate(Message m) {
+    long n = 48;
+    if (m instanceof AppendRequest a) {
+      for (Entry e : a.entries()) {
+        n += e.data().length + 24;
       }
     }
     return n;

@@ -69,6 +69,11 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     return problem(HttpStatus.BAD_REQUEST, "Bad Request", "malformed Raft message batch: " + e.getMessage(), null);
   }
 
+  @ExceptionHandler(RaftController.BatchTooLargeException.class)
+  ResponseEntity<ProblemDetail> batchTooLarge(RaftController.BatchTooLargeException e) {
+    return problem(HttpStatus.PAYLOAD_TOO_LARGE, "Payload Too Large", e.getMessage(), null);
+  }
+
   @ExceptionHandler(IllegalArgumentException.class)
   ResponseEntity<ProblemDetail> illegalArgument(IllegalArgumentException e) {
     return problem(HttpStatus.BAD_REQUEST, "Bad Request", e.getMessage(), null);

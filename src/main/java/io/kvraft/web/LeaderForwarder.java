@@ -4,6 +4,8 @@ import io.kvraft.config.KvraftConfiguration.Members;
 import io.kvraft.config.KvProperties;
 import io.kvraft.node.NotLeaderException;
 import io.kvraft.node.UnavailableException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -35,9 +37,13 @@ public class LeaderForwarder {
 
   private final Members members;
   private final OkHttpClient http;
+  private final Counter relayed;
+  private final Counter failed;
 
-  public LeaderForwarder(Members members, KvProperties kv) {
+  public LeaderForwarder(Members members, KvProperties kv, MeterRegistry registry) {
     this.members = members;
+    this.relayed = forwarded(registry, "relayed");
+    this.failed = forwarded(registry, "failed");
     Dispatcher d = new Dispatcher();
     d.setMaxRequests(1024);
     d.setMaxRequestsPerHost(1024);
@@ -82,6 +88,7 @@ public class LeaderForwarder {
             new Callback() {
               @Override
               public void onFailure(Call call, IOException e) {
+                failed.increment();
                 out.completeExceptionally(
                     new UnavailableException("could not reach the leader " + leaderId + ": " + e.getMessage()));
               }
@@ -97,14 +104,23 @@ public class LeaderForwarder {
                     }
                   }
                   byte[] bytes = response.body() == null ? new byte[0] : response.body().bytes();
+                  relayed.increment();
                   out.complete(ResponseEntity.status(response.code()).headers(headers).body(bytes));
                 } catch (IOException e) {
+                  failed.increment();
                   out.completeExceptionally(
                       new UnavailableException("lost the leader's answer: " + e.getMessage()));
                 }
               }
             });
     return out;
+  }
+
+  private static Counter forwarded(MeterRegistry registry, String outcome) {
+    return Counter.builder("raft.forwarded.requests")
+        .description("Client writes this follower passed on to the leader, by outcome (relayed = any answer)")
+        .tag("outcome", outcome)
+        .register(registry);
   }
 
   @PreDestroy

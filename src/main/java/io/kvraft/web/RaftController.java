@@ -7,7 +7,9 @@ import io.kvraft.raft.Message;
 import io.kvraft.transport.HttpTransport;
 import io.kvraft.transport.MessageCodec;
 import io.kvraft.transport.SnapshotChunk;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -15,7 +17,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -29,10 +30,13 @@ public class RaftController {
   private final RaftNode node;
   private final Members members;
   private final byte[] clusterToken;
+  private final long maxBatchBytes;
 
   public RaftController(RaftNode node, Members members, RaftProperties raft) {
     this.node = node;
     this.members = members;
+    // A batch holds at most one byte limit of entries, plus one oversized entry that travels alone; leave headroom.
+    this.maxBatchBytes = Math.min(Integer.MAX_VALUE - 1, 4 * raft.maxBytesPerAppend() + (64L << 20));
     this.clusterToken =
         raft.clusterToken() == null || raft.clusterToken().isEmpty()
             ? null
@@ -46,12 +50,13 @@ public class RaftController {
   @PostMapping(path = "/raft/snapshot", consumes = "application/octet-stream", produces = "application/octet-stream")
   public ResponseEntity<byte[]> snapshot(
       @RequestHeader(value = HttpTransport.CLUSTER_TOKEN_HEADER, required = false) String token,
-      @RequestBody byte[] body)
-      throws MessageCodec.MalformedMessageException {
+      HttpServletRequest request)
+      throws IOException {
     if (!tokenOk(token)) {
       return ResponseEntity.status(HttpStatus.UNAUTHORIZED).build();
     }
-    SnapshotChunk chunk = SnapshotChunk.decode(body);
+    // Chunks are far below the batch bound (raft.snapshot.chunk-bytes, 1 MiB by default).
+    SnapshotChunk chunk = SnapshotChunk.decode(readBounded(request));
     if (!members.urls().containsKey(chunk.from()) || !members.self().equals(chunk.to())) {
       return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
     }
@@ -71,14 +76,14 @@ public class RaftController {
   public ResponseEntity<Void> receive(
       @PathVariable String family,
       @RequestHeader(value = HttpTransport.CLUSTER_TOKEN_HEADER, required = false) String token,
-      @RequestBody byte[] body)
-      throws MessageCodec.MalformedMessageException {
+      HttpServletRequest request)
+      throws IOException {
     if (clusterToken != null
         && (token == null
             || !MessageDigest.isEqual(clusterToken, token.getBytes(StandardCharsets.UTF_8)))) {
       return ResponseEntity.status(HttpStatus.UNAUTHORIZED).build();
     }
-    List<Message> batch = MessageCodec.decode(body);
+    List<Message> batch = MessageCodec.decode(readBounded(request));
     String path = "/raft/" + family;
     for (Message m : batch) {
       if (!members.urls().containsKey(m.from()) || !members.self().equals(m.to())) {
@@ -90,5 +95,29 @@ public class RaftController {
     }
     node.receive(batch);
     return ResponseEntity.accepted().build();
+  }
+
+  /**
+   * Reads a batch, refusing one larger than a sender would ever build (peers bound their batches to the append byte
+   * limit), so a stranger cannot make the node buffer an unbounded body.
+   */
+  private byte[] readBounded(HttpServletRequest request) throws IOException {
+    if (request.getContentLengthLong() > maxBatchBytes) {
+      throw new BatchTooLargeException();
+    }
+    try (InputStream in = request.getInputStream()) {
+      byte[] body = in.readNBytes((int) maxBatchBytes + 1);
+      if (body.length > maxBatchBytes) {
+        throw new BatchTooLargeException();
+      }
+      return body;
+    }
+  }
+
+  /** A Raft batch over the size any member sends; answered 413. */
+  public static final class BatchTooLargeException extends RuntimeException {
+    BatchTooLargeException() {
+      super("Raft message batch exceeds the size limit");
+    }
   }
 }

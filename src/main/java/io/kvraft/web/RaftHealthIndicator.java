@@ -6,7 +6,10 @@ import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.stereotype.Component;
 
-/** {@code /actuator/health} component "raft": role, term, leader, commit and applied index (design §4). */
+/**
+ * {@code /actuator/health} component "raft": role, term, leader, commit and applied index (design §4); DOWN once
+ * storage failed. The Kubernetes probes use {@link RaftLivenessIndicator} and {@link RaftReadinessIndicator}.
+ */
 @Component("raft")
 public class RaftHealthIndicator implements HealthIndicator {
   private final RaftNode node;
@@ -26,6 +29,7 @@ public class RaftHealthIndicator implements HealthIndicator {
         .withDetail("commitIndex", s.commitIndex())
         .withDetail("lastApplied", s.lastApplied())
         .withDetail("lastIndex", s.lastIndex())
+        .withDetail("loopIterations", s.loopIterations())
         .build();
   }
 }

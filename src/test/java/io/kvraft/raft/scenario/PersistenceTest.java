@@ -140,4 +140,29 @@ class PersistenceTest {
     c.connect(other);
     c.one("3", 3, true);
   }
+
+  /**
+   * Not a Raft guarantee but an operator's reality: a follower whose data directory was wiped comes back with an
+   * empty log below the index it once acknowledged. The leader must notice the follower's log is shorter than its
+   * recorded match and repair it from the start, not probe at match + 1 forever.
+   */
+  @Test
+  void wipedFollowerCatchesUpFromAnEmptyLog() {
+    ScenarioCluster c = new ScenarioCluster(3, 77);
+    c.checkOneLeader();
+    long last = 0;
+    for (int i = 0; i < 30; i++) {
+      last = c.one("before-" + i, 3, true);
+    }
+    int leader = c.checkOneLeader();
+    int victim = (leader + 1) % 3;
+    c.wipe(victim);
+    c.restart(victim);
+    for (int i = 0; i < 5; i++) {
+      last = c.one("after-" + i, 2, true);
+    }
+    long lastIndex = last;
+    c.runUntil(() -> c.nCommitted(lastIndex).count() == 3, 500, "the wiped follower applies everything again");
+    assertThat(c.applied(victim)).hasSize((int) lastIndex);
+  }
 }

@@ -416,6 +416,13 @@ final class ScenarioCluster {
     nd.readStates.clear();
   }
 
+  /** Crashes node i and loses its disk as well (an operator wiped its data directory); restart it afterwards. */
+  void wipe(int i) {
+    crash(i);
+    nodes[i].hardState = HardState.INITIAL;
+    nodes[i].log.clear();
+  }
+
   /** A new RaftCore from the persisted state; the state machine starts empty and replays the committed log. */
   void restart(int i) {
     NodeState nd = nodes[i];

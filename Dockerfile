@@ -1,0 +1,25 @@
+# kvraft image: build the jar first (mvn -B -DskipTests package), then: docker build -t kvraft:0.1.0-SNAPSHOT .
+# Layered: dependencies change rarely and are cached apart from the application's own classes.
+FROM eclipse-temurin:17-jre AS layers
+WORKDIR /build
+COPY target/kvraft.jar kvraft.jar
+RUN java -Djarmode=tools -jar kvraft.jar extract --layers --launcher --destination extracted
+
+FROM eclipse-temurin:17-jre
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 kvraft \
+ && useradd --system --uid 10001 --gid kvraft --home-dir /app --shell /usr/sbin/nologin kvraft \
+ && mkdir -p /var/lib/kvraft && chown kvraft:kvraft /var/lib/kvraft
+WORKDIR /app
+COPY --from=layers /build/extracted/dependencies/ ./
+COPY --from=layers /build/extracted/spring-boot-loader/ ./
+COPY --from=layers /build/extracted/snapshot-dependencies/ ./
+COPY --from=layers /build/extracted/application/ ./
+USER 10001:10001
+ENV RAFT_DATA_DIR=/var/lib/kvraft \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75"
+VOLUME /var/lib/kvraft
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:8080/actuator/health/liveness || exit 1
+ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]

@@ -1,0 +1,27 @@
+package io.kvraft.node;
+
+/**
+ * What a {@link RaftNode} reports as it runs, for whoever measures it (the web layer binds it to Micrometer). Calls
+ * come from the event loop or the storage thread and must return quickly; the default methods do nothing.
+ */
+public interface NodeMetrics {
+  NodeMetrics NONE = new NodeMetrics() {};
+
+  /** A proposal this node accepted as leader. */
+  default void proposalAccepted() {}
+
+  /** A ReadIndex round started for a batch of linearizable reads. */
+  default void readIndexRound() {}
+
+  /** This node raised its term to campaign: an election (a PreVote round that failed does not count). */
+  default void electionStarted() {}
+
+  /** The leader this node knows of changed to {@code newLeader} (never null). */
+  default void leaderChanged(String newLeader) {}
+
+  /** Entries and hard state of one group-commit batch were written to storage (before the fsync). */
+  default void storageWrite(long nanos, int entries) {}
+
+  /** One fsync of the log. */
+  default void fsync(long nanos) {}
+}

@@ -1,0 +1,63 @@
+package io.kvraft.web;
+
+import io.kvraft.node.NodeStatus;
+import io.kvraft.node.RaftNode;
+import io.kvraft.raft.Role;
+import io.kvraft.raft.log.RaftStorage;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.function.ToDoubleFunction;
+import org.springframework.stereotype.Component;
+
+/**
+ * Gauges read from the status the event loop publishes (never from the core itself): {@code raft.term},
+ * {@code raft.commit.index}, {@code raft.applied.index}, {@code raft.last.index}, {@code raft.role} (1 for the
+ * current role, 0 for the others, tag {@code role}), {@code raft.healthy}, {@code raft.loop.iterations} and the log
+ * size {@code raft.log.size} in bytes.
+ */
+@Component
+public class RaftGauges implements MeterBinder {
+  private final RaftNode node;
+  private final RaftStorage storage;
+
+  public RaftGauges(RaftNode node, RaftStorage storage) {
+    this.node = node;
+    this.storage = storage;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    gauge(registry, "raft.term", "Current Raft term", s -> s.term());
+    gauge(registry, "raft.commit.index", "Highest log index known to be committed", s -> s.commitIndex());
+    gauge(registry, "raft.applied.index", "Highest log index applied to the state machine", s -> s.lastApplied());
+    gauge(registry, "raft.last.index", "Index of the last entry in this node's log", s -> s.lastIndex());
+    gauge(registry, "raft.healthy", "1 while storage works, 0 once the node stopped serving", s -> s.healthy() ? 1 : 0);
+    for (Role role : Role.values()) {
+      Gauge.builder("raft.role", node, n -> n.status().role() == role ? 1 : 0)
+          .description("1 for this node's current role, 0 for the others")
+          .tag("role", role.name())
+          .register(registry);
+    }
+    FunctionCounter.builder("raft.loop.iterations", node, n -> n.status().loopIterations())
+        .description("Batches of events the Raft event loop has processed; stalls mean the loop is stuck")
+        .register(registry);
+    Gauge.builder("raft.log.size", storage, RaftGauges::logBytes)
+        .description("Bytes of Raft log on disk")
+        .baseUnit("bytes")
+        .register(registry);
+  }
+
+  private static double logBytes(RaftStorage storage) {
+    try {
+      return storage.sizeBytes();
+    } catch (RuntimeException e) {
+      return Double.NaN; // closed while shutting down
+    }
+  }
+
+  private void gauge(MeterRegistry registry, String name, String description, ToDoubleFunction<NodeStatus> f) {
+    Gauge.builder(name, node, n -> f.applyAsDouble(n.status())).description(description).register(registry);
+  }
+}

@@ -1,0 +1,33 @@
+package io.kvraft.web;
+
+import io.kvraft.config.KvraftConfiguration.Members;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.info.Info;
+import org.springframework.boot.actuate.info.InfoContributor;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.stereotype.Component;
+
+/** {@code /actuator/info} section "kvraft": this node's id, the build version and the members (id to URL). */
+@Component
+public class RaftInfoContributor implements InfoContributor {
+  private final Members members;
+  private final String version;
+
+  public RaftInfoContributor(Members members, ObjectProvider<BuildProperties> build) {
+    this.members = members;
+    BuildProperties b = build.getIfAvailable();
+    String v = b != null ? b.getVersion() : RaftInfoContributor.class.getPackage().getImplementationVersion();
+    this.version = v == null ? "unknown" : v;
+  }
+
+  @Override
+  public void contribute(Info.Builder builder) {
+    Map<String, Object> kv = new LinkedHashMap<>();
+    kv.put("nodeId", members.self());
+    kv.put("version", version);
+    kv.put("members", members.urls());
+    builder.withDetail("kvraft", kv);
+  }
+}

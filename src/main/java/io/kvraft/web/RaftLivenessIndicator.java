@@ -1,0 +1,52 @@
+package io.kvraft.web;
+
+import io.kvraft.node.NodeStatus;
+import io.kvraft.node.RaftNode;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.stereotype.Component;
+
+/**
+ * Liveness ({@code /actuator/health/liveness}): the Raft event loop makes progress. Ticks reach the loop every
+ * {@code raft.tick-interval}, so its iteration count grows whenever it is alive; DOWN once it has not moved for
+ * {@code kvraft.health.loop-stall-timeout} (default 10s). Deliberately blind to Raft state: a partitioned node or one
+ * without a leader is alive, and restarting it would not help.
+ */
+@Component("raftLoop")
+public class RaftLivenessIndicator implements HealthIndicator {
+  private final Supplier<NodeStatus> status;
+  private final long stallNanos;
+  private final LongSupplier nanoClock;
+  private long lastIterations = -1;
+  private long lastProgressNanos;
+
+  @Autowired
+  public RaftLivenessIndicator(
+      RaftNode node, @Value("${kvraft.health.loop-stall-timeout:10s}") Duration stallTimeout) {
+    this(node::status, stallTimeout, System::nanoTime);
+  }
+
+  RaftLivenessIndicator(Supplier<NodeStatus> status, Duration stallTimeout, LongSupplier nanoClock) {
+    this.status = status;
+    this.stallNanos = stallTimeout.toNanos();
+    this.nanoClock = nanoClock;
+  }
+
+  @Override
+  public synchronized Health health() {
+    long iterations = status.get().loopIterations();
+    long now = nanoClock.getAsLong();
+    if (iterations != lastIterations) {
+      lastIterations = iterations;
+      lastProgressNanos = now;
+    }
+    long stalledMillis = (now - lastProgressNanos) / 1_000_000;
+    Health.Builder b = now - lastProgressNanos > stallNanos ? Health.down() : Health.up();
+    return b.withDetail("loopIterations", iterations).withDetail("millisSinceProgress", stalledMillis).build();
+  }
+}

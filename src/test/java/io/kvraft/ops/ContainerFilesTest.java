@@ -1,0 +1,112 @@
+package io.kvraft.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * No Docker engine runs here, so docker-compose.yml and the Dockerfile are checked as documents: every member's
+ * peers list names exactly the members, at addresses compose gives them; ports and volumes do not collide.
+ */
+class ContainerFilesTest {
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> compose() throws IOException {
+    // SnakeYAML resolves the << merge keys the file uses, as compose does
+    return new Yaml().load(Files.readString(Path.of("docker-compose.yml")));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T at(Object node, String... path) {
+    Object o = node;
+    for (String p : path) {
+      o = ((Map<String, Object>) o).get(p);
+    }
+    return (T) o;
+  }
+
+  @Test
+  void peersPortsAndVolumesAgree() throws IOException {
+    Map<String, Object> services = at(compose(), "services");
+    assertThat(services).hasSize(3);
+    Map<String, String> addressOfId = new LinkedHashMap<>();
+    Set<String> hostPorts = new HashSet<>();
+    Set<String> volumes = new HashSet<>();
+    String peers = null;
+    for (var e : services.entrySet()) {
+      Object svc = e.getValue();
+      Map<String, Object> env = at(svc, "environment");
+      String id = String.valueOf(env.get("RAFT_NODE_ID"));
+      String host = at(svc, "hostname");
+      assertThat(host).isEqualTo(e.getKey());
+      addressOfId.put(id, "http://" + host + ":8080");
+      peers = peers == null ? (String) env.get("RAFT_PEERS") : peers;
+      assertThat(env.get("RAFT_PEERS")).as("every member gets the same peers list").isEqualTo(peers);
+      assertThat(String.valueOf(env.get("RAFT_CLUSTER_TOKEN"))).startsWith("${KVRAFT_CLUSTER_TOKEN");
+
+      List<String> ports = at(svc, "ports");
+      assertThat(ports).hasSize(1);
+      String[] mapping = ports.get(0).split(":");
+      assertThat(mapping[1]).isEqualTo("8080");
+      assertThat(hostPorts.add(mapping[0])).as("host port %s used twice", mapping[0]).isTrue();
+
+      List<String> mounts = at(svc, "volumes");
+      String[] mount = mounts.get(0).split(":");
+      assertThat(mount[1]).isEqualTo(env.get("RAFT_DATA_DIR"));
+      assertThat(volumes.add(mount[0])).as("volume %s shared", mount[0]).isTrue();
+
+      List<String> check = at(svc, "healthcheck", "test");
+      assertThat(String.join(" ", check)).contains("/actuator/health/readiness");
+    }
+    Map<String, String> listed = new LinkedHashMap<>();
+    for (String p : peers.split(",")) {
+      String[] kv = p.split("=", 2);
+      URI u = URI.create(kv[1]);
+      assertThat(u.getPort()).isEqualTo(8080);
+      listed.put(kv[0], kv[1]);
+    }
+    assertThat(listed).isEqualTo(addressOfId);
+    Map<String, Object> declared = at(compose(), "volumes");
+    assertThat(declared.keySet()).isEqualTo(volumes);
+  }
+
+  @Test
+  void dockerfileRunsTheLayeredJarAsNonRoot() throws IOException {
+    String df = Files.readString(Path.of("Dockerfile"));
+    assertThat(df).contains("-Djarmode=tools").contains("extract --layers --launcher");
+    for (String layer : List.of("dependencies", "spring-boot-loader", "snapshot-dependencies", "application")) {
+      assertThat(df).contains("extracted/" + layer + "/");
+    }
+    String user = df.lines().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow();
+    assertThat(user).doesNotContain("root").isNotEqualTo("USER 0");
+    assertThat(df).contains("org.springframework.boot.loader.launch.JarLauncher").contains("EXPOSE 8080");
+  }
+
+  @Test
+  void composeConfigValidatesWhenDockerComposeIsInstalled() throws Exception {
+    Path bin =
+        List.of("/usr/bin/docker-compose", "/usr/local/bin/docker-compose").stream()
+            .map(Path::of)
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElse(null);
+    org.junit.jupiter.api.Assumptions.assumeTrue(bin != null, "docker-compose not installed");
+    ProcessBuilder pb = new ProcessBuilder(bin.toString(), "-f", "docker-compose.yml", "config", "-q");
+    pb.environment().put("KVRAFT_CLUSTER_TOKEN", "test-token");
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+  }
+}

@@ -1,0 +1,50 @@
+package io.kvraft.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvraft.node.NodeStatus;
+import io.kvraft.raft.Role;
+import io.kvraft.web.ProbeIndicatorsAccess;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.actuate.health.Status;
+
+/** The probe rules on their own: liveness follows only the loop's progress, readiness the leader and catch-up. */
+class ProbeIndicatorsTest {
+  private static NodeStatus status(Role role, String leader, long commit, long applied, long loops, String failure) {
+    return new NodeStatus("n2", role, 3, leader, commit, applied, commit, failure == null, failure, loops);
+  }
+
+  @Test
+  void livenessIsDownOnlyWhenTheLoopStopsMoving() {
+    AtomicReference<NodeStatus> s = new AtomicReference<>(status(Role.FOLLOWER, null, 0, 0, 1, null));
+    AtomicLong nanos = new AtomicLong();
+    HealthIndicator live = ProbeIndicatorsAccess.liveness(s::get, Duration.ofSeconds(10), nanos::get);
+    assertThat(live.health().getStatus()).isEqualTo(Status.UP);
+    nanos.addAndGet(Duration.ofSeconds(9).toNanos());
+    assertThat(live.health().getStatus()).isEqualTo(Status.UP);
+    // a partitioned candidate without a leader, even with failed storage, is alive while its loop turns
+    s.set(status(Role.CANDIDATE, null, 0, 0, 2, "IOException: disk"));
+    nanos.addAndGet(Duration.ofSeconds(9).toNanos());
+    assertThat(live.health().getStatus()).isEqualTo(Status.UP);
+    nanos.addAndGet(Duration.ofSeconds(11).toNanos());
+    assertThat(live.health().getStatus()).isEqualTo(Status.DOWN);
+    s.set(status(Role.CANDIDATE, null, 0, 0, 3, null));
+    assertThat(live.health().getStatus()).isEqualTo(Status.UP);
+  }
+
+  @Test
+  void readinessNeedsALeaderAndCaughtUpApply() {
+    assertThat(ProbeIndicatorsAccess.readiness(status(Role.FOLLOWER, null, 5, 5, 9, null)).getStatus())
+        .isEqualTo(Status.OUT_OF_SERVICE);
+    assertThat(ProbeIndicatorsAccess.readiness(status(Role.FOLLOWER, "n1", 7, 5, 9, null)).getStatus())
+        .isEqualTo(Status.OUT_OF_SERVICE);
+    assertThat(ProbeIndicatorsAccess.readiness(status(Role.FOLLOWER, "n1", 7, 7, 9, null)).getStatus())
+        .isEqualTo(Status.UP);
+    assertThat(ProbeIndicatorsAccess.readiness(status(Role.LEADER, "n2", 7, 7, 9, "IOException: x")).getStatus())
+        .isEqualTo(Status.OUT_OF_SERVICE);
+  }
+}

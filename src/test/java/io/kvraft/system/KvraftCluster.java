@@ -1,0 +1,470 @@
+package io.kvraft.system;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * A cluster of real {@code java -jar target/kvraft.jar} processes on loopback. Every node has its own data directory
+ * and its own {@code raft.peers} list, in which each other node's URL is the port of a {@link TcpProxy} this harness
+ * owns (one per directed link), so links can be cut, delayed and healed; clients talk to the nodes directly. Nodes
+ * can be killed with SIGKILL, paused with SIGSTOP, resumed, restarted on the same directory, or wiped.
+ */
+final class KvraftCluster implements AutoCloseable {
+  /** What a node says about itself in /actuator/health (the raft component). */
+  record Health(String status, String role, long term, String leader, long commitIndex, long lastApplied) {
+    boolean isLeader() {
+      return "LEADER".equals(role);
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String name;
+  private final List<String> ids = new ArrayList<>();
+  private final Map<String, Integer> ports = new LinkedHashMap<>();
+  private final Map<String, TcpProxy> links = new LinkedHashMap<>();
+  private final Map<String, Process> processes = new ConcurrentHashMap<>();
+  private final Set<String> paused = ConcurrentHashMap.newKeySet();
+  private final Path root;
+  private final List<String> extraArgs;
+  private final Path jar;
+  private final OkHttpClient http =
+      new OkHttpClient.Builder()
+          .connectTimeout(Duration.ofMillis(500))
+          .callTimeout(Duration.ofMillis(1000))
+          .retryOnConnectionFailure(false)
+          .build();
+
+  KvraftCluster(String name, int size, String... extraArgs) throws IOException {
+    this.name = name;
+    this.extraArgs = List.of(extraArgs);
+    this.jar = Path.of(System.getProperty("kvraft.jar", "target/kvraft.jar")).toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(
+          "no " + jar + ": these tests run real processes; use 'mvn verify', which packages the jar first");
+    }
+    Path base = Path.of("target", "it-clusters");
+    Files.createDirectories(base);
+    this.root = Files.createTempDirectory(base.toAbsolutePath(), name + "-");
+    for (int i = 1; i <= size; i++) {
+      String id = "n" + i;
+      ids.add(id);
+      ports.put(id, freePort());
+    }
+    for (String from : ids) {
+      for (String to : ids) {
+        if (!from.equals(to)) {
+          links.put(from + ">" + to, new TcpProxy(from + ">" + to, ports.get(to)));
+        }
+      }
+    }
+  }
+
+  List<String> ids() {
+    return List.copyOf(ids);
+  }
+
+  String url(String id) {
+    return "http://127.0.0.1:" + ports.get(id);
+  }
+
+  Map<String, String> urls() {
+    Map<String, String> out = new LinkedHashMap<>();
+    ids.forEach(id -> out.put(id, url(id)));
+    return out;
+  }
+
+  Path dataDir(String id) {
+    return root.resolve(id);
+  }
+
+  Path logFile(String id) {
+    return root.resolve(id + ".log");
+  }
+
+  /** The node's segment files, oldest first. */
+  List<Path> segments(String id) throws IOException {
+    try (Stream<Path> files = Files.list(dataDir(id).resolve("raft"))) {
+      return files
+          .filter(p -> p.getFileName().toString().endsWith(".seg"))
+          .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+          .toList();
+    }
+  }
+
+  // ------------------------------------------------------------------ processes
+
+  void startAll() {
+    ids.forEach(this::spawn);
+    ids.forEach(this::awaitServing);
+  }
+
+  /** Starts the node on its data directory and waits until it answers HTTP. */
+  void start(String id) {
+    spawn(id);
+    awaitServing(id);
+  }
+
+  Process spawn(String id) {
+    if (isRunning(id)) {
+      throw new IllegalStateException(id + " is already running");
+    }
+    String peers =
+        ids.stream()
+            .map(m -> m + "=" + (m.equals(id) ? url(id) : "http://127.0.0.1:" + links.get(id + ">" + m).port()))
+            .collect(Collectors.joining(","));
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(
+        List.of(
+            "-Xmx256m",
+            "-Xss512k",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-Xshare:auto",
+            "-jar",
+            jar.toString(),
+            "--server.port=" + ports.get(id),
+            "--raft.node-id=" + id,
+            "--raft.peers=" + peers,
+            "--raft.data-dir=" + dataDir(id),
+            "--raft.tick-interval=20ms",
+            "--raft.election-ticks=20",
+            "--raft.heartbeat-ticks=2",
+            "--kv.request-timeout=1s",
+            "--spring.main.banner-mode=off",
+            "--logging.level.root=WARN",
+            "--logging.level.io.kvraft=INFO",
+            "--server.tomcat.threads.max=64"));
+    cmd.addAll(extraArgs);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()));
+    try {
+      Files.writeString(
+          logFile(id),
+          "\n===== starting " + id + " at " + java.time.Instant.now() + "\n",
+          StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+      Process p = pb.start();
+      processes.put(id, p);
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void awaitServing(String id) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      Process p = processes.get(id);
+      if (p == null || !p.isAlive()) {
+        throw new IllegalStateException(id + " exited while starting:\n" + logTail(id, 40));
+      }
+      if (health(id) != null) {
+        return;
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException(id + " did not answer within 90 s:\n" + logTail(id, 40));
+  }
+
+  boolean isRunning(String id) {
+    Process p = processes.get(id);
+    return p != null && p.isAlive();
+  }
+
+  /** kill -9: nothing is flushed, nothing shuts down cleanly. */
+  void kill(String id) {
+    Process p = processes.remove(id);
+    paused.remove(id);
+    if (p == null) {
+      return;
+    }
+    p.destroyForcibly();
+    try {
+      p.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** SIGSTOP: the process freezes as in a long GC pause; its sockets still accept connections. */
+  void pause(String id) {
+    signal(id, "STOP");
+    paused.add(id);
+  }
+
+  void resume(String id) {
+    signal(id, "CONT");
+    paused.remove(id);
+  }
+
+  private void signal(String id, String sig) {
+    Process p = processes.get(id);
+    if (p == null) {
+      throw new IllegalStateException(id + " is not running");
+    }
+    try {
+      Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
+      if (k.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + sig + " " + p.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Waits for a node started on a bad data directory to exit by itself; returns its exit code. */
+  int awaitExit(String id, Duration timeout) throws InterruptedException {
+    Process p = processes.get(id);
+    if (p == null) {
+      throw new IllegalStateException(id + " was not started");
+    }
+    if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(id + " is still running after " + timeout + ":\n" + logTail(id, 30));
+    }
+    processes.remove(id);
+    return p.exitValue();
+  }
+
+  /** Deletes the node's data directory (the node must be down). */
+  void wipe(String id) throws IOException {
+    if (isRunning(id)) {
+      throw new IllegalStateException(id + " is running");
+    }
+    deleteTree(dataDir(id));
+  }
+
+  /** Back to a whole cluster after a scenario: links healed, paused nodes resumed, stopped nodes started. */
+  void restoreAll() {
+    heal();
+    for (String id : ids) {
+      if (paused.contains(id)) {
+        resume(id);
+      }
+    }
+    List<String> started = new ArrayList<>();
+    for (String id : ids) {
+      if (isRunning(id) && health(id) == null && health(id) == null) {
+        kill(id); // alive but not answering (e.g. out of memory): restart it
+      }
+      if (!isRunning(id)) {
+        spawn(id);
+        started.add(id);
+      }
+    }
+    started.forEach(this::awaitServing);
+  }
+
+  // ------------------------------------------------------------------ network
+
+  TcpProxy link(String from, String to) {
+    return links.get(from + ">" + to);
+  }
+
+  /** Cuts every link to and from the node. */
+  void isolate(String id) {
+    for (String other : ids) {
+      if (!other.equals(id)) {
+        link(id, other).cut();
+        link(other, id).cut();
+      }
+    }
+  }
+
+  /** Cuts every link between the given side and the rest, both ways. */
+  void partition(Set<String> side) {
+    for (String a : ids) {
+      for (String b : ids) {
+        if (!a.equals(b) && side.contains(a) != side.contains(b)) {
+          link(a, b).cut();
+        }
+      }
+    }
+  }
+
+  void cutOneWay(String from, String to) {
+    link(from, to).cut();
+  }
+
+  void delayAll(long millis) {
+    links.values().forEach(l -> l.delay(millis));
+  }
+
+  void heal() {
+    links.values().forEach(TcpProxy::heal);
+  }
+
+  // ------------------------------------------------------------------ observation
+
+  /** The node's view of Raft, or null when it does not answer within a second. */
+  Health health(String id) {
+    if (!isRunning(id) || paused.contains(id)) {
+      return null;
+    }
+    Request r = new Request.Builder().url(url(id) + "/actuator/health").build();
+    try (Response resp = http.newCall(r).execute()) {
+      if (resp.body() == null) {
+        return null;
+      }
+      JsonNode raft = JSON.readTree(resp.body().bytes()).path("components").path("raft");
+      JsonNode d = raft.path("details");
+      if (d.isMissingNode()) {
+        return null;
+      }
+      return new Health(
+          raft.path("status").asText(),
+          d.path("role").asText(),
+          d.path("term").asLong(),
+          d.path("leader").asText(),
+          d.path("commitIndex").asLong(),
+          d.path("lastApplied").asLong());
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** The leader of the highest term among running nodes (null if none). */
+  String leader() {
+    String best = null;
+    long bestTerm = -1;
+    for (String id : ids) {
+      Health h = health(id);
+      if (h != null && h.isLeader() && h.term() > bestTerm) {
+        best = id;
+        bestTerm = h.term();
+      }
+    }
+    return best;
+  }
+
+  String awaitLeader(Duration timeout) {
+    return awaitLeader(timeout, Set.of());
+  }
+
+  /** Waits until some node other than {@code excluded} is leader and a majority agrees on it. */
+  String awaitLeader(Duration timeout, Set<String> excluded) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      Map<String, Integer> votes = new LinkedHashMap<>();
+      String self = null;
+      for (String id : ids) {
+        if (excluded.contains(id)) {
+          continue;
+        }
+        Health h = health(id);
+        if (h == null) {
+          continue;
+        }
+        if (h.isLeader()) {
+          self = id;
+        }
+        if (!h.leader().isEmpty()) {
+          votes.merge(h.leader(), 1, Integer::sum);
+        }
+      }
+      if (self != null && votes.getOrDefault(self, 0) > ids.size() / 2) {
+        return self;
+      }
+      sleep(50);
+    }
+    throw new AssertionError("no leader within " + timeout + " (excluding " + excluded + ")");
+  }
+
+  /** Waits until the node has applied at least {@code index}. */
+  void awaitApplied(String id, long index, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Health h = null;
+    while (System.nanoTime() < deadline) {
+      h = health(id);
+      if (h != null && h.lastApplied() >= index) {
+        return;
+      }
+      sleep(50);
+    }
+    throw new AssertionError(id + " did not apply " + index + " within " + timeout + "; last seen " + h);
+  }
+
+  String log(String id) {
+    try {
+      return Files.readString(logFile(id), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  String logTail(String id, int lines) {
+    String[] all = log(id).split("\n");
+    return String.join("\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
+  }
+
+  @Override
+  public void close() {
+    for (String id : ids) {
+      if (paused.contains(id)) {
+        resume(id);
+      }
+      kill(id);
+    }
+    links.values().forEach(TcpProxy::close);
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+    for (String id : ids) {
+      try {
+        deleteTree(dataDir(id));
+      } catch (IOException e) {
+        // best effort; target/ is cleaned by mvn clean anyway
+      }
+    }
+    System.out.println("[" + name + "] node logs kept in " + root);
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
