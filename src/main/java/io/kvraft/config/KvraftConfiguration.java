@@ -6,9 +6,11 @@ import io.kvraft.kv.KvService;
 import io.kvraft.kv.KvStateMachine;
 import io.kvraft.node.NodeMetrics;
 import io.kvraft.node.RaftNode;
+import io.kvraft.node.SnapshotPolicy;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.log.FileRaftStorage;
 import io.kvraft.raft.log.RaftStorage;
+import io.kvraft.raft.log.SnapshotStore;
 import io.kvraft.transport.HttpTransport;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,6 +56,7 @@ public class KvraftConfiguration {
       Members members,
       RaftStorage storage,
       KvStateMachine sm,
+      KvProperties kv,
       ObjectProvider<NodeMetrics> metrics)
       throws IOException {
     RaftConfig cfg =
@@ -69,6 +72,14 @@ public class KvraftConfiguration {
             10_000,
             16 * raft.maxBytesPerAppend(),
             raft.maxBytesPerAppend());
+    RaftProperties.Snapshot snap = raft.snapshot();
+    SnapshotStore snapshots =
+        snap.enabled() ? SnapshotStore.open(Path.of(raft.dataDir()), raft.fsync()) : null;
+    SnapshotPolicy policy =
+        snap.enabled()
+            ? new SnapshotPolicy(
+                snap.thresholdBytes(), snap.interval(), snap.chunkBytes(), raft.peerTimeout(), 1 << 20)
+            : null;
     RaftNode node =
         new RaftNode(
             members.self(),
@@ -77,8 +88,10 @@ public class KvraftConfiguration {
             raft.tickInterval(),
             storage,
             transport,
-            new KvApplier(sm),
-            new SecureRandom());
+            new KvApplier(sm, kv.sessionTtl().toMillis(), kv.maxSessions()),
+            new SecureRandom(),
+            snapshots,
+            policy);
     node.setMetrics(metrics.getIfAvailable(() -> NodeMetrics.NONE));
     node.start();
     return node;

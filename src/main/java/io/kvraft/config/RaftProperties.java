@@ -21,6 +21,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param clusterToken shared secret required on /raft/* when set
  * @param peerTimeout connect/read timeout of node-to-node HTTP calls
  * @param segmentBytes a log segment file is closed and a new one started past this size
+ * @param snapshot {@code raft.snapshot.*}: when to snapshot and compact the log, and how snapshots are shipped
  */
 @ConfigurationProperties(prefix = "raft")
 public record RaftProperties(
@@ -36,7 +37,26 @@ public record RaftProperties(
     Boolean fsync,
     String clusterToken,
     Duration peerTimeout,
-    Long segmentBytes) {
+    Long segmentBytes,
+    Snapshot snapshot) {
+
+  /**
+   * @param enabled snapshot and compact at all (default true)
+   * @param thresholdBytes snapshot once this many bytes of log were applied since the last one (default 16 MiB)
+   * @param interval also snapshot when this long has passed and something was applied (default 10 minutes; 0 = off)
+   * @param chunkBytes InstallSnapshot chunk size (default 1 MiB)
+   */
+  public record Snapshot(Boolean enabled, Long thresholdBytes, Duration interval, Integer chunkBytes) {
+    public Snapshot {
+      enabled = enabled == null || enabled;
+      thresholdBytes = thresholdBytes == null ? 16L << 20 : thresholdBytes;
+      interval = interval == null ? Duration.ofMinutes(10) : interval;
+      chunkBytes = chunkBytes == null ? 1 << 20 : chunkBytes;
+      if (thresholdBytes < 0 || interval.isNegative() || chunkBytes < 1) {
+        throw new IllegalArgumentException("raft.snapshot.* must not be negative");
+      }
+    }
+  }
 
   public RaftProperties {
     nodeId = nodeId == null || nodeId.isBlank() ? "n1" : nodeId.trim();
@@ -50,6 +70,7 @@ public record RaftProperties(
     fsync = fsync == null || fsync;
     peerTimeout = peerTimeout == null ? Duration.ofSeconds(2) : peerTimeout;
     segmentBytes = segmentBytes == null ? FileRaftStorage.Options.DEFAULT_SEGMENT_BYTES : segmentBytes;
+    snapshot = snapshot == null ? new Snapshot(null, null, null, null) : snapshot;
     if (tickInterval.isNegative() || tickInterval.isZero()) {
       throw new IllegalArgumentException("raft.tick-interval must be positive");
     }

@@ -72,6 +72,13 @@ final class ClientSessions {
     return byActivity.size();
   }
 
+  /** An independent copy (sessions are immutable records, so sharing them is safe). */
+  ClientSessions copy() {
+    ClientSessions copy = new ClientSessions(ttlMillis, maxSessions);
+    copy.byActivity.putAll(byActivity);
+    return copy;
+  }
+
   /** Read-only view in activity order, oldest first (for tests and diagnostics). */
   Map<String, Session> view() {
     return Collections.unmodifiableMap(byActivity);

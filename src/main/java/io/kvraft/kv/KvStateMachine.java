@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
@@ -36,8 +37,9 @@ public final class KvStateMachine {
   /** Values are limited far below this by the HTTP layer; this only bounds what a corrupt snapshot can claim. */
   private static final int MAX_VALUE_BYTES = Integer.MAX_VALUE - 8;
 
-  private final ConcurrentSkipListMap<String, Versioned> data = new ConcurrentSkipListMap<>();
-  private final ClientSessions sessions;
+  /** Replaced as a whole by {@link #restore}, so a concurrent reader sees the old state or the new, never a mix. */
+  private volatile ConcurrentSkipListMap<String, Versioned> data = new ConcurrentSkipListMap<>();
+  private ClientSessions sessions;
   // ConcurrentSkipListMap.size() is O(n); the applier keeps the count instead.
   private volatile long size;
   private volatile long lastAppliedIndex;
@@ -98,6 +100,7 @@ public final class KvStateMachine {
   }
 
   private KvResult execute(long index, KvCommand cmd) {
+    ConcurrentSkipListMap<String, Versioned> data = this.data;
     Versioned current = data.get(cmd.key());
     if (cmd instanceof KvCommand.Put put) {
       if (!put.pre().holds(current)) {
@@ -123,7 +126,7 @@ public final class KvStateMachine {
   }
 
   private void store(String key, Versioned value, Versioned previous) {
-    data.put(key, value);
+    this.data.put(key, value);
     if (previous == null) {
       size++;
     }
@@ -158,6 +161,7 @@ public final class KvStateMachine {
       throw new IllegalArgumentException("limit must be positive: " + limit);
     }
     String p = prefix == null ? "" : prefix;
+    ConcurrentSkipListMap<String, Versioned> data = this.data;
     Map<String, Versioned> tail =
         startAfter != null && startAfter.compareTo(p) >= 0
             ? data.tailMap(startAfter, false)
@@ -195,33 +199,82 @@ public final class KvStateMachine {
   }
 
   /**
+   * A point-in-time copy of the whole state (data, sessions, clock, last applied index) that can be written out from
+   * any thread while this state machine goes on applying. Must be taken on the applier thread. It costs one pass
+   * copying references (keys, values and session records are immutable, so a shallow copy is a consistent cut):
+   * about a millisecond per 10,000 keys, with no encoding and no I/O, which is the only pause a snapshot causes.
+   */
+  public Image capture() {
+    return new Image(lastAppliedIndex, clock, new TreeMap<>(data), sessions.copy());
+  }
+
+  /** See {@link #capture()}; {@link #writeTo} produces the format {@link #readSnapshot} reads. */
+  public static final class Image {
+    private final long lastAppliedIndex;
+    private final long clock;
+    private final TreeMap<String, Versioned> data;
+    private final ClientSessions sessions;
+
+    private Image(long lastAppliedIndex, long clock, TreeMap<String, Versioned> data, ClientSessions sessions) {
+      this.lastAppliedIndex = lastAppliedIndex;
+      this.clock = clock;
+      this.data = data;
+      this.sessions = sessions;
+    }
+
+    public long lastAppliedIndex() {
+      return lastAppliedIndex;
+    }
+
+    /**
+     * Writes the image; does not close {@code out}.
+     *
+     * <pre>
+     * byte version; varint lastAppliedIndex; varint clock;
+     * varint keyCount; (string key, bytes value, varint revision)*   ascending key order
+     * varint sessionCount; (string id, varint seq, byte status, varint revision, varint lastActive)*   oldest first
+     * int CRC32C of everything before it
+     * </pre>
+     */
+    public void writeTo(OutputStream out) throws IOException {
+      BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+      CheckedOutputStream checked = new CheckedOutputStream(buffered, new CRC32C());
+      DataOutputStream body = new DataOutputStream(checked);
+      body.writeByte(SNAPSHOT_VERSION);
+      Wire.writeVarLong(body, lastAppliedIndex);
+      Wire.writeVarLong(body, clock);
+      Wire.writeVarLong(body, data.size());
+      for (Map.Entry<String, Versioned> e : data.entrySet()) {
+        Wire.writeString(body, e.getKey());
+        Wire.writeBytes(body, e.getValue().value());
+        Wire.writeVarLong(body, e.getValue().revision());
+      }
+      sessions.writeTo(body);
+      body.flush();
+      new DataOutputStream(buffered).writeInt((int) checked.getChecksum().getValue());
+      buffered.flush();
+    }
+  }
+
+  /**
    * Writes data, sessions, clock and last applied index. Must run on the applier thread (or while nothing applies),
-   * so that it is a consistent cut at {@link #lastAppliedIndex()}. Does not close {@code out}.
-   *
-   * <pre>
-   * byte version; varint lastAppliedIndex; varint clock;
-   * varint keyCount; (string key, bytes value, varint revision)*   ascending key order
-   * varint sessionCount; (string id, varint seq, byte status, varint revision, varint lastActive)*   oldest first
-   * int CRC32C of everything before it
-   * </pre>
+   * so that it is a consistent cut at {@link #lastAppliedIndex()}. Does not close {@code out}. See {@link
+   * Image#writeTo} for the format.
    */
   public void writeSnapshot(OutputStream out) throws IOException {
-    BufferedOutputStream buffered = new BufferedOutputStream(out);
-    CheckedOutputStream checked = new CheckedOutputStream(buffered, new CRC32C());
-    DataOutputStream body = new DataOutputStream(checked);
-    body.writeByte(SNAPSHOT_VERSION);
-    Wire.writeVarLong(body, lastAppliedIndex);
-    Wire.writeVarLong(body, clock);
-    Wire.writeVarLong(body, size);
-    for (Map.Entry<String, Versioned> e : data.entrySet()) {
-      Wire.writeString(body, e.getKey());
-      Wire.writeBytes(body, e.getValue().value());
-      Wire.writeVarLong(body, e.getValue().revision());
-    }
-    sessions.writeTo(body);
-    body.flush();
-    new DataOutputStream(buffered).writeInt((int) checked.getChecksum().getValue());
-    buffered.flush();
+    capture().writeTo(out);
+  }
+
+  /**
+   * Replaces this state machine's whole state with {@code other}'s (a snapshot read by {@link #readSnapshot}), on the
+   * applier thread. Readers switch from the old data to the new at one volatile write.
+   */
+  public void restore(KvStateMachine other) {
+    this.sessions = other.sessions;
+    this.clock = other.clock;
+    this.size = other.size;
+    this.data = other.data;
+    this.lastAppliedIndex = other.lastAppliedIndex;
   }
 
   /** Restores a state machine written by {@link #writeSnapshot}; corrupt or truncated input gives an IOException. */

@@ -10,9 +10,16 @@ import io.kvraft.raft.RaftCore;
 import io.kvraft.raft.ReadState;
 import io.kvraft.raft.Ready;
 import io.kvraft.raft.Role;
+import io.kvraft.raft.SnapshotInstall;
+import io.kvraft.raft.SnapshotMeta;
+import io.kvraft.raft.log.CorruptLogException;
 import io.kvraft.raft.log.RaftStorage;
 import io.kvraft.raft.log.RecoveredState;
+import io.kvraft.raft.log.SnapshotStore;
+import io.kvraft.transport.SnapshotChunk;
 import io.kvraft.transport.Transport;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,9 +27,12 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,6 +45,13 @@ import org.slf4j.LoggerFactory;
  * messages, proposals, reads and storage completions reach it as events. Storage runs on its own thread so the
  * loop keeps answering heartbeats while an fsync is in flight; every write queued meanwhile shares the next fsync
  * (group commit). Messages that acknowledge state are sent only once that state is durable.
+ *
+ * <p>With a {@link SnapshotStore} the node also snapshots: when enough log was applied (or enough time passed) the
+ * state machine is captured on the loop (a reference copy, see {@link Applier#capture}), written on a background
+ * thread, and then the core's log is compacted to it and the stored log to the previous snapshot (so that either
+ * snapshot can restart the node). It streams snapshots to followers the leader has no entries for, and installs the
+ * ones it receives ({@link SnapshotReceiver}). At start it loads the newest valid snapshot and replays only the log
+ * after it.
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
@@ -64,17 +81,41 @@ public final class RaftNode implements AutoCloseable {
   private long nextReadId;
   private long lastApplied;
 
+  // Snapshots; all null/idle without a snapshot store. Owned by the loop thread unless noted.
+  private final SnapshotStore snapshots;
+  private final SnapshotPolicy policy;
+  private final SnapshotReceiver receiver;
+  private final ExecutorService snapshotThreads;
+  private boolean snapshotInProgress;
+  private long lastSnapshotIndex;
+  private long bytesSinceSnapshot;
+  private long lastSnapshotNanos = System.nanoTime();
+  /** The newest snapshot on disk (written here or installed from a leader): what is sent to lagging followers. */
+  private volatile SnapshotStore.Meta latestSnapshot;
+  private final Set<String> sendingSnapshotTo = new java.util.HashSet<>();
+  /** A received snapshot the core accepted, to be loaded when its Ready comes. */
+  private PendingInstall pendingInstall;
+  private volatile long snapshotsTaken;
+  private volatile long snapshotsInstalled;
+
+  private record PendingInstall(Applier.Loaded loaded, CompletableFuture<Boolean> done) {}
+
   private record PendingProposal(long term, CompletableFuture<Object> future) {}
 
   /** A batch handed to storage; {@code afterPersist} holds messages that may leave once it is durable. */
   static final class PendingWrite {
     final HardState hardState;
     final List<Entry> entries;
+    /** Log prefix to drop (up to and including this entry) before the entries are appended; null for none. */
+    final SnapshotMeta compactTo;
     final List<Message> afterPersist = new ArrayList<>();
+    /** Completed once this write is durable (an installed snapshot's last chunk waits on it). */
+    final List<CompletableFuture<Boolean>> onDurable = new ArrayList<>();
 
-    PendingWrite(HardState hardState, List<Entry> entries) {
+    PendingWrite(HardState hardState, List<Entry> entries, SnapshotMeta compactTo) {
       this.hardState = hardState;
       this.entries = entries;
+      this.compactTo = compactTo;
     }
   }
 
@@ -88,19 +129,45 @@ public final class RaftNode implements AutoCloseable {
       Applier applier,
       Random random)
       throws java.io.IOException {
+    this(id, members, config, tickInterval, storage, transport, applier, random, null, null);
+  }
+
+  /** A node that snapshots into {@code snapshots} as {@code policy} says (both null: never). */
+  public RaftNode(
+      String id,
+      List<String> members,
+      RaftConfig config,
+      Duration tickInterval,
+      RaftStorage storage,
+      Transport transport,
+      Applier applier,
+      Random random,
+      SnapshotStore snapshots,
+      SnapshotPolicy policy)
+      throws java.io.IOException {
     this.storage = storage;
     this.transport = transport;
     this.applier = applier;
     this.tickInterval = tickInterval;
-    RecoveredState rec = storage.recover();
-    this.core =
-        new RaftCore(
-            id,
-            members,
-            config,
-            random,
-            new PersistentState(rec.hardState(), rec.entries(), rec.snapshotIndex(), rec.snapshotTerm()));
-    this.lastApplied = rec.snapshotIndex();
+    this.snapshots = snapshots;
+    this.policy = policy;
+    PersistentState restored = restore(storage.recover());
+    this.core = new RaftCore(id, members, config, random, restored);
+    this.lastApplied = restored.snapshotIndex();
+    this.lastSnapshotIndex = restored.snapshotIndex();
+    this.receiver =
+        snapshots == null
+            ? null
+            : new SnapshotReceiver(this, snapshots, applier, policy.baseTimeout().toMillis() * 10);
+    this.snapshotThreads =
+        snapshots == null
+            ? null
+            : Executors.newCachedThreadPool(
+                r -> {
+                  Thread t = new Thread(r, "raft-snapshot-" + id);
+                  t.setDaemon(true);
+                  return t;
+                });
     this.writer =
         new StorageWriter(storage, this::onWritesDurable, this::onStorageFailure, id, () -> metrics);
     this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
@@ -169,6 +236,27 @@ public final class RaftNode implements AutoCloseable {
     return status;
   }
 
+  /** Snapshots written here and snapshots installed from a leader since start (for tests and metrics). */
+  public long[] snapshotCounts() {
+    return new long[] {snapshotsTaken, snapshotsInstalled};
+  }
+
+  /** The newest snapshot on disk, or null. */
+  public SnapshotStore.Meta latestSnapshot() {
+    return latestSnapshot;
+  }
+
+  /**
+   * Handles one InstallSnapshot chunk from a leader (any thread; blocks for the last chunk until the install is
+   * durable). Throws when this node keeps no snapshots.
+   */
+  public SnapshotChunk.Reply receiveSnapshotChunk(SnapshotChunk chunk) throws IOException {
+    if (receiver == null || !running || failure != null) {
+      throw new IOException("node " + core.id() + " cannot take snapshots now");
+    }
+    return receiver.receive(chunk);
+  }
+
   public String id() {
     return core.id();
   }
@@ -187,6 +275,9 @@ public final class RaftNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     writer.stop();
+    if (snapshotThreads != null) {
+      snapshotThreads.shutdownNow();
+    }
     transport.close();
     try {
       storage.close();
@@ -206,6 +297,9 @@ public final class RaftNode implements AutoCloseable {
     ticker.shutdownNow();
     loopThread.interrupt();
     writer.stop();
+    if (snapshotThreads != null) {
+      snapshotThreads.shutdownNow();
+    }
     transport.close();
     try {
       loopThread.join(5000);
@@ -302,9 +396,16 @@ public final class RaftNode implements AutoCloseable {
     while (core.hasReady()) {
       Ready rd = core.ready();
       rd.messages().forEach(transport::send);
+      if (rd.snapshot() != null) {
+        loadInstalledSnapshot(rd.snapshot());
+      }
       if (rd.mustPersist()) {
-        PendingWrite w = new PendingWrite(rd.hardState(), rd.entries());
+        PendingWrite w = new PendingWrite(rd.hardState(), rd.entries(), rd.snapshot());
         w.afterPersist.addAll(rd.messagesAfterPersist());
+        if (rd.snapshot() != null && pendingInstall != null) {
+          w.onDurable.add(pendingInstall.done());
+          pendingInstall = null;
+        }
         writesInFlight.addLast(w);
         writer.submit(w);
       } else if (!rd.messagesAfterPersist().isEmpty()) {
@@ -319,10 +420,237 @@ public final class RaftNode implements AutoCloseable {
       for (ReadState rs : rd.readStates()) {
         onReadState(rs);
       }
-      if (!rd.snapshotNeeded().isEmpty()) {
-        LOG.warn("peers {} need a snapshot, which this version cannot send yet", rd.snapshotNeeded());
+      rd.snapshotNeeded().forEach(this::sendSnapshot);
+    }
+    maybeSnapshot();
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /**
+   * Start-up: loads the newest snapshot whose checksum verifies into the state machine and keeps only the log after
+   * it. A damaged newest snapshot is never used; the previous one is, as long as the log still reaches back to it
+   * (the stored log is compacted only up to the older of the two snapshots kept). Otherwise the node refuses to
+   * start rather than serve a state with a hole in it.
+   */
+  private PersistentState restore(RecoveredState rec) throws IOException {
+    if (snapshots == null) {
+      return new PersistentState(rec.hardState(), rec.entries(), rec.snapshotIndex(), rec.snapshotTerm());
+    }
+    Optional<SnapshotStore.Meta> newest = snapshots.newestValid();
+    if (newest.isEmpty()) {
+      if (rec.snapshotIndex() > 0) {
+        throw new CorruptLogException(
+            snapshots.directory(), 0, "the log is compacted up to index " + rec.snapshotIndex()
+                + " but no valid snapshot exists, so the state up to it is lost");
+      }
+      return new PersistentState(rec.hardState(), rec.entries(), 0, 0);
+    }
+    SnapshotStore.Meta m = newest.get();
+    if (m.index() < rec.snapshotIndex()) {
+      throw new CorruptLogException(
+          m.path(), 0, "the newest valid snapshot covers up to " + m.index() + " but the log is compacted up to "
+              + rec.snapshotIndex() + ", so the entries between are lost");
+    }
+    Applier.Loaded loaded;
+    try (InputStream in = snapshots.openContent(m)) {
+      loaded = applier.load(in);
+    }
+    if (loaded.index() != m.index()) {
+      throw new CorruptLogException(m.path(), 0, "content is at index " + loaded.index() + ", not " + m.index());
+    }
+    loaded.install();
+    latestSnapshot = m;
+    List<Entry> entries = rec.entries();
+    int at = (int) (m.index() - rec.snapshotIndex());
+    boolean logAgrees =
+        at == 0 ? m.term() == rec.snapshotTerm() : at <= entries.size() && entries.get(at - 1).term() == m.term();
+    if (!logAgrees) {
+      // Raft §7: a log that does not contain the snapshot's last entry has nothing after it worth keeping.
+      storage.compactPrefix(m.index(), m.term());
+      entries = List.of();
+    } else {
+      entries = entries.subList(at, entries.size());
+    }
+    LOG.info("{}: restored snapshot {}@{} ({} bytes), replaying {} log entries after it",
+        m.path().getFileName(), m.index(), m.term(), m.length(), entries.size());
+    return new PersistentState(rec.hardState(), entries, m.index(), m.term());
+  }
+
+  /** Snapshots the state machine when the size or time trigger says so and no snapshot is being written. */
+  private void maybeSnapshot() {
+    if (snapshots == null || snapshotInProgress || failure != null || lastApplied <= lastSnapshotIndex) {
+      return;
+    }
+    boolean bySize = policy.thresholdBytes() > 0 && bytesSinceSnapshot >= policy.thresholdBytes();
+    boolean byTime =
+        !policy.interval().isZero() && System.nanoTime() - lastSnapshotNanos >= policy.interval().toNanos();
+    if (!bySize && !byTime) {
+      return;
+    }
+    Applier.Image image = applier.capture();
+    long index = image.index();
+    long term = core.termAt(index);
+    if (index <= lastSnapshotIndex || term < 1) {
+      return;
+    }
+    snapshotInProgress = true;
+    bytesSinceSnapshot = 0;
+    lastSnapshotNanos = System.nanoTime();
+    snapshotThreads.execute(
+        () -> {
+          try {
+            SnapshotStore.Meta m = snapshots.save(index, term, image::writeTo);
+            events.add(() -> onSnapshotSaved(m));
+          } catch (Exception e) {
+            LOG.error("{}: writing snapshot at {} failed; will try again", core.id(), index, e);
+            events.add(() -> snapshotInProgress = false);
+          }
+        });
+  }
+
+  /** The snapshot is durable: drop the core's log up to it, and the stored log up to the previous snapshot. */
+  private void onSnapshotSaved(SnapshotStore.Meta m) {
+    snapshotInProgress = false;
+    snapshotsTaken++;
+    if (m.index() <= lastSnapshotIndex) {
+      return; // a snapshot installed from the leader meanwhile is newer
+    }
+    lastSnapshotIndex = m.index();
+    latestSnapshot = m;
+    core.compact(m.index());
+    try {
+      List<SnapshotStore.Meta> kept = snapshots.list();
+      if (kept.size() >= 2) {
+        SnapshotStore.Meta older = kept.get(1);
+        PendingWrite w = new PendingWrite(null, List.of(), new SnapshotMeta(older.index(), older.term()));
+        writesInFlight.addLast(w);
+        writer.submit(w);
+      }
+    } catch (IOException e) {
+      LOG.warn("{}: listing snapshots failed; the log is compacted at the next snapshot", core.id(), e);
+    }
+  }
+
+  /**
+   * A whole, verified snapshot arrived from {@code leaderId} (called by the receiver, any thread). Completes with
+   * true once it is installed and durable (or this node already had everything in it), false when refused.
+   */
+  CompletableFuture<Boolean> installSnapshot(
+      String leaderId, long leaderTerm, long index, long term, Applier.Loaded loaded) {
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    boolean posted =
+        post(
+            () -> {
+              SnapshotInstall result = core.installSnapshot(leaderId, leaderTerm, index, term);
+              try {
+                if (result == SnapshotInstall.INSTALLED) {
+                  latestSnapshot = snapshots.adoptPartial(index, term);
+                  pendingInstall = new PendingInstall(loaded, done);
+                  return;
+                }
+                snapshots.deletePartial(index, term);
+              } catch (IOException e) {
+                onStorageFailure(e);
+                done.completeExceptionally(e);
+                return;
+              }
+              done.complete(result == SnapshotInstall.ALREADY_COVERED);
+            });
+    if (!posted) {
+      done.completeExceptionally(unavailable());
+    }
+    return done;
+  }
+
+  /** The core's Ready says to install the snapshot it accepted: replace the state machine before applying more. */
+  private void loadInstalledSnapshot(SnapshotMeta meta) {
+    if (pendingInstall == null || pendingInstall.loaded().index() != meta.index()) {
+      throw new IllegalStateException("core installed snapshot " + meta + " that was not loaded");
+    }
+    pendingInstall.loaded().install();
+    lastApplied = meta.index();
+    lastSnapshotIndex = Math.max(lastSnapshotIndex, meta.index());
+    bytesSinceSnapshot = 0;
+    snapshotsInstalled++;
+    // Entries up to the snapshot will never be applied here one by one: their proposers cannot learn the outcome.
+    proposals.entrySet().removeIf(
+        e -> {
+          if (e.getKey() <= meta.index()) {
+            e.getValue().future.completeExceptionally(
+                new UnavailableException("replaced by a snapshot from the leader; the outcome is unknown"));
+            return true;
+          }
+          return false;
+        });
+    completeReadsUpToApplied();
+  }
+
+  /** Streams the newest snapshot to {@code peer} on a background thread, once at a time per peer. */
+  private void sendSnapshot(String peer) {
+    if (!sendingSnapshotTo.add(peer)) {
+      return; // the transfer under way reports when it ends
+    }
+    SnapshotStore.Meta m = latestSnapshot;
+    long term = core.term();
+    Runnable transfer =
+        () -> {
+          boolean ok = m != null && transferSnapshot(peer, m, term);
+          long index = m == null ? 0 : m.index();
+          Runnable report =
+              () -> {
+                sendingSnapshotTo.remove(peer);
+                core.reportSnapshot(peer, index, ok);
+              };
+          if (ok) {
+            events.add(report);
+          } else if (running) {
+            // The core asks again at once after a failure; pacing the retries is the node's job.
+            ticker.schedule(() -> events.add(report), policy.baseTimeout().toMillis(), TimeUnit.MILLISECONDS);
+          }
+        };
+    if (snapshotThreads == null) {
+      LOG.warn("{}: {} needs a snapshot but this node keeps none", core.id(), peer);
+      return;
+    }
+    snapshotThreads.execute(transfer);
+  }
+
+  /**
+   * Sends {@code m} chunk by chunk while this node still leads {@code term}. It first asks where to resume (the
+   * follower may hold part of this snapshot from an earlier attempt or leader) and after a lost chunk asks again.
+   */
+  private boolean transferSnapshot(String peer, SnapshotStore.Meta m, long term) {
+    long offset = -1;
+    int failures = 0;
+    while (running && status.role() == Role.LEADER && status.term() == term) {
+      try {
+        byte[] data = offset < 0 ? new byte[0] : snapshots.readChunk(m, offset, policy.chunkBytes());
+        long at = Math.max(0, offset);
+        boolean last = at + data.length >= m.length();
+        SnapshotChunk chunk =
+            new SnapshotChunk(core.id(), peer, term, m.index(), m.term(), m.length(), at, data);
+        SnapshotChunk.Reply reply =
+            transport.sendSnapshotChunk(chunk, policy.chunkTimeout(data.length, last, m.length()));
+        failures = 0;
+        switch (reply.status()) {
+          case DONE:
+            LOG.info("{}: installed snapshot {}@{} ({} bytes) on {}", core.id(), m.index(), m.term(), m.length(), peer);
+            return true;
+          case REJECTED:
+            return false;
+          default:
+            offset = reply.nextOffset();
+        }
+      } catch (IOException e) {
+        LOG.debug("{}: snapshot chunk to {} failed: {}", core.id(), peer, e.toString());
+        if (++failures >= 3) {
+          return false;
+        }
+        offset = -1;
       }
     }
+    return false;
   }
 
   /** Called on the storage thread; hops to the loop to keep all state single-threaded. */
@@ -339,6 +667,7 @@ public final class RaftNode implements AutoCloseable {
               core.persisted(last.index(), last.term());
             }
             w.afterPersist.forEach(transport::send);
+            w.onDurable.forEach(f -> f.complete(true));
           }
         });
   }
@@ -364,6 +693,7 @@ public final class RaftNode implements AutoCloseable {
     for (Entry e : committed) {
       Object result = applier.apply(e);
       lastApplied = e.index();
+      bytesSinceSnapshot += e.sizeBytes();
       PendingProposal p = proposals.remove(e.index());
       if (p != null) {
         if (p.term == e.term()) {
@@ -374,6 +704,10 @@ public final class RaftNode implements AutoCloseable {
         }
       }
     }
+    completeReadsUpToApplied();
+  }
+
+  private void completeReadsUpToApplied() {
     while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.firstKey() <= lastApplied) {
       Map.Entry<Long, List<CompletableFuture<Long>>> ready = readsAwaitingApply.pollFirstEntry();
       ready.getValue().forEach(f -> f.complete(ready.getKey()));
@@ -406,6 +740,10 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void failEverything(RuntimeException e) {
+    if (pendingInstall != null) {
+      pendingInstall.done().completeExceptionally(e);
+      pendingInstall = null;
+    }
     proposals.values().forEach(p -> p.future.completeExceptionally(e));
     proposals.clear();
     readBatch.forEach(f -> f.completeExceptionally(e));

@@ -57,6 +57,10 @@ final class StorageWriter {
           if (w.hardState != null) {
             storage.saveHardState(w.hardState);
           }
+          if (w.compactTo != null) {
+            // Durable when it returns; before the entries, which may start right after the compacted prefix.
+            storage.compactPrefix(w.compactTo.index(), w.compactTo.term());
+          }
           if (!w.entries.isEmpty()) {
             storage.append(w.entries);
             appended = true;

@@ -60,6 +60,8 @@ public final class RaftCore {
   private final List<Message> outboxAfterPersist = new ArrayList<>();
   private final List<ReadState> readStates = new ArrayList<>();
   private final Set<String> snapshotNeeded = new TreeSet<>();
+  /** A snapshot accepted from the leader that the node has not been told to install yet. */
+  private SnapshotMeta snapshotToInstall;
 
   private final ReadIndexTracker reads = new ReadIndexTracker();
   /** Reads this follower asked its leader for and has no answer to yet, re-sent so a lost message costs little. */
@@ -239,17 +241,53 @@ public final class RaftCore {
     }
   }
 
-  /** Outcome of a snapshot sent to a peer listed in {@link Ready#snapshotNeeded()}. */
+  /**
+   * Outcome of a snapshot sent to a peer listed in {@link Ready#snapshotNeeded()}; {@code snapshotIndex} is the index
+   * of the snapshot the node actually sent. On success the leader probes right after it (etcd's PendingSnapshot):
+   * the follower's AppendEntries reply, not this report, is what moves match, so a report that outran the
+   * follower's fsync cannot make the leader believe in entries the follower may still lose. On failure the leader
+   * probes from match again, which asks for a snapshot anew; the node paces those retries.
+   */
   public void reportSnapshot(String peer, long snapshotIndex, boolean ok) {
     Progress pr = progress.get(peer);
     if (role != Role.LEADER || pr == null || pr.state != Progress.State.SNAPSHOT) {
       return;
     }
-    if (ok) {
-      pr.maybeUpdate(snapshotIndex);
-    }
-    pr.becomeProbe(pr.match + 1);
+    pr.becomeProbe(ok ? Math.min(snapshotIndex, log.lastIndex()) + 1 : pr.match + 1);
     sendAppend(peer, true);
+  }
+
+  /**
+   * A follower received a complete, verified snapshot covering the log up to {@code snapshotIndex} (whose entry has
+   * {@code snapshotTerm}) from {@code leaderId} in {@code leaderTerm}: InstallSnapshot's receiver rules (Raft §7),
+   * with the term checks of AppendEntries. When it returns {@link SnapshotInstall#INSTALLED} the next {@link
+   * Ready#snapshot()} asks the node to load it; the acknowledgement to the leader leaves after that is durable.
+   */
+  public SnapshotInstall installSnapshot(String leaderId, long leaderTerm, long snapshotIndex, long snapshotTerm) {
+    if (!members.contains(leaderId) || leaderId.equals(id) || snapshotIndex < 1 || snapshotTerm < 1) {
+      return SnapshotInstall.REJECTED;
+    }
+    if (leaderTerm < term) {
+      // Tell the stale leader about the newer term, as for a stale AppendEntries.
+      send(new AppendResponse(id, leaderId, term, false, 0, -1, 0, 0));
+      return SnapshotInstall.REJECTED;
+    }
+    if (leaderTerm > term) {
+      becomeFollower(leaderTerm, leaderId);
+    } else if (role == Role.LEADER) {
+      return SnapshotInstall.REJECTED; // election safety: no other leader of our term exists
+    }
+    followLeader(leaderId);
+    if (snapshotIndex <= log.committed()) {
+      // Everything it covers is committed here already, so our log matches the leader's up to our commit.
+      sendAfterPersist(
+          new AppendResponse(id, leaderId, term, true, log.committed(), snapshotIndex, 0, 0));
+      return SnapshotInstall.ALREADY_COVERED;
+    }
+    log.restoreSnapshot(snapshotIndex, snapshotTerm);
+    snapshotToInstall = new SnapshotMeta(snapshotIndex, snapshotTerm);
+    sendAfterPersist(new AppendResponse(id, leaderId, term, true, snapshotIndex, snapshotIndex, 0, 0));
+    return SnapshotInstall.INSTALLED;
   }
 
   /** Drops log entries up to {@code index}; the caller's snapshot covers them. Only applied entries qualify. */
@@ -265,6 +303,7 @@ public final class RaftCore {
         || !outboxAfterPersist.isEmpty()
         || !readStates.isEmpty()
         || !snapshotNeeded.isEmpty()
+        || snapshotToInstall != null
         || log.hasUnstable()
         || log.hasCommittedToHandOut()
         || !currentHardState().equals(handedOutHardState);
@@ -289,7 +328,9 @@ public final class RaftCore {
             List.copyOf(outboxAfterPersist),
             log.takeCommitted(),
             List.copyOf(readStates),
-            Set.copyOf(snapshotNeeded));
+            Set.copyOf(snapshotNeeded),
+            snapshotToInstall);
+    snapshotToInstall = null;
     outbox.clear();
     outboxAfterPersist.clear();
     readStates.clear();
@@ -516,7 +557,9 @@ public final class RaftCore {
     pr.recentActive = true;
     if (r.success()) {
       boolean moved = pr.maybeUpdate(r.matchIndex());
-      if (pr.state == Progress.State.PROBE) {
+      if (pr.state == Progress.State.PROBE
+          || (pr.state == Progress.State.SNAPSHOT && pr.match + 1 >= log.firstIndex())) {
+        // In SNAPSHOT: the follower installed a snapshot (or caught up otherwise) and our log continues from it.
         pr.becomeReplicate();
       }
       if (moved) {
@@ -733,6 +776,11 @@ public final class RaftCore {
 
   public long firstIndex() {
     return log.firstIndex();
+  }
+
+  /** The index and term the log was compacted (or a snapshot installed) up to; index 0 when never. */
+  public long snapshotIndex() {
+    return log.snapshotIndex();
   }
 
   /** Term of the entry at {@code index}, -1 when unknown. */

@@ -67,13 +67,16 @@ final class RaftLog {
     return snapshotIndex;
   }
 
-  /** Term of the entry at {@code index}: 0 for index 0, -1 when unknown (compacted away or beyond the end). */
+  /**
+   * Term of the entry at {@code index}: 0 for index 0 of a log never compacted, -1 when unknown (compacted away,
+   * index 0 included, or beyond the end).
+   */
   long term(long index) {
     if (index == snapshotIndex) {
       return snapshotTerm;
     }
     if (index < snapshotIndex || index > lastIndex()) {
-      return index == 0 ? 0 : -1;
+      return -1;
     }
     return entries.get((int) (index - snapshotIndex - 1)).term();
   }
@@ -238,6 +241,35 @@ final class RaftLog {
     entries.subList(0, (int) (index - snapshotIndex)).clear();
     snapshotTerm = t;
     snapshotIndex = index;
+  }
+
+  /**
+   * Replaces everything up to {@code index} with a snapshot received from the leader (Raft §7): if we hold the entry
+   * at {@code index} with the snapshot's term, the entries after it are the leader's too and stay; otherwise the whole
+   * log is discarded. The snapshot counts as committed, applied and durable: the node loads and persists it before
+   * anything that depends on it is applied or acknowledged.
+   */
+  void restoreSnapshot(long index, long term) {
+    if (index <= committed) {
+      throw new IllegalArgumentException("snapshot " + index + " is not beyond commit " + committed);
+    }
+    if (matchTerm(index, term)) {
+      entries.subList(0, (int) (index - snapshotIndex)).clear();
+      stableIndex = Math.max(stableIndex, index);
+      unstableFrom = Math.max(unstableFrom, index + 1);
+    } else {
+      entries.clear();
+      stableIndex = index;
+      unstableFrom = index + 1;
+    }
+    snapshotIndex = index;
+    snapshotTerm = term;
+    committed = index;
+    handedOutIndex = index;
+  }
+
+  long snapshotTerm() {
+    return snapshotTerm;
   }
 
   List<Entry> entriesView() {

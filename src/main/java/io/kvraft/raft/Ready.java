@@ -8,6 +8,9 @@ import java.util.Set;
  *
  * <ol>
  *   <li>send {@link #messages} at once — they depend on nothing unpersisted;
+ *   <li>when {@link #snapshot} is not null, a snapshot received from the leader was accepted: load it into the
+ *       state machine (replacing everything applied so far) and compact storage up to its index, durably, before
+ *       the entries below are persisted and before {@link #messagesAfterPersist} leave;
  *   <li>persist {@link #hardState} (when not null) and {@link #entries} (the first entry's index says where the
  *       log is overwritten from), then call {@link RaftCore#persisted} with the last entry's index and term;
  *   <li>send {@link #messagesAfterPersist} only once this and every earlier persist is durable: they acknowledge
@@ -25,9 +28,10 @@ public record Ready(
     List<Message> messagesAfterPersist,
     List<Entry> committed,
     List<ReadState> readStates,
-    Set<String> snapshotNeeded) {
+    Set<String> snapshotNeeded,
+    SnapshotMeta snapshot) {
 
   public boolean mustPersist() {
-    return hardState != null || !entries.isEmpty();
+    return hardState != null || !entries.isEmpty() || snapshot != null;
   }
 }

@@ -102,6 +102,27 @@ public final class HttpTransport implements Transport {
   }
 
   @Override
+  public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout) throws IOException {
+    String base = peerUrls.get(chunk.to());
+    if (base == null || closed) {
+      throw new IOException("no route to " + chunk.to());
+    }
+    Request.Builder req =
+        new Request.Builder().url(base + "/raft/snapshot").post(RequestBody.create(chunk.encode(), BINARY));
+    if (clusterToken != null && !clusterToken.isEmpty()) {
+      req.header(CLUSTER_TOKEN_HEADER, clusterToken);
+    }
+    OkHttpClient timed =
+        http.newBuilder().readTimeout(timeout).writeTimeout(timeout).callTimeout(timeout).build();
+    try (Response response = timed.newCall(req.build()).execute()) {
+      if (response.code() != 200 || response.body() == null) {
+        throw new IOException("snapshot chunk to " + chunk.to() + " answered " + response.code());
+      }
+      return SnapshotChunk.Reply.decode(response.body().bytes());
+    }
+  }
+
+  @Override
   public void close() {
     closed = true;
     http.dispatcher().cancelAll();

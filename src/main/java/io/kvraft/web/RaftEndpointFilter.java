@@ -7,6 +7,7 @@ import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Message;
 import io.kvraft.transport.HttpTransport;
 import io.kvraft.transport.MessageCodec;
+import io.kvraft.transport.SnapshotChunk;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -28,8 +29,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Node-to-node Raft traffic (design §4): {@code POST /raft/append|heartbeat|vote} with a batch of binary-encoded,
- * one-way messages, answered 202 as soon as the batch is queued for the event loop; replies travel as messages of
- * their own. A batch is accepted only with the cluster token (when one is set, else 401), from members and addressed
+ * one-way messages, answered 202 as soon as the batch is queued for the event loop (replies travel as messages of
+ * their own), and {@code POST /raft/snapshot} with one InstallSnapshot chunk, answered with the follower's reply. A batch is accepted only with the cluster token (when one is set, else 401), from members and addressed
  * to this node (else 403), on the path of its family and well-formed (else 400), and no larger than any member
  * sends (else 413); errors are problem+json like the client API's.
  *
@@ -40,8 +41,13 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class RaftEndpointFilter implements Filter, Ordered {
-  private static final Map<String, String> FAMILIES =
-      Map.of("/raft/append", "/raft/append", "/raft/heartbeat", "/raft/heartbeat", "/raft/vote", "/raft/vote");
+  private static final String SNAPSHOT_PATH = "/raft/snapshot";
+  private static final Map<String, String> PATHS =
+      Map.of(
+          "/raft/append", "/raft/append",
+          "/raft/heartbeat", "/raft/heartbeat",
+          "/raft/vote", "/raft/vote",
+          SNAPSHOT_PATH, SNAPSHOT_PATH);
 
   private final RaftNode node;
   private final Members members;
@@ -69,7 +75,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
       throws IOException, ServletException {
-    String path = req instanceof HttpServletRequest r ? FAMILIES.get(r.getRequestURI()) : null;
+    String path = req instanceof HttpServletRequest r ? PATHS.get(r.getRequestURI()) : null;
     if (path == null) {
       chain.doFilter(req, res);
       return;
@@ -94,6 +100,10 @@ public class RaftEndpointFilter implements Filter, Ordered {
       problem(response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft message batch exceeds the size limit");
       return;
     }
+    if (path.equals(SNAPSHOT_PATH)) {
+      installSnapshotChunk(body, response);
+      return;
+    }
     List<Message> batch;
     try {
       batch = MessageCodec.decode(body);
@@ -114,6 +124,35 @@ public class RaftEndpointFilter implements Filter, Ordered {
     node.receive(batch);
     response.setStatus(HttpStatus.ACCEPTED.value());
     response.setContentLength(0);
+  }
+
+  /**
+   * InstallSnapshot, one chunk per POST (see {@link SnapshotChunk}). Unlike the one-way families this answers with
+   * the follower's reply: where to resume, or that the snapshot is installed and durable (the last chunk waits).
+   */
+  private void installSnapshotChunk(byte[] body, HttpServletResponse response) throws IOException {
+    SnapshotChunk chunk;
+    try {
+      chunk = SnapshotChunk.decode(body);
+    } catch (MessageCodec.MalformedMessageException e) {
+      problem(response, HttpStatus.BAD_REQUEST, "malformed snapshot chunk: " + e.getMessage());
+      return;
+    }
+    if (!members.urls().containsKey(chunk.from()) || !members.self().equals(chunk.to())) {
+      problem(response, HttpStatus.FORBIDDEN, "snapshot from a non-member or addressed to another node");
+      return;
+    }
+    byte[] reply;
+    try {
+      reply = node.receiveSnapshotChunk(chunk).encode();
+    } catch (IOException e) {
+      problem(response, HttpStatus.SERVICE_UNAVAILABLE, "cannot take the snapshot now; the leader retries");
+      return;
+    }
+    response.setStatus(HttpStatus.OK.value());
+    response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+    response.setContentLength(reply.length);
+    response.getOutputStream().write(reply);
   }
 
   private boolean tokenMatches(String token) {

@@ -21,6 +21,41 @@ class KvSnapshotTest {
     return KvStateMachine.readSnapshot(new ByteArrayInputStream(bytes), ttl, maxSessions);
   }
 
+  /** The image is a cut at capture time: applying afterwards, while it is written on another thread, changes nothing. */
+  @Test
+  void captureIsAConsistentCutWhileApplyingGoesOn() throws IOException {
+    List<KvCommand> log = KvSessionTest.randomLog(new Random(11), 3_000);
+    KvStateMachine sm = new KvStateMachine(TTL, 8);
+    for (int i = 0; i < 1_500; i++) {
+      sm.apply(i + 1, log.get(i));
+    }
+    byte[] atCapture = snapshot(sm);
+    KvStateMachine.Image image = sm.capture();
+    for (int i = 1_500; i < log.size(); i++) {
+      sm.apply(i + 1, log.get(i));
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    image.writeTo(out);
+    assertEquals(1_500, image.lastAppliedIndex());
+    assertArrayEquals(atCapture, out.toByteArray());
+  }
+
+  /** restore() replaces the whole state in place, so services holding this instance see the snapshot's state. */
+  @Test
+  void restoreReplacesTheStateInPlace() throws IOException {
+    List<KvCommand> log = KvSessionTest.randomLog(new Random(12), 2_000);
+    KvStateMachine leader = new KvStateMachine(TTL, 8);
+    for (int i = 0; i < log.size(); i++) {
+      leader.apply(i + 1, log.get(i));
+    }
+    KvStateMachine follower = new KvStateMachine(TTL, 8);
+    follower.apply(1, log.get(0));
+    follower.restore(restore(snapshot(leader), TTL, 8));
+    assertEquals(leader.lastAppliedIndex(), follower.lastAppliedIndex());
+    assertArrayEquals(snapshot(leader), snapshot(follower));
+    assertThrows(IllegalStateException.class, () -> follower.apply(log.size(), log.get(0)));
+  }
+
   @Test
   void emptyStateMachineRoundTrips() throws IOException {
     KvStateMachine restored = restore(snapshot(new KvStateMachine()), TTL, 10);

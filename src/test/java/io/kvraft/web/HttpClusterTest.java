@@ -71,6 +71,10 @@ class HttpClusterTest {
                 "--raft.node-id=" + id,
                 "--raft.peers=" + peers,
                 "--raft.data-dir=" + dataRoot.resolve(id),
+                // Small enough that the tests' writes snapshot, compact and ship snapshots in several chunks.
+                "--raft.snapshot.threshold-bytes=1500",
+                "--raft.snapshot.chunk-bytes=512",
+                "--raft.cluster-token=s3cret",
                 "--spring.main.banner-mode=off",
                 "--logging.level.root=WARN"));
   }
@@ -218,7 +222,8 @@ class HttpClusterTest {
     try (Response r = call("GET", leader(), "/kv/bad", null)) {
       assertThat(r.code()).isEqualTo(404);
     }
-    try (Response r = call("POST", leader(), "/raft/append", "garbage", "Content-Type", "application/octet-stream")) {
+    try (Response r = call("POST", leader(), "/raft/append", "garbage", "Content-Type", "application/octet-stream",
+        "Raft-Cluster-Token", "s3cret")) {
       assertThat(r.code()).isEqualTo(400);
       assertThat(r.header("Content-Type")).startsWith("application/problem+json");
     }
@@ -226,9 +231,18 @@ class HttpClusterTest {
     byte[] stranger =
         io.kvraft.transport.MessageCodec.encode(
             java.util.List.of(new io.kvraft.raft.Message.Heartbeat("intruder", leader(), 1, 0, 0)));
+    Request noToken =
+        new Request.Builder()
+            .url(url(leader(), "/raft/heartbeat"))
+            .post(RequestBody.create(stranger, BINARY))
+            .build();
+    try (Response r = http.newCall(noToken).execute()) {
+      assertThat(r.code()).isEqualTo(401);
+    }
     Request post =
         new Request.Builder()
             .url(url(leader(), "/raft/heartbeat"))
+            .header(io.kvraft.transport.HttpTransport.CLUSTER_TOKEN_HEADER, "s3cret")
             .post(RequestBody.create(stranger, BINARY))
             .build();
     try (Response r = http.newCall(post).execute()) {
@@ -238,12 +252,54 @@ class HttpClusterTest {
     Request huge =
         new Request.Builder()
             .url(url(leader(), "/raft/append"))
+            .header(io.kvraft.transport.HttpTransport.CLUSTER_TOKEN_HEADER, "s3cret")
             .post(RequestBody.create(new byte[70 << 20], BINARY))
             .build();
     try (Response r = http.newCall(huge).execute()) {
       assertThat(r.code()).isEqualTo(413);
     } catch (IOException closedEarly) {
       // Refusing may also mean closing the connection before the client has sent all of it.
+    }
+  }
+
+  /**
+   * A follower that was down while the others snapshotted and compacted past everything it has catches up through
+   * chunked InstallSnapshot over POST /raft/snapshot, which demands the cluster token like the other /raft paths.
+   */
+  @Test
+  @Order(50)
+  void aFollowerBehindTheCompactedLogCatchesUpByInstallSnapshotOverHttp() throws IOException {
+    String away = follower();
+    nodes.get(away).close();
+    String value = "";
+    for (int i = 0; i < 150; i++) {
+      value = "v" + i;
+      try (Response r = call("PUT", leader(), "/kv/snap" + (i % 10), value, "Client-Id", "snapper", "Request-Seq",
+          String.valueOf(i + 1))) {
+        assertThat(r.code()).isBetween(200, 204);
+      }
+    }
+    RaftNode l = nodes.get(leader()).getBean(RaftNode.class);
+    await().atMost(Duration.ofSeconds(30)).until(() -> l.latestSnapshot() != null && l.snapshotCounts()[0] >= 2);
+
+    start(away);
+    RaftNode back = nodes.get(away).getBean(RaftNode.class);
+    await().atMost(Duration.ofSeconds(60)).until(() -> back.snapshotCounts()[1] > 0);
+    String expected = value;
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              try (Response r = call("GET", away, "/kv/snap9?consistency=stale", null)) {
+                assertThat(r.body().string()).isEqualTo(expected);
+              }
+            });
+
+    byte[] noToken = new byte[] {1, 2, 3};
+    try (Response r =
+        http.newCall(new Request.Builder().url(url(away, "/raft/snapshot")).post(RequestBody.create(noToken, BINARY))
+            .build()).execute()) {
+      assertThat(r.code()).isEqualTo(401);
     }
   }
 

@@ -80,6 +80,9 @@ final class Invariants {
   /** Leader completeness: an entry committed in term T is in the log of every leader of a term above T. */
   private void requireHas(SimNode leader, long index, Entry e, long inTerm) {
     RaftCore c = leader.core;
+    if (index <= c.snapshotIndex()) {
+      return; // in its snapshot, a prefix of what was applied, which onApply checked against the commits
+    }
     if (c.lastIndex() < index || !c.entryAt(index).equals(e)) {
       throw new Violation(
           "leader completeness",
@@ -91,27 +94,36 @@ final class Invariants {
   /**
    * Incremental log matching: the core's log only changes at its tail, so walk back from the end to the last entry
    * unchanged since the previous check, then hash-chain the new suffix. Two logs holding the same (index, term)
-   * must reach it with the same chain, i.e. identical prefixes. Returns whether anything was removed or replaced.
+   * must reach it with the same chain, i.e. identical prefixes. A compacted prefix is represented by the chain value
+   * at the snapshot index: the node's own if it saw that entry, otherwise the one recorded for that (index, term)
+   * when some node held it. Returns whether anything was removed or replaced.
    */
   private boolean checkLogMatching(SimNode n) {
     RaftCore c = n.core;
+    long base = c.snapshotIndex();
+    if (base > n.seenBase) {
+      rebase(n, base, c.termAt(base));
+    }
     long last = c.lastIndex();
-    int keep = (int) Math.min(last, n.seenLog.size());
-    while (keep > 0 && n.seenLog.get(keep - 1) != c.entryAt(keep)) {
+    long seenEnd = n.seenBase + n.seenLog.size();
+    long keep = Math.min(last, seenEnd);
+    while (keep > n.seenBase && n.seenLog.get((int) (keep - n.seenBase - 1)) != c.entryAt(keep)) {
       keep--;
     }
-    boolean removed = keep < n.seenLog.size();
-    n.seenLog.subList(keep, n.seenLog.size()).clear();
-    if (n.chain.length < last) {
-      n.chain = Arrays.copyOf(n.chain, (int) Math.max(last, n.chain.length * 2L));
+    boolean removed = keep < seenEnd;
+    n.seenLog.subList((int) (keep - n.seenBase), n.seenLog.size()).clear();
+    int need = (int) (last - n.seenBase);
+    if (n.chain.length < need) {
+      n.chain = Arrays.copyOf(n.chain, Math.max(need, n.chain.length * 2));
     }
     for (long i = keep + 1; i <= last; i++) {
       Entry e = c.entryAt(i);
       if (e.index() != i) {
         throw new Violation("log matching", n.id + " holds " + e + " at index " + i);
       }
-      long h = mix((i == 1 ? 0x9E3779B97F4A7C15L : n.chain[(int) i - 2]) ^ hash(e));
-      n.chain[(int) i - 1] = h;
+      int j = (int) (i - n.seenBase - 1);
+      long h = mix((j == 0 ? n.chainBase : n.chain[j - 1]) ^ hash(e));
+      n.chain[j] = h;
       n.seenLog.add(e);
       Long prior = chainOf.putIfAbsent((i << 24) ^ e.term(), h);
       if (prior != null && prior != h) {
@@ -123,10 +135,54 @@ final class Invariants {
     return removed;
   }
 
+  /** The node's log now starts after {@code base}: forget what was seen below it, keeping the chain value at it. */
+  private void rebase(SimNode n, long base, long baseTerm) {
+    long seenEnd = n.seenBase + n.seenLog.size();
+    int drop = (int) (Math.min(base, seenEnd) - n.seenBase);
+    boolean seen = base <= seenEnd && n.seenLog.get((int) (base - n.seenBase - 1)).term() == baseTerm;
+    n.chainBase = seen ? n.chain[(int) (base - n.seenBase - 1)] : chainAt(n, base, baseTerm);
+    if (!seen) {
+      drop = n.seenLog.size();
+    }
+    n.seenLog.subList(0, drop).clear();
+    System.arraycopy(n.chain, drop, n.chain, 0, n.seenLog.size());
+    n.seenBase = base;
+  }
+
+  /** The hash chain of the log prefix ending at (index, term), as first seen on any node; 0 for index 0. */
+  long chainAt(SimNode n, long index, long term) {
+    if (index == 0) {
+      return 0x9E3779B97F4A7C15L;
+    }
+    Long h = chainOf.get((index << 24) ^ term);
+    if (h == null) {
+      throw new Violation("snapshot", n.id + " holds a snapshot at " + index + "@" + term + " no log ever had");
+    }
+    return h;
+  }
+
+  /**
+   * A snapshot is the applied prefix of some node: its last entry must be the committed one, and a node loading it
+   * moves its state machine forward, never back.
+   */
+  void onSnapshotLoaded(SimNode n, long index, long term) {
+    if (index > committed.size() || committed.get((int) index - 1).term() != term) {
+      throw new Violation("snapshot", n.id + " loads a snapshot at " + index + "@" + term + " that is not committed");
+    }
+    if (index > applied.size()) {
+      throw new Violation("snapshot", n.id + " loads a snapshot at " + index + " beyond anything applied");
+    }
+    if (index <= n.lastApplied) {
+      throw new Violation("snapshot", n.id + " loads a snapshot at " + index + " after applying " + n.lastApplied);
+    }
+    n.lastApplied = index;
+  }
+
   void checkCommit(SimNode n) {
     RaftCore c = n.core;
     long commit = c.commitIndex();
-    for (long i = n.observedCommit + 1; i <= commit; i++) {
+    // Entries a snapshot covers were checked when the snapshot was taken or loaded.
+    for (long i = Math.max(n.observedCommit, c.snapshotIndex()) + 1; i <= commit; i++) {
       Entry e = c.entryAt(i);
       if (c.role() == Role.LEADER) {
         recordCommit(i, e, c.term());
@@ -206,7 +262,8 @@ final class Invariants {
       Entry e = committed.get(i - 1);
       int holders = 0;
       for (SimNode n : nodes) {
-        if (n.durableLog.size() >= i && n.durableLog.get(i - 1).equals(e)) {
+        if (i <= n.durableSnapIndex
+            || (i <= n.durableLastIndex() && n.durableLog.get((int) (i - n.durableSnapIndex - 1)).equals(e))) {
           holders++;
         }
       }

@@ -5,6 +5,7 @@ import io.kvraft.raft.HardState;
 import io.kvraft.raft.Message;
 import io.kvraft.raft.RaftCore;
 import io.kvraft.raft.Role;
+import io.kvraft.raft.SnapshotMeta;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +15,11 @@ import java.util.List;
  * restart finds) and a FIFO of writes issued but not yet durable, which a crash loses.
  */
 final class SimNode {
-  /** One Ready's worth of storage work, with the messages that may only leave once it is durable. */
-  record Write(HardState hardState, List<Entry> entries, List<Message> afterPersist) {}
+  /**
+   * One Ready's worth of storage work, with the messages that may only leave once it is durable. A non-null {@code
+   * snapshot} is a snapshot installed from the leader: durable before the entries, and it compacts the log.
+   */
+  record Write(HardState hardState, List<Entry> entries, List<Message> afterPersist, SnapshotMeta snapshot) {}
 
   final String id;
   final int index;
@@ -26,6 +30,10 @@ final class SimNode {
   int incarnation;
 
   HardState durableHardState = HardState.INITIAL;
+  /** The durable snapshot: the log prefix it covers is in the state machine image, not in {@link #durableLog}. */
+  long durableSnapIndex;
+  long durableSnapTerm;
+  /** Durable entries after {@link #durableSnapIndex}. */
   final ArrayList<Entry> durableLog = new ArrayList<>();
   /** Issued, not yet durable, in issue order. */
   final ArrayDeque<Write> pending = new ArrayDeque<>();
@@ -39,8 +47,13 @@ final class SimNode {
   long observedCommit;
   Role observedRole = Role.FOLLOWER;
   long observedTerm;
-  /** The log as last checked, and its hash chain: chain[i-1] covers entries 1..i. */
+  /**
+   * The log as last checked, from index seenBase + 1 on, and its hash chain: chain[j] covers entries 1..seenBase+1+j;
+   * chainBase covers 1..seenBase (the prefix a snapshot replaced).
+   */
   final ArrayList<Entry> seenLog = new ArrayList<>();
+  long seenBase;
+  long chainBase;
   long[] chain = new long[64];
 
   SimNode(String id, int index, int tickPeriod) {
@@ -58,27 +71,50 @@ final class SimNode {
     if (w.hardState() != null) {
       durableHardState = w.hardState();
     }
+    if (w.snapshot() != null) {
+      compactDurable(w.snapshot().index(), w.snapshot().term());
+    }
     if (!w.entries().isEmpty()) {
       long from = w.entries().get(0).index();
-      if (from < 1 || from > durableLog.size() + 1) {
+      if (from <= durableSnapIndex || from > durableLastIndex() + 1) {
         throw new IllegalStateException(
-            id + ": write starting at " + from + " leaves a gap after durable last " + durableLog.size());
+            id + ": write starting at " + from + " does not fit durable log (" + durableSnapIndex + ", "
+                + durableLastIndex() + "]");
       }
-      durableLog.subList((int) from - 1, durableLog.size()).clear();
+      durableLog.subList((int) (from - durableSnapIndex - 1), durableLog.size()).clear();
       durableLog.addAll(w.entries());
     }
   }
 
-  void resetVolatileChecks() {
-    lastApplied = 0;
-    observedCommit = 0;
+  long durableLastIndex() {
+    return durableSnapIndex + durableLog.size();
+  }
+
+  /** Raft §7 on disk: keep the entries after the snapshot if the log agrees with it there, else drop them all. */
+  void compactDurable(long index, long term) {
+    if (index <= durableSnapIndex) {
+      return;
+    }
+    boolean keepSuffix =
+        index <= durableLastIndex() && durableLog.get((int) (index - durableSnapIndex - 1)).term() == term;
+    durableLog.subList(0, keepSuffix ? (int) (index - durableSnapIndex) : durableLog.size()).clear();
+    durableSnapIndex = index;
+    durableSnapTerm = term;
+  }
+
+  /** After a restart: the state machine holds the durable snapshot, the checked log starts over. */
+  void resetVolatileChecks(long chainAtSnapshot) {
+    lastApplied = durableSnapIndex;
+    observedCommit = durableSnapIndex;
     observedRole = Role.FOLLOWER;
     observedTerm = 0;
     seenLog.clear();
+    seenBase = durableSnapIndex;
+    chainBase = chainAtSnapshot;
   }
 
   @Override
   public String toString() {
-    return up() ? core.toString() : id + "{DOWN durableLast=" + durableLog.size() + " " + durableHardState + "}";
+    return up() ? core.toString() : id + "{DOWN durableSnap=" + durableSnapIndex + " durableLast=" + durableLastIndex() + " " + durableHardState + "}";
   }
 }

@@ -9,6 +9,7 @@ import io.kvraft.raft.RaftCore;
 import io.kvraft.raft.ReadState;
 import io.kvraft.raft.Ready;
 import io.kvraft.raft.Role;
+import io.kvraft.raft.SnapshotInstall;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,6 +44,12 @@ public final class Simulator {
 
   private record Restart(int node) {}
 
+  /** A whole snapshot arriving at a follower: the chunked transfer of the real node, modelled as one message. */
+  private record SnapshotDeliver(String from, String to, long term, long index, long snapTerm, int senderIncarnation) {}
+
+  /** The leader's node learning how a snapshot transfer ended (the last chunk's reply, or a timeout). */
+  private record SnapshotReport(int leader, int incarnation, String peer, long index, boolean ok) {}
+
   private enum Client {
     PROPOSE,
     READ,
@@ -70,9 +77,19 @@ public final class Simulator {
   private double crashAfterDurableProb;
   private boolean calm;
   private boolean rejoin;
+  /** Chance that a node compacts its log (up to a random applied index) after applying entries; 0 in some runs. */
+  private final double compactProb;
+  /**
+   * Draws for compaction only, apart from {@link #rnd}: a run that never compacts is exactly the run this seed gave
+   * before snapshots existed, so the seeds that catch the core's deliberate bugs (MutationTest) stay as they were.
+   */
+  private final Random compactRnd;
 
   private long proposals;
   private long reads;
+  private long compactions;
+  private long snapshotsInstalled;
+  private long restartsFromSnapshot;
   private long events;
   private long traceHash = 17;
   private final Object[] trace = new Object[TRACE];
@@ -90,6 +107,8 @@ public final class Simulator {
     this.dupProb = rnd.nextDouble() * profile.dupProb();
     this.longDelayProb = rnd.nextDouble() * profile.longDelayProb();
     this.crashAfterDurableProb = profile.crashAfterDurableProb();
+    this.compactRnd = new Random(seed * 0x9E3779B97F4A7C15L + 0x5EED);
+    this.compactProb = compactRnd.nextBoolean() ? 0 : compactRnd.nextDouble() * 0.2;
     this.blocked = new boolean[size][size];
     for (int i = 0; i < size; i++) {
       ids.add("n" + i);
@@ -110,6 +129,11 @@ public final class Simulator {
 
   public long events() {
     return events;
+  }
+
+  /** Log compactions, snapshots installed on followers, and restarts of a node that had a durable snapshot. */
+  public long[] snapshotStats() {
+    return new long[] {compactions, snapshotsInstalled, restartsFromSnapshot};
   }
 
   /** A hash over every event processed and the final state: equal for two runs of one seed. */
@@ -293,6 +317,14 @@ public final class Simulator {
       onDurable(nodes.get(dd.node()), dd.incarnation());
     } else if (event instanceof DiskAck da) {
       onAck(nodes.get(da.node()), da.incarnation());
+    } else if (event instanceof SnapshotDeliver sd) {
+      onSnapshotDeliver(sd);
+    } else if (event instanceof SnapshotReport sr) {
+      SimNode leader = nodes.get(sr.leader());
+      if (leader.up() && leader.incarnation == sr.incarnation()) {
+        leader.core.reportSnapshot(sr.peer(), sr.index(), sr.ok());
+        settle(leader);
+      }
     } else if (event instanceof Restart r) {
       SimNode n = nodes.get(r.node());
       if (!n.up()) {
@@ -319,7 +351,11 @@ public final class Simulator {
         send(m);
       }
       if (r.mustPersist() || !r.messagesAfterPersist().isEmpty()) {
-        issueWrite(n, new SimNode.Write(r.hardState(), r.entries(), r.messagesAfterPersist()));
+        issueWrite(n, new SimNode.Write(r.hardState(), r.entries(), r.messagesAfterPersist(), r.snapshot()));
+      }
+      if (r.snapshot() != null) {
+        // The real node loads the received image into its state machine before applying anything after it.
+        inv.onSnapshotLoaded(n, r.snapshot().index(), r.snapshot().term());
       }
       // Record what a leader committed before anyone applies it.
       inv.checkCommit(n);
@@ -329,10 +365,69 @@ public final class Simulator {
       for (ReadState rs : r.readStates()) {
         inv.onReadState(n, rs);
       }
-      if (!r.snapshotNeeded().isEmpty()) {
-        throw new Violation("snapshot", n.id + " asks for snapshots without compaction: " + r.snapshotNeeded());
+      for (String peer : r.snapshotNeeded()) {
+        sendSnapshot(n, peer);
+      }
+      if (!r.committed().isEmpty() && compactProb > 0 && compactRnd.nextDouble() < compactProb) {
+        compact(n);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /**
+   * A node snapshots its state machine at a random applied index and drops the log up to it. The snapshot is
+   * durable at once (the real node writes the file before it compacts anything), and so is the compaction.
+   */
+  private void compact(SimNode n) {
+    long from = n.core.snapshotIndex();
+    long to = n.core.appliedIndex();
+    if (to <= from) {
+      return;
+    }
+    long index = from + 1 + compactRnd.nextInt((int) (to - from));
+    long term = n.core.termAt(index);
+    long at = index - n.durableSnapIndex - 1;
+    if (at < 0 || at >= n.durableLog.size() || n.durableLog.get((int) at).term() != term) {
+      throw new Violation("durability", n.id + " applied " + index + "@" + term + " that is not in its durable log");
+    }
+    n.core.compact(index);
+    n.compactDurable(index, term);
+    compactions++;
+  }
+
+  /** The leader's snapshot is its compaction point: the prefix of its log that it applied and then dropped. */
+  private void sendSnapshot(SimNode leader, String peer) {
+    long index = leader.core.snapshotIndex();
+    SnapshotDeliver sd =
+        new SnapshotDeliver(leader.id, peer, leader.core.term(), index, leader.core.termAt(index), leader.incarnation);
+    int from = leader.index;
+    int to = node(peer).index;
+    // A transfer takes a few round trips; a lost one is noticed by the sender's timeout, some ticks later.
+    if (blocked[from][to] || rnd.nextDouble() < dropProb) {
+      schedule(3L * TICK + rnd.nextInt(5 * TICK), new SnapshotReport(from, leader.incarnation, peer, index, false));
+      return;
+    }
+    schedule(latency() + rnd.nextInt(2 * TICK), sd);
+  }
+
+  private void onSnapshotDeliver(SnapshotDeliver sd) {
+    SimNode to = node(sd.to());
+    int from = node(sd.from()).index;
+    boolean ok = false;
+    if (to.up() && !blocked[from][to.index]) {
+      SnapshotInstall result = to.core.installSnapshot(sd.from(), sd.term(), sd.index(), sd.snapTerm());
+      settle(to);
+      ok = result != SnapshotInstall.REJECTED;
+      if (result == SnapshotInstall.INSTALLED) {
+        snapshotsInstalled++;
+      }
+    }
+    boolean replyLost = blocked[to.index][from] || rnd.nextDouble() < dropProb;
+    schedule(
+        replyLost ? 3L * TICK + rnd.nextInt(5 * TICK) : latency(),
+        new SnapshotReport(from, sd.senderIncarnation(), sd.to(), sd.index(), ok && !replyLost));
   }
 
   // ---------------------------------------------------------------- storage
@@ -380,11 +475,17 @@ public final class Simulator {
   // ---------------------------------------------------------------- crashes
 
   private void start(SimNode n) {
-    PersistentState ps = new PersistentState(n.durableHardState, List.copyOf(n.durableLog), 0, 0);
+    PersistentState ps =
+        new PersistentState(n.durableHardState, List.copyOf(n.durableLog), n.durableSnapIndex, n.durableSnapTerm);
     n.core = factory.create(n.id, ids, cfg, new Random(rnd.nextLong()), ps);
-    n.resetVolatileChecks();
+    // The state machine restarts from the durable snapshot; only entries after it are applied again.
+    n.resetVolatileChecks(inv == null ? inv0Chain() : inv.chainAt(n, n.durableSnapIndex, n.durableSnapTerm));
     n.lastDiskTime = now;
     n.lastAckTime = now;
+  }
+
+  private static long inv0Chain() {
+    return 0x9E3779B97F4A7C15L;
   }
 
   private void crash(SimNode n) {
@@ -398,6 +499,9 @@ public final class Simulator {
   }
 
   private void restart(SimNode n) {
+    if (n.durableSnapIndex > 0) {
+      restartsFromSnapshot++;
+    }
     start(n);
     trace("restart " + n);
     inv.afterEvent(n);

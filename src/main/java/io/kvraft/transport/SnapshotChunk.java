@@ -1,0 +1,129 @@
+package io.kvraft.transport;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * One piece of an InstallSnapshot transfer (Raft §7), POSTed to {@code /raft/snapshot}: {@code data} is the snapshot
+ * file's bytes from {@code offset}, out of {@code totalLength}. A chunk with no data asks the follower where to
+ * resume. The follower answers with a {@link Reply}; the transfer is keyed by (snapshotIndex, snapshotTerm), so a
+ * new leader sending the same snapshot resumes the old leader's partial transfer.
+ */
+public record SnapshotChunk(
+    String from,
+    String to,
+    long term,
+    long snapshotIndex,
+    long snapshotTerm,
+    long totalLength,
+    long offset,
+    byte[] data) {
+
+  private static final int VERSION = 1;
+  private static final int MAX_ID = 256;
+
+  public enum Status {
+    /** Send from {@code nextOffset} on. */
+    CONTINUE,
+    /** Installed (or already covered) and durable on the follower. */
+    DONE,
+    /** Refused: the sender is not the current leader; {@code term} says the follower's term. */
+    REJECTED
+  }
+
+  public record Reply(Status status, long term, long nextOffset) {
+    public byte[] encode() {
+      return SnapshotChunk.write(out -> {
+        out.writeByte(VERSION);
+        out.writeByte(status.ordinal());
+        out.writeLong(term);
+        out.writeLong(nextOffset);
+      });
+    }
+
+    public static Reply decode(byte[] body) throws MessageCodec.MalformedMessageException {
+      try {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
+        if (in.readUnsignedByte() != VERSION) {
+          throw new MessageCodec.MalformedMessageException("unsupported snapshot reply version");
+        }
+        int s = in.readUnsignedByte();
+        if (s >= Status.values().length) {
+          throw new MessageCodec.MalformedMessageException("bad snapshot reply status " + s);
+        }
+        return new Reply(Status.values()[s], in.readLong(), in.readLong());
+      } catch (MessageCodec.MalformedMessageException e) {
+        throw e;
+      } catch (IOException e) {
+        throw new MessageCodec.MalformedMessageException("malformed snapshot reply: " + e);
+      }
+    }
+  }
+
+  public byte[] encode() {
+    return write(out -> {
+      out.writeByte(VERSION);
+      out.writeUTF(from);
+      out.writeUTF(to);
+      out.writeLong(term);
+      out.writeLong(snapshotIndex);
+      out.writeLong(snapshotTerm);
+      out.writeLong(totalLength);
+      out.writeLong(offset);
+      out.writeInt(data.length);
+      out.write(data);
+    });
+  }
+
+  public static SnapshotChunk decode(byte[] body) throws MessageCodec.MalformedMessageException {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
+      if (in.readUnsignedByte() != VERSION) {
+        throw new MessageCodec.MalformedMessageException("unsupported snapshot chunk version");
+      }
+      String from = in.readUTF();
+      String to = in.readUTF();
+      long term = in.readLong();
+      long index = in.readLong();
+      long snapTerm = in.readLong();
+      long total = in.readLong();
+      long offset = in.readLong();
+      int n = in.readInt();
+      if (from.isEmpty() || to.isEmpty() || from.length() > MAX_ID || to.length() > MAX_ID || term < 0
+          || index < 1 || snapTerm < 1 || total < 0 || offset < 0 || n < 0 || n > body.length
+          || offset + n > total) {
+        throw new MessageCodec.MalformedMessageException("bad snapshot chunk header");
+      }
+      byte[] data = new byte[n];
+      in.readFully(data);
+      if (in.available() > 0) {
+        throw new MessageCodec.MalformedMessageException("trailing bytes after snapshot chunk");
+      }
+      return new SnapshotChunk(from, to, term, index, snapTerm, total, offset, data);
+    } catch (MessageCodec.MalformedMessageException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new MessageCodec.MalformedMessageException("malformed snapshot chunk: " + e);
+    }
+  }
+
+  private interface Body {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  private static byte[] write(Body body) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      body.write(out);
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

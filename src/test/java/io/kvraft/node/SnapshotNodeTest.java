@@ -1,0 +1,278 @@
+package io.kvraft.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.kvraft.kv.KvApplier;
+import io.kvraft.kv.KvCommand;
+import io.kvraft.kv.KvCommandCodec;
+import io.kvraft.kv.KvStateMachine;
+import io.kvraft.kv.Precondition;
+import io.kvraft.raft.Entry;
+import io.kvraft.raft.RaftConfig;
+import io.kvraft.raft.Role;
+import io.kvraft.raft.log.CorruptLogException;
+import io.kvraft.raft.log.FileRaftStorage;
+import io.kvraft.raft.log.SnapshotStore;
+import io.kvraft.transport.SnapshotChunk;
+import io.kvraft.transport.Transport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Snapshots on real nodes over file storage: size-triggered snapshots compact the log, a follower cut off while the
+ * leader compacted catches up through chunked, resumable InstallSnapshot, and a restart loads the newest valid
+ * snapshot and replays only the log after it.
+ */
+class SnapshotNodeTest {
+  private static final Duration TICK = Duration.ofMillis(10);
+  private static final RaftConfig CONFIG = RaftConfig.defaults().withElectionTicks(20).withHeartbeatTicks(2);
+  private static final List<String> MEMBERS = List.of("a", "b", "c");
+  private static final SnapshotPolicy POLICY = SnapshotPolicy.of(3_000, Duration.ZERO).withChunkBytes(64);
+
+  @TempDir Path tmp;
+
+  private final Map<String, RaftNode> nodes = new ConcurrentHashMap<>();
+  private final Map<String, KvStateMachine> machines = new ConcurrentHashMap<>();
+  /** Nodes cut off from everyone (both directions). */
+  private final Set<String> down = ConcurrentHashMap.newKeySet();
+  /** Lowest index applied entry by entry since each node's last (re)start. */
+  private final Map<String, AtomicLong> firstApplied = new ConcurrentHashMap<>();
+  private final AtomicInteger chunksSent = new AtomicInteger();
+  private final AtomicLong chunkBytesSent = new AtomicLong();
+  /** Drop every chunk whose sequence number is in this set (to lose chunks mid-transfer). */
+  private final Set<Integer> dropChunks = ConcurrentHashMap.newKeySet();
+
+  private final class Direct implements Transport {
+    private final String self;
+
+    Direct(String self) {
+      this.self = self;
+    }
+
+    @Override
+    public void send(io.kvraft.raft.Message m) {
+      RaftNode to = nodes.get(m.to());
+      if (to != null && !down.contains(self) && !down.contains(m.to())) {
+        to.receive(List.of(m));
+      }
+    }
+
+    @Override
+    public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout) throws IOException {
+      int seq = chunksSent.incrementAndGet();
+      RaftNode to = nodes.get(chunk.to());
+      if (to == null || down.contains(self) || down.contains(chunk.to()) || dropChunks.contains(seq)) {
+        throw new IOException("chunk " + seq + " lost");
+      }
+      chunkBytesSent.addAndGet(chunk.data().length);
+      return SnapshotChunk.Reply.decode(to.receiveSnapshotChunk(SnapshotChunk.decode(chunk.encode())).encode());
+    }
+  }
+
+  private RaftNode start(String id) throws IOException {
+    Path dir = tmp.resolve(id);
+    KvStateMachine sm = new KvStateMachine();
+    AtomicLong first = new AtomicLong(Long.MAX_VALUE);
+    KvApplier kv = new KvApplier(sm);
+    Applier counting =
+        new Applier() {
+          @Override
+          public Object apply(Entry entry) {
+            first.accumulateAndGet(entry.index(), Math::min);
+            return kv.apply(entry);
+          }
+
+          @Override
+          public Image capture() {
+            return kv.capture();
+          }
+
+          @Override
+          public Loaded load(java.io.InputStream in) throws IOException {
+            return kv.load(in);
+          }
+        };
+    RaftNode n =
+        new RaftNode(
+            id,
+            MEMBERS,
+            CONFIG,
+            TICK,
+            FileRaftStorage.open(dir, FileRaftStorage.Options.defaults().withFsync(false)),
+            new Direct(id),
+            counting,
+            new Random(id.hashCode() + nodes.size()),
+            SnapshotStore.open(dir, false),
+            POLICY);
+    machines.put(id, sm);
+    firstApplied.put(id, first);
+    nodes.put(id, n);
+    n.start();
+    return n;
+  }
+
+  @AfterEach
+  void stopAll() {
+    nodes.values().forEach(RaftNode::close);
+  }
+
+  private RaftNode awaitLeader() {
+    RaftNode[] found = new RaftNode[1];
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () -> {
+              for (RaftNode n : nodes.values()) {
+                if (!down.contains(n.id()) && n.status().role() == Role.LEADER) {
+                  found[0] = n;
+                  return true;
+                }
+              }
+              return false;
+            });
+    return found[0];
+  }
+
+  /** Writes {@code count} puts through whichever node leads, retrying as a client would. */
+  private void write(int from, int count) throws Exception {
+    for (int i = from; i < from + count; i++) {
+      byte[] cmd =
+          KvCommandCodec.encode(
+              new KvCommand.Put("client", i + 1, 1_000 + i, "k" + (i % 20),
+                  ("value-" + i).getBytes(StandardCharsets.UTF_8), Precondition.none()));
+      while (true) {
+        try {
+          awaitLeader().propose(cmd).get(5, TimeUnit.SECONDS);
+          break;
+        } catch (Exception e) {
+          Thread.sleep(20);
+        }
+      }
+    }
+  }
+
+  private static byte[] image(KvStateMachine sm) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    sm.writeSnapshot(out);
+    return out.toByteArray();
+  }
+
+  private void awaitSameState() {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              byte[] expected = image(machines.get("a"));
+              for (String id : MEMBERS) {
+                assertThat(image(machines.get(id))).as("state of %s", id).isEqualTo(expected);
+              }
+            });
+  }
+
+  @Test
+  void laggingFollowerCatchesUpThroughChunkedInstallSnapshotAndRestartsFromIt() throws Exception {
+    for (String id : MEMBERS) {
+      start(id);
+    }
+    RaftNode leader = awaitLeader();
+    String lagging = MEMBERS.stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
+    down.add(lagging);
+    write(0, 200);
+    // The majority snapshots and compacts although the lagging follower has none of it (TestSnapshotRPC).
+    RaftNode l = awaitLeader();
+    await().atMost(Duration.ofSeconds(10)).until(() -> l.status().lastApplied() > 0 && l.latestSnapshot() != null);
+    assertThat(l.snapshotCounts()[0]).isGreaterThanOrEqualTo(2);
+
+    // Lose the third and fourth chunk of the transfer: it resumes instead of starting over.
+    int before = chunksSent.get();
+    dropChunks.add(before + 3);
+    dropChunks.add(before + 4);
+    down.remove(lagging);
+    write(200, 5);
+    awaitSameState();
+    assertThat(nodes.get(lagging).snapshotCounts()[1]).as("snapshots installed on %s", lagging).isGreaterThan(0);
+    long snapshotBytes = l.latestSnapshot().length();
+    assertThat(chunkBytesSent.get()).as("bytes shipped for a %d-byte snapshot", snapshotBytes)
+        .isLessThan(3 * snapshotBytes + 3L * POLICY.chunkBytes());
+
+    // Restart the follower: it loads its newest snapshot and applies only entries after it.
+    RaftNode f = nodes.remove(lagging);
+    f.close();
+    RaftNode again = start(lagging);
+    long snapshotIndex = again.latestSnapshot().index();
+    assertThat(again.status().lastApplied()).isGreaterThanOrEqualTo(snapshotIndex);
+    write(205, 5);
+    awaitSameState();
+    assertThat(firstApplied.get(lagging).get()).isGreaterThan(snapshotIndex);
+  }
+
+  @Test
+  void aDamagedNewestSnapshotIsSkippedAtRestartAndTheLogIsReplayedFromThePreviousOne() throws Exception {
+    for (String id : MEMBERS) {
+      start(id);
+    }
+    write(0, 150);
+    awaitSameState();
+    RaftNode victim = nodes.get("c");
+    await().atMost(Duration.ofSeconds(10)).until(() -> victim.snapshotCounts()[0] >= 2);
+    victim.close();
+    nodes.remove("c");
+    SnapshotStore store = SnapshotStore.open(tmp.resolve("c"), false);
+    List<SnapshotStore.Meta> kept = store.list();
+    assertThat(kept).hasSize(2);
+    flip(kept.get(0).path(), kept.get(0).length() - 10);
+
+    RaftNode again = start("c");
+    assertThat(again.status().lastApplied()).isGreaterThanOrEqualTo(kept.get(1).index());
+    write(150, 5);
+    awaitSameState();
+    assertThat(firstApplied.get("c").get()).isEqualTo(kept.get(1).index() + 1);
+  }
+
+  @Test
+  void withBothSnapshotsDamagedTheNodeRefusesToStart() throws Exception {
+    for (String id : MEMBERS) {
+      start(id);
+    }
+    write(0, 250);
+    RaftNode victim = nodes.get("c");
+    await().atMost(Duration.ofSeconds(10)).until(() -> victim.snapshotCounts()[0] >= 3);
+    victim.close();
+    nodes.remove("c");
+    for (SnapshotStore.Meta m : SnapshotStore.open(tmp.resolve("c"), false).list()) {
+      flip(m.path(), m.length() - 10);
+    }
+    assertThatThrownBy(() -> start("c")).isInstanceOf(CorruptLogException.class).hasMessageContaining("snapshot");
+  }
+
+  private static void flip(Path file, long at) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(1);
+      ch.read(b, at);
+      b.put(0, (byte) (b.get(0) ^ 0x40));
+      b.rewind();
+      ch.write(b, at);
+    }
+  }
+}
