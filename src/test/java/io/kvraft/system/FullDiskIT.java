@@ -15,7 +15,6 @@ import io.kvraft.raft.Role;
 import io.kvraft.raft.log.RaftStorage;
 import io.kvraft.raft.log.RecoveredState;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -135,9 +134,7 @@ class FullDiskIT {
   void nodeWithFullDiskAcknowledgesNothingReportsDownAndOthersServe() throws Exception {
     root = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-clusters")).toAbsolutePath(), "full-disk-");
     for (String id : List.of("n1", "n2", "n3")) {
-      try (ServerSocket s = new ServerSocket(0)) {
-        ports.put(id, s.getLocalPort());
-      }
+      ports.put(id, io.kvraft.TestPorts.reserve());
     }
     peers =
         ports.entrySet().stream()

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +67,7 @@ final class KvraftCluster implements AutoCloseable {
     for (int i = 1; i <= size; i++) {
       String id = "n" + i;
       ids.add(id);
-      ports.put(id, freePort());
+      ports.put(id, io.kvraft.TestPorts.reserve());
     }
     for (String from : ids) {
       for (String to : ids) {
@@ -462,9 +461,4 @@ final class KvraftCluster implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 }

@@ -9,7 +9,6 @@ import io.kvraft.node.NodeStatus;
 import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Role;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,9 +49,7 @@ class HttpClusterTest {
   @BeforeAll
   void startCluster() throws IOException {
     for (String id : new String[] {"n1", "n2", "n3"}) {
-      try (ServerSocket s = new ServerSocket(0)) {
-        ports.put(id, s.getLocalPort());
-      }
+      ports.put(id, io.kvraft.TestPorts.reserve());
     }
     peers =
         ports.entrySet().stream()
