@@ -18,14 +18,19 @@ import io.kvraft.node.RaftNode;
 import io.kvraft.node.UnavailableException;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.Role;
+import io.kvraft.node.SnapshotPolicy;
 import io.kvraft.raft.log.MemoryRaftStorage;
+import io.kvraft.raft.log.SnapshotStore;
 import io.kvraft.transport.Transport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +64,13 @@ import java.util.stream.IntStream;
  * RaftNode#crash()}, then only what the storage had synced is kept ({@link MemoryRaftStorage#crashCopy()}). {@link
  * #startServer} starts a new incarnation on that copy with an empty state machine, which the node rebuilds by
  * re-applying the log as the commit index becomes known again.
+ *
+ * <p>Snapshots (the seed's {@code maxraftstate}): with {@code maxraftstate > 0} each server gets a {@link
+ * SnapshotStore} in its own directory under a temp directory and snapshots once {@code maxraftstate} bytes of log
+ * were applied since the last one; snapshot chunks travel over the {@link LocalNetwork}. The directory survives a
+ * crash (like fsynced files: a crash here stops the node, so whatever it wrote to a file stays), and the next
+ * incarnation loads the newest valid snapshot and replays the log after it. With {@code maxraftstate <= 0} (the 3A
+ * tests) servers keep no snapshots, as before.
  */
 final class KvCluster implements AutoCloseable {
   static final Duration TICK = Duration.ofMillis(10);
@@ -69,6 +81,11 @@ final class KvCluster implements AutoCloseable {
 
   /** One running incarnation of a server. Identity matters: a different object means the server crashed. */
   private record Server(RaftNode node, KvService kv, MemoryRaftStorage storage) {}
+
+  /** Bytes of applied log that trigger a snapshot; 0 or less means no snapshots. */
+  private final int maxraftstate;
+  /** Per-server snapshot directories live under this; null without snapshots. */
+  private final Path snapshotRoot;
 
   private final int n;
   private final List<String> ids;
@@ -88,7 +105,17 @@ final class KvCluster implements AutoCloseable {
   private long ops0;
 
   KvCluster(int n, boolean unreliable) {
+    this(n, unreliable, -1);
+  }
+
+  KvCluster(int n, boolean unreliable, int maxraftstate) {
     this.n = n;
+    this.maxraftstate = maxraftstate;
+    try {
+      this.snapshotRoot = maxraftstate > 0 ? Files.createTempDirectory("kvcluster-snap") : null;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     this.ids = IntStream.range(0, n).mapToObj(i -> "s" + i).toList();
     this.net = new LocalNetwork(ids);
     this.net.setUnreliable(unreliable);
@@ -120,16 +147,31 @@ final class KvCluster implements AutoCloseable {
     Transport transport = net.attach(i);
     RaftNode node;
     try {
-      node =
-          new RaftNode(
-              ids.get(i), ids, RAFT_CONFIG, TICK, storage, transport, new KvApplier(sm), new Random());
+      if (snapshotRoot == null) {
+        node =
+            new RaftNode(
+                ids.get(i), ids, RAFT_CONFIG, TICK, storage, transport, new KvApplier(sm), new Random());
+      } else {
+        node =
+            new RaftNode(
+                ids.get(i),
+                ids,
+                RAFT_CONFIG,
+                TICK,
+                storage,
+                transport,
+                new KvApplier(sm),
+                new Random(),
+                SnapshotStore.open(snapshotRoot.resolve(ids.get(i)), false),
+                SnapshotPolicy.of(maxraftstate, Duration.ZERO));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     KvService kv = new KvService(node, sm, KvLimits.defaults(), REQUEST_TIMEOUT, Clock.systemUTC());
     node.start();
     servers.set(i, new Server(node, kv, storage));
-    net.up(i, node::receive);
+    net.up(i, node::receive, snapshotRoot == null ? null : node::receiveSnapshotChunk);
   }
 
   /** Crashes server {@code i} (kill -9): no reply after this point, only synced state survives. */
@@ -141,6 +183,42 @@ final class KvCluster implements AutoCloseable {
     net.detach(i);
     s.node.crash();
     saved[i] = s.storage.crashCopy();
+  }
+
+  /** The seed's {@code LogSize()}: the largest Raft log (storage bytes) of any running server. */
+  long logSize() {
+    long max = 0;
+    for (int i = 0; i < n; i++) {
+      Server s = servers.get(i);
+      if (s != null) {
+        max = Math.max(max, s.storage.sizeBytes());
+      }
+    }
+    return max;
+  }
+
+  /** The seed's {@code SnapshotSize()}: the largest newest snapshot (bytes on disk) of any running server. */
+  long snapshotSize() {
+    long max = 0;
+    for (int i = 0; i < n; i++) {
+      Server s = servers.get(i);
+      if (s != null && s.node.latestSnapshot() != null) {
+        max = Math.max(max, s.node.latestSnapshot().length());
+      }
+    }
+    return max;
+  }
+
+  /** Server {@code i}'s raft log bytes, or -1 when it is down. */
+  long logSize(int i) {
+    Server s = servers.get(i);
+    return s == null ? -1 : s.storage.sizeBytes();
+  }
+
+  /** Snapshots taken and installed by server {@code i}'s current incarnation ({@link RaftNode#snapshotCounts}). */
+  long[] snapshotCounts(int i) {
+    Server s = servers.get(i);
+    return s == null ? new long[] {0, 0} : s.node.snapshotCounts();
   }
 
   /** Status of a running server, or null when it is down. */
@@ -403,5 +481,12 @@ final class KvCluster implements AutoCloseable {
       }
     }
     net.close();
+    if (snapshotRoot != null) {
+      try (var paths = Files.walk(snapshotRoot)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // a temp directory left behind is harmless
+      }
+    }
   }
 }

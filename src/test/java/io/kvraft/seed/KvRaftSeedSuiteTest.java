@@ -265,19 +265,41 @@ class KvRaftSeedSuiteTest {
    */
   private void genericTest(String title, int nclients, boolean unreliable, boolean crash, boolean partitions)
       throws Exception {
-    final int nservers = 5;
-    try (KvCluster cfg = new KvCluster(nservers, unreliable)) {
+    genericTest(title, nclients, 5, unreliable, crash, partitions, -1, false, ROUND);
+  }
+
+  /**
+   * The full GenericTest ({@code GenericTest(t, part, nclients, nservers, unreliable, crash, partitions,
+   * maxraftstate, randomkeys)}). With {@code maxraftstate > 0} the servers snapshot (see {@link KvCluster}) and the
+   * largest Raft log must stay within {@code 8 * maxraftstate} bytes after every iteration. With {@code randomkeys}
+   * clients work on random keys of {@code 0..nclients-1}, also Put, and only linearizability is checked; then one
+   * history spans all iterations, since an iteration's ops then depend on the state the previous one left.
+   */
+  static void genericTest(
+      String title,
+      int nclients,
+      int nservers,
+      boolean unreliable,
+      boolean crash,
+      boolean partitions,
+      int maxraftstate,
+      boolean randomkeys,
+      Duration round)
+      throws Exception {
+    try (KvCluster cfg = new KvCluster(nservers, unreliable, maxraftstate)) {
       cfg.begin(title);
       Clerk ck = cfg.makeClient(cfg.all());
+      HistoryRecorder wholeRun = new HistoryRecorder();
       for (int iter = 0; iter < ITERATIONS; iter++) {
         // One history per iteration (see the class comment on why that checks the same as one for the whole run).
-        HistoryRecorder opLog = new HistoryRecorder();
+        HistoryRecorder opLog = randomkeys ? wholeRun : new HistoryRecorder();
         AtomicBoolean doneClients = new AtomicBoolean();
         AtomicBoolean donePartitioner = new AtomicBoolean();
         List<CompletableFuture<Integer>> clnts = new ArrayList<>();
         for (int i = 0; i < nclients; i++) {
           int cli = i;
-          clnts.add(spawn("client-" + cli, () -> clientLoop(cfg, opLog, cli, doneClients)));
+          clnts.add(
+              spawn("client-" + cli, () -> clientLoop(cfg, opLog, cli, nclients, randomkeys, doneClients)));
         }
         CompletableFuture<Void> partitioner = null;
         if (partitions) {
@@ -285,7 +307,7 @@ class KvRaftSeedSuiteTest {
           Thread.sleep(1000);
           partitioner = spawn("partitioner", () -> partitioner(cfg, donePartitioner));
         }
-        Thread.sleep(ROUND.toMillis());
+        Thread.sleep(round.toMillis());
 
         doneClients.set(true); // tell clients to quit
         donePartitioner.set(true); // tell partitioner to quit
@@ -312,10 +334,29 @@ class KvRaftSeedSuiteTest {
           if (j < 10) {
             System.out.printf("  Warning: client %d managed to perform only %d put operations in 1 sec?%n", i, j);
           }
-          String v = get(cfg, opLog, ck, key(i));
-          checkClntAppends(i, v, j);
+          if (!randomkeys) {
+            String v = get(cfg, opLog, ck, key(i));
+            checkClntAppends(i, v, j);
+          }
         }
-        assertLinearizable(opLog);
+
+        if (maxraftstate > 0) {
+          // Check maximum after the servers have processed all client requests and had time to checkpoint.
+          long sz = cfg.logSize();
+          assertThat(sz)
+              .as("logs were not trimmed (%d > 8*%d)", sz, maxraftstate)
+              .isLessThanOrEqualTo(8L * maxraftstate);
+        }
+        if (maxraftstate < 0) {
+          // Check that snapshots are not used
+          assertThat(cfg.snapshotSize()).as("snapshot too large (maxraftstate < 0)").isZero();
+        }
+        if (!randomkeys) {
+          assertLinearizable(opLog);
+        }
+      }
+      if (randomkeys) {
+        assertLinearizable(wholeRun);
       }
       assertNoUnexpectedErrors(cfg);
       cfg.end();
@@ -323,23 +364,35 @@ class KvRaftSeedSuiteTest {
   }
 
   /** One GenericTest client: Put(key, ""), then 50 % Append / 50 % Get, each Get checked against its appends. */
-  private static int clientLoop(KvCluster cfg, HistoryRecorder opLog, int cli, AtomicBoolean done)
+  private static int clientLoop(
+      KvCluster cfg, HistoryRecorder opLog, int cli, int nclients, boolean randomkeys, AtomicBoolean done)
       throws InterruptedException {
     Clerk myck = cfg.makeClient(cfg.all());
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     String key = key(cli);
     String last = "";
-    put(cfg, opLog, myck, key, last);
+    if (!randomkeys) {
+      put(cfg, opLog, myck, key, last);
+    }
     int j = 0;
     while (!done.get()) {
+      if (randomkeys) {
+        key = key(rnd.nextInt(nclients));
+      }
       String nv = "x " + cli + " " + j + " y";
       if (rnd.nextInt(1000) < 500) {
         append(cfg, opLog, myck, key, nv);
-        last = last + nv;
+        if (!randomkeys) {
+          last = last + nv;
+        }
+        j++;
+      } else if (randomkeys && rnd.nextInt(1000) < 100) {
+        // only with random keys: it would break the check after Get below
+        put(cfg, opLog, myck, key, nv);
         j++;
       } else {
         String v = get(cfg, opLog, myck, key);
-        if (!v.equals(last)) {
+        if (!randomkeys && !v.equals(last)) {
           throw new AssertionError("get wrong value, key " + key + ", wanted:\n" + last + "\n, got\n" + v);
         }
       }
@@ -370,7 +423,7 @@ class KvRaftSeedSuiteTest {
   // ---------------------------------------------------------------- recorded clerk operations
 
   /** A clerk call is one operation: invoked before the call, completed when the clerk (after its retries) returns. */
-  private static String get(KvCluster cfg, HistoryRecorder opLog, Clerk ck, String key) {
+  static String get(KvCluster cfg, HistoryRecorder opLog, Clerk ck, String key) {
     long op = opLog.invoke(ck.id, KvOp.get(key));
     String v;
     try {
@@ -384,7 +437,7 @@ class KvRaftSeedSuiteTest {
     return v;
   }
 
-  private static Void put(KvCluster cfg, HistoryRecorder opLog, Clerk ck, String key, String value) {
+  static Void put(KvCluster cfg, HistoryRecorder opLog, Clerk ck, String key, String value) {
     long op = opLog.invoke(ck.id, KvOp.put(key, value));
     try {
       ck.kv.put(key, value);
@@ -397,7 +450,7 @@ class KvRaftSeedSuiteTest {
     return null;
   }
 
-  private static void append(KvCluster cfg, HistoryRecorder opLog, Clerk ck, String key, String value) {
+  static void append(KvCluster cfg, HistoryRecorder opLog, Clerk ck, String key, String value) {
     long op = opLog.invoke(ck.id, KvOp.append(key, value));
     try {
       ck.kv.append(key, value);
@@ -409,7 +462,7 @@ class KvRaftSeedSuiteTest {
     cfg.op();
   }
 
-  private static void check(KvCluster cfg, HistoryRecorder opLog, Clerk ck, String key, String value) {
+  static void check(KvCluster cfg, HistoryRecorder opLog, Clerk ck, String key, String value) {
     String v = get(cfg, opLog, ck, key);
     assertThat(v).as("Get(%s)", key).isEqualTo(value);
   }
@@ -443,16 +496,16 @@ class KvRaftSeedSuiteTest {
     }
   }
 
-  private static void assertLinearizable(HistoryRecorder opLog) {
+  static void assertLinearizable(HistoryRecorder opLog) {
     Result r = LinearizabilityChecker.check(opLog.history(), Duration.ofSeconds(60));
     assertThat(r.isOk()).as("history is linearizable: %s", r).isTrue();
   }
 
-  private static void assertNoUnexpectedErrors(KvCluster cfg) {
+  static void assertNoUnexpectedErrors(KvCluster cfg) {
     assertThat(cfg.unexpectedErrors()).as("exceptions KvService must never raise").isEmpty();
   }
 
-  private static int awaitLeader(KvCluster cfg) {
+  static int awaitLeader(KvCluster cfg) {
     int[] leader = {-1};
     await("a leader")
         .atMost(Duration.ofSeconds(10))
@@ -463,7 +516,7 @@ class KvRaftSeedSuiteTest {
 
   // ---------------------------------------------------------------- threads
 
-  private static <T> CompletableFuture<T> spawn(String name, Callable<T> body) {
+  static <T> CompletableFuture<T> spawn(String name, Callable<T> body) {
     CompletableFuture<T> f = new CompletableFuture<>();
     Thread t =
         new Thread(
@@ -481,7 +534,7 @@ class KvRaftSeedSuiteTest {
   }
 
   /** Waits for a helper thread's result, rethrowing its failure; the bound only turns a hang into a failure. */
-  private static <T> T join(CompletableFuture<T> f, String what, KvCluster cfg) throws Exception {
+  static <T> T join(CompletableFuture<T> f, String what, KvCluster cfg) throws Exception {
     try {
       return f.get(CLIENT_FINISH_GUARD.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {

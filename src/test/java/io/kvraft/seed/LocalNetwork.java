@@ -1,7 +1,10 @@
 package io.kvraft.seed;
 
 import io.kvraft.raft.Message;
+import io.kvraft.transport.SnapshotChunk;
 import io.kvraft.transport.Transport;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -26,7 +29,11 @@ import java.util.function.Consumer;
  *       sender that has crashed since (a new incarnation, like labrpc's fresh endpoint names) drops it.
  * </ul>
  *
- * Raft messages are one-way, so labrpc's "drop the request" and "drop the reply" both become "drop this message".
+ * InstallSnapshot chunks ({@link Transport#sendSnapshotChunk}) are request/response: they take the same link and
+ * liveness checks (before the call and again before the reply is returned), and when unreliable the same 0–26 ms
+ * delay and 10 % loss of the request and, separately, of the reply. A lost chunk is an IOException to the sender.
+ *
+ * <p>Raft messages are one-way, so labrpc's "drop the request" and "drop the reply" both become "drop this message".
  * Long reordering (labrpc's {@code LongReordering}) is not modelled; the kvraft tests do not use it.
  */
 final class LocalNetwork implements AutoCloseable {
@@ -38,6 +45,8 @@ final class LocalNetwork implements AutoCloseable {
   private final AtomicLongArray incarnation;
   /** Where messages for a node go while it runs; null while it is down. */
   private final AtomicReferenceArray<Consumer<List<Message>>> receivers;
+  /** Where InstallSnapshot chunks for a node go while it runs; null while it is down or keeps no snapshots. */
+  private final AtomicReferenceArray<ChunkReceiver> chunkReceivers;
   private final ScheduledExecutorService delays;
   private volatile boolean unreliable;
   private final AtomicLong sent = new AtomicLong();
@@ -49,6 +58,7 @@ final class LocalNetwork implements AutoCloseable {
     this.links = new AtomicIntegerArray(n * n);
     this.incarnation = new AtomicLongArray(n);
     this.receivers = new AtomicReferenceArray<>(n);
+    this.chunkReceivers = new AtomicReferenceArray<>(n);
     AtomicInteger threads = new AtomicInteger();
     ScheduledThreadPoolExecutor pool =
         new ScheduledThreadPoolExecutor(
@@ -119,10 +129,21 @@ final class LocalNetwork implements AutoCloseable {
   Transport attach(int i) {
     long inc = incarnation.incrementAndGet(i);
     receivers.set(i, null);
+    chunkReceivers.set(i, null);
     return new NodeTransport(i, inc);
   }
 
+  /** A node's handler for InstallSnapshot chunks ({@code RaftNode::receiveSnapshotChunk}). */
+  interface ChunkReceiver {
+    SnapshotChunk.Reply receive(SnapshotChunk chunk) throws IOException;
+  }
+
   void up(int i, Consumer<List<Message>> receiver) {
+    up(i, receiver, null);
+  }
+
+  void up(int i, Consumer<List<Message>> receiver, ChunkReceiver chunks) {
+    chunkReceivers.set(i, chunks);
     receivers.set(i, receiver);
   }
 
@@ -130,6 +151,7 @@ final class LocalNetwork implements AutoCloseable {
   void detach(int i) {
     incarnation.incrementAndGet(i);
     receivers.set(i, null);
+    chunkReceivers.set(i, null);
   }
 
   boolean isUp(int i) {
@@ -176,6 +198,44 @@ final class LocalNetwork implements AutoCloseable {
     target.accept(List.of(m));
   }
 
+  private SnapshotChunk.Reply sendChunk(int from, long fromIncarnation, SnapshotChunk chunk) throws IOException {
+    sent.incrementAndGet();
+    int to = ids.indexOf(chunk.to());
+    if (to < 0 || !deliverable(from, fromIncarnation, to)) {
+      throw new IOException("snapshot chunk to " + chunk.to() + ": unreachable");
+    }
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    if (unreliable) {
+      sleep(rnd.nextInt(27));
+      if (rnd.nextInt(100) < 10) {
+        throw new IOException("snapshot chunk to " + chunk.to() + " lost");
+      }
+    }
+    ChunkReceiver target = chunkReceivers.get(to);
+    if (target == null || !deliverable(from, fromIncarnation, to)) {
+      throw new IOException("snapshot chunk to " + chunk.to() + ": unreachable");
+    }
+    delivered.incrementAndGet();
+    // Through the wire format, as over HTTP, so the receiver never shares the sender's array.
+    SnapshotChunk.Reply reply = target.receive(SnapshotChunk.decode(chunk.encode()));
+    if (!deliverable(from, fromIncarnation, to) || !enabled(to, from)) {
+      throw new IOException("snapshot chunk reply from " + chunk.to() + " lost: link down or node crashed");
+    }
+    if (unreliable && rnd.nextInt(100) < 10) {
+      throw new IOException("snapshot chunk reply from " + chunk.to() + " lost");
+    }
+    return reply;
+  }
+
+  private static void sleep(long millis) throws IOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
+  }
+
   @Override
   public void close() {
     delays.shutdownNow();
@@ -193,6 +253,11 @@ final class LocalNetwork implements AutoCloseable {
     @Override
     public void send(Message m) {
       LocalNetwork.this.send(self, inc, m);
+    }
+
+    @Override
+    public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout) throws IOException {
+      return LocalNetwork.this.sendChunk(self, inc, chunk);
     }
 
     @Override
