@@ -7,7 +7,6 @@ import io.kvraft.KvraftApplication;
 import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Role;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,9 +53,7 @@ class HttpExamplesTest {
   @BeforeAll
   void startCluster() throws IOException {
     for (String id : List.of("n1", "n2", "n3")) {
-      try (ServerSocket s = new ServerSocket(0)) {
-        ports.put(id, s.getLocalPort());
-      }
+      ports.put(id, io.kvraft.TestPorts.reserve());
     }
     String peers =
         ports.entrySet().stream()
