@@ -16,7 +16,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
- * Every error is {@code application/problem+json} (RFC 9457) with no stack trace or internal path. 4xx means
+ * Errors of the few Spring MVC endpoints (the {@code /kv} API answers its own in {@link KvProblems}, with the same
+ * shapes). Every error is {@code application/problem+json} (RFC 9457) with no stack trace or internal path. 4xx means
  * nothing changed; 503 means the outcome is unknown and a retry with the same Client-Id/Request-Seq is safe.
  */
 @RestControllerAdvice
@@ -28,23 +29,6 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   ResponseEntity<ProblemDetail> invalid(InvalidRequestException e) {
     HttpStatus status = e.tooLarge() ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST;
     return problem(status, e.tooLarge() ? "Payload Too Large" : "Bad Request", e.getMessage(), null);
-  }
-
-  @ExceptionHandler(KvController.KeyNotFoundException.class)
-  ResponseEntity<ProblemDetail> notFound(KvController.KeyNotFoundException e) {
-    return problem(HttpStatus.NOT_FOUND, "Not Found", e.getMessage(), null);
-  }
-
-  @ExceptionHandler(KvController.ProblemException.class)
-  ResponseEntity<ProblemDetail> problem(KvController.ProblemException e) {
-    HttpHeaders h = new HttpHeaders();
-    if (e.etag != null) {
-      h.setETag(e.etag);
-    }
-    return ResponseEntity.status(e.problem.getStatus())
-        .headers(h)
-        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .body(e.problem);
   }
 
   @ExceptionHandler(NotLeaderException.class)

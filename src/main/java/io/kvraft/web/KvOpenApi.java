@@ -32,7 +32,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The OpenAPI 3.0 description of the client contract (design §3) that springdoc serves at {@code /v3/api-docs}.
- * {@link KvController} reads raw bodies and headers from the servlet request, which annotation scanning cannot see,
+ * {@link KvEndpointFilter} serves {@code /kv} outside Spring MVC, where annotation scanning cannot see it,
  * so the contract is stated here once, in full: raw octet-stream values, the ETag/If-Match/If-None-Match revision
  * protocol, Client-Id/Request-Seq, Raft-Leader, and every status with its problem+json body. The checked-in copy
  * {@code src/main/openapi/kvraft.yaml} must equal it (OpenApiDriftTest); the generated Java client is built from that.

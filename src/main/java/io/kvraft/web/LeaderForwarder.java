@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.Call;
@@ -20,8 +21,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 
 /**
@@ -33,7 +32,8 @@ public class LeaderForwarder {
   private static final List<String> REQUEST_HEADERS =
       List.of(KvHeaders.CLIENT_ID, KvHeaders.REQUEST_SEQ, "If-Match", "If-None-Match", "Content-Type");
   private static final List<String> RESPONSE_HEADERS =
-      List.of("ETag", "Content-Type", "Retry-After", KvHeaders.RAFT_LEADER);
+      List.of("ETag", "Retry-After", KvHeaders.RAFT_LEADER);
+  private static final MediaType OCTETS = MediaType.parse("application/octet-stream");
 
   private final Members members;
   private final OkHttpClient http;
@@ -55,34 +55,46 @@ public class LeaderForwarder {
             .build();
   }
 
-  public CompletableFuture<ResponseEntity<byte[]>> forward(
-      String leaderId, HttpServletRequest request, byte[] body) {
+  /**
+   * What is relayed of a client's write, read from the servlet request on the container thread that received it:
+   * the answer may come back on a Raft thread, after the request may no longer be touched.
+   */
+  record Relay(String method, String pathAndQuery, List<String> headers, byte[] body) {
+    static Relay of(HttpServletRequest request, byte[] body) {
+      List<String> headers = new ArrayList<>(REQUEST_HEADERS.size() * 2);
+      for (String h : REQUEST_HEADERS) {
+        String v = request.getHeader(h);
+        if (v != null) {
+          headers.add(h);
+          headers.add(v);
+        }
+      }
+      String query = request.getQueryString();
+      String uri = request.getRequestURI();
+      return new Relay(request.getMethod(), query == null ? uri : uri + "?" + query, headers, body);
+    }
+  }
+
+  CompletableFuture<HttpAnswer> forward(String leaderId, Relay relay) {
     String base = members.urls().get(leaderId);
     if (base == null || leaderId.equals(members.self())) {
       return CompletableFuture.failedFuture(new NotLeaderException(null));
     }
-    HttpUrl url = HttpUrl.parse(base + request.getRequestURI());
+    HttpUrl url = HttpUrl.parse(base + relay.pathAndQuery());
     if (url == null) {
       return CompletableFuture.failedFuture(new NotLeaderException(leaderId));
     }
-    if (request.getQueryString() != null) {
-      url = HttpUrl.parse(base + request.getRequestURI() + "?" + request.getQueryString());
-    }
     Request.Builder b = new Request.Builder().url(url);
-    for (String h : REQUEST_HEADERS) {
-      String v = request.getHeader(h);
-      if (v != null) {
-        b.header(h, v);
-      }
+    for (int i = 0; i < relay.headers().size(); i += 2) {
+      b.header(relay.headers().get(i), relay.headers().get(i + 1));
     }
     b.header(KvHeaders.FORWARDED_BY, members.self());
-    String method = request.getMethod();
     RequestBody rb =
-        method.equals("DELETE") && body.length == 0
+        relay.method().equals("DELETE") && relay.body().length == 0
             ? null
-            : RequestBody.create(body, MediaType.parse("application/octet-stream"));
-    b.method(method, rb);
-    CompletableFuture<ResponseEntity<byte[]>> out = new CompletableFuture<>();
+            : RequestBody.create(relay.body(), OCTETS);
+    b.method(relay.method(), rb);
+    CompletableFuture<HttpAnswer> out = new CompletableFuture<>();
     http.newCall(b.build())
         .enqueue(
             new Callback() {
@@ -96,16 +108,13 @@ public class LeaderForwarder {
               @Override
               public void onResponse(Call call, Response response) {
                 try (response) {
-                  HttpHeaders headers = new HttpHeaders();
-                  for (String h : RESPONSE_HEADERS) {
-                    String v = response.header(h);
-                    if (v != null) {
-                      headers.set(h, v);
-                    }
-                  }
                   byte[] bytes = response.body() == null ? new byte[0] : response.body().bytes();
+                  HttpAnswer answer = HttpAnswer.of(response.code(), response.header("Content-Type"), bytes);
+                  for (String h : RESPONSE_HEADERS) {
+                    answer.header(h, response.header(h));
+                  }
                   relayed.increment();
-                  out.complete(ResponseEntity.status(response.code()).headers(headers).body(bytes));
+                  out.complete(answer);
                 } catch (IOException e) {
                   failed.increment();
                   out.completeExceptionally(

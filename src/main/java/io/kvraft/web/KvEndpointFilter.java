@@ -1,0 +1,447 @@
+package io.kvraft.web;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kvraft.config.KvProperties;
+import io.kvraft.kv.ClientRef;
+import io.kvraft.kv.InvalidRequestException;
+import io.kvraft.kv.KvResult;
+import io.kvraft.kv.KvService;
+import io.kvraft.kv.Precondition;
+import io.kvraft.node.NotLeaderException;
+import io.kvraft.node.RaftNode;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+
+/**
+ * The client contract of design §3 on {@code /kv} and {@code /kv/{key}}: raw values (a key may contain slashes),
+ * revisions as ETags, compare-and-set with If-Match / If-None-Match, exactly-once writes with Client-Id /
+ * Request-Seq, {@code Raft-Leader} on every answer. A follower passes writes on to the leader; reads are answered
+ * locally after a ReadIndex barrier.
+ *
+ * <p>A servlet filter, not a Spring MVC controller, for the same reason as {@link RaftEndpointFilter}: the
+ * benchmark's profile (issue #7) put MVC's argument resolution, the async re-dispatch of every deferred answer
+ * through the whole filter chain and DispatcherServlet, and the per-request observation at around half of the
+ * leader's CPU. Here a request is parsed once, waits without holding a thread, and its answer is written straight
+ * from a container thread when Raft completes it. {@link KvRequestMetrics} keeps {@code http.server.requests}.
+ */
+@Component
+public class KvEndpointFilter implements Filter, Ordered {
+  /** After client authentication ({@code HIGHEST_PRECEDENCE + 10}), before everything else. */
+  public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 20;
+
+  static final String KEY_URI = "/kv/{key}";
+  static final String LIST_URI = "/kv";
+  private static final String ALLOW_KEY = "GET, HEAD, PUT, POST, DELETE, OPTIONS";
+  private static final String ALLOW_LIST = "GET, HEAD, OPTIONS";
+
+  private final KvService kv;
+  private final RaftNode node;
+  private final LeaderForwarder forwarder;
+  private final KvProblems problems;
+  private final KvRequestMetrics metrics;
+  private final ObjectMapper json;
+  private final long asyncTimeoutMillis;
+
+  public KvEndpointFilter(
+      KvService kv,
+      RaftNode node,
+      LeaderForwarder forwarder,
+      KvRequestMetrics metrics,
+      ObjectMapper json,
+      KvProperties props) {
+    this.kv = kv;
+    this.node = node;
+    this.forwarder = forwarder;
+    this.metrics = metrics;
+    this.json = json;
+    this.problems = new KvProblems(json);
+    // Every answer is bounded by kv.request-timeout (or the relay's call timeout) already; this is a backstop.
+    this.asyncTimeoutMillis = 2 * props.requestTimeout().toMillis() + 5_000;
+  }
+
+  @Override
+  public int getOrder() {
+    return ORDER;
+  }
+
+  @Override
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
+      chain.doFilter(req, res);
+      return;
+    }
+    String path = pathOf(request);
+    boolean list = path.equals(LIST_URI);
+    if (!list && !path.startsWith("/kv/")) {
+      chain.doFilter(req, res);
+      return;
+    }
+    long start = System.nanoTime();
+    String uri = list ? LIST_URI : KEY_URI;
+    CompletableFuture<HttpAnswer> answer = route(request, list, path);
+    if (answer.isDone()) {
+      finish(request, response, answer, start, uri);
+      return;
+    }
+    AsyncContext ctx = request.startAsync(request, response);
+    ctx.setTimeout(asyncTimeoutMillis);
+    AtomicBoolean answered = new AtomicBoolean();
+    ctx.addListener(new BackstopListener(answered, request, response, start, uri));
+    answer.whenComplete(
+        (a, e) ->
+            ctx.start(
+                () -> {
+                  if (answered.compareAndSet(false, true)) {
+                    try {
+                      finish(request, response, answer, start, uri);
+                    } catch (IOException | RuntimeException gone) {
+                      // The client went away; the outcome stands and a retry with its Request-Seq is safe.
+                    } finally {
+                      completeQuietly(ctx);
+                    }
+                  }
+                }));
+  }
+
+  private CompletableFuture<HttpAnswer> route(HttpServletRequest request, boolean list, String path) {
+    try {
+      return list ? list(request) : key(request, path.substring(4));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private void finish(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      CompletableFuture<HttpAnswer> answer,
+      long start,
+      String uri)
+      throws IOException {
+    HttpAnswer a;
+    try {
+      a = answer.join();
+    } catch (RuntimeException e) {
+      a = problems.of(e, request.getRequestURI());
+    }
+    write(request, response, a, start, uri);
+  }
+
+  private void write(
+      HttpServletRequest request, HttpServletResponse response, HttpAnswer a, long start, String uri)
+      throws IOException {
+    if (a.header(KvHeaders.RAFT_LEADER) == null) {
+      String leader = node.status().leader();
+      if (leader != null) {
+        response.setHeader(KvHeaders.RAFT_LEADER, leader);
+      }
+    }
+    a.writeTo(response, !"HEAD".equals(request.getMethod()));
+    metrics.record(request.getMethod(), a.status, uri, System.nanoTime() - start);
+  }
+
+  private CompletableFuture<HttpAnswer> key(HttpServletRequest request, String key) {
+    return switch (request.getMethod()) {
+      case "GET", "HEAD" -> get(request, key);
+      case "PUT" -> {
+        byte[] value = readBody(request);
+        Precondition pre =
+            precondition(request.getHeader("If-Match"), request.getHeader("If-None-Match"));
+        ClientRef client = client(request);
+        yield writeOrForward(request, value, () -> kv.put(key, value, pre, client));
+      }
+      case "POST" -> {
+        byte[] value = readBody(request);
+        ClientRef client = client(request);
+        yield writeOrForward(request, value, () -> kv.append(key, value, client));
+      }
+      case "DELETE" -> {
+        Precondition pre = precondition(request.getHeader("If-Match"), null);
+        ClientRef client = client(request);
+        yield writeOrForward(request, new byte[0], () -> kv.delete(key, pre, client));
+      }
+      case "OPTIONS" -> CompletableFuture.completedFuture(HttpAnswer.empty(204).header("Allow", ALLOW_KEY));
+      default -> CompletableFuture.completedFuture(methodNotAllowed(request, ALLOW_KEY));
+    };
+  }
+
+  private CompletableFuture<HttpAnswer> get(HttpServletRequest request, String key) {
+    boolean stale = parseConsistency(request.getParameter("consistency"));
+    String path = request.getRequestURI();
+    return kv.get(key, stale)
+        .thenApply(
+            v -> {
+              if (v.isEmpty()) {
+                return problems.problem(
+                    HttpStatus.NOT_FOUND, "Not Found", "key not found: " + key, path);
+              }
+              return HttpAnswer.of(200, MediaType.APPLICATION_OCTET_STREAM_VALUE, v.get().value())
+                  .header("ETag", etag(v.get().revision()));
+            });
+  }
+
+  private CompletableFuture<HttpAnswer> list(HttpServletRequest request) {
+    String method = request.getMethod();
+    if (method.equals("OPTIONS")) {
+      return CompletableFuture.completedFuture(HttpAnswer.empty(204).header("Allow", ALLOW_LIST));
+    }
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      return CompletableFuture.completedFuture(methodNotAllowed(request, ALLOW_LIST));
+    }
+    String prefix = request.getParameter("prefix");
+    String startAfter = request.getParameter("startAfter");
+    int limit = parseLimit(request.getParameter("limit"));
+    boolean stale = parseConsistency(request.getParameter("consistency"));
+    return kv.keys(prefix == null ? "" : prefix, startAfter, limit, stale)
+        .thenApply(
+            keys -> {
+              Map<String, Object> page = new LinkedHashMap<>();
+              page.put("keys", keys);
+              if (keys.size() == limit) {
+                page.put("next", keys.get(keys.size() - 1));
+              }
+              try {
+                return HttpAnswer.of(200, MediaType.APPLICATION_JSON_VALUE, json.writeValueAsBytes(page));
+              } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot encode a key listing", e);
+              }
+            });
+  }
+
+  private CompletableFuture<HttpAnswer> writeOrForward(
+      HttpServletRequest request,
+      byte[] body,
+      Supplier<CompletableFuture<KvResult>> write) {
+    // Read now: the answer is built on a Raft thread, which must not touch the servlet request.
+    String path = request.getRequestURI();
+    LeaderForwarder.Relay relay =
+        request.getHeader(KvHeaders.FORWARDED_BY) == null ? LeaderForwarder.Relay.of(request, body) : null;
+    return write
+        .get()
+        .thenApply(r -> writeAnswer(r, path))
+        .exceptionallyCompose(
+            e -> {
+              Throwable cause = unwrap(e);
+              if (cause instanceof NotLeaderException nle && nle.leaderHint() != null && relay != null) {
+                return forwarder.forward(nle.leaderHint(), relay);
+              }
+              return CompletableFuture.failedFuture(cause);
+            });
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  private HttpAnswer writeAnswer(KvResult r, String path) {
+    return switch (r.status()) {
+      case OK, NOT_FOUND ->
+          r.revision() > 0 ? HttpAnswer.empty(204).header("ETag", etag(r.revision())) : HttpAnswer.empty(204);
+      case PRECONDITION_FAILED ->
+          problems
+              .problem(
+                  HttpStatus.PRECONDITION_FAILED,
+                  "Precondition Failed",
+                  r.revision() == 0 ? "the key does not exist" : "the key's revision is " + r.revision(),
+                  path)
+              .header("ETag", r.revision() > 0 ? etag(r.revision()) : null);
+      case STALE_REQUEST ->
+          problems.problem(
+              HttpStatus.CONFLICT,
+              "Stale Request",
+              "Request-Seq is older than this client's last applied request; its answer is no longer kept",
+              path);
+    };
+  }
+
+  private HttpAnswer methodNotAllowed(HttpServletRequest request, String allow) {
+    return problems
+        .problem(
+            HttpStatus.METHOD_NOT_ALLOWED,
+            "Method Not Allowed",
+            "method " + request.getMethod() + " is not supported here; allowed: " + allow,
+            request.getRequestURI())
+        .header("Allow", allow);
+  }
+
+  /** The decoded path below the context path, with {@code ;params} removed by the container. */
+  private static String pathOf(HttpServletRequest request) {
+    String servletPath = request.getServletPath();
+    String info = request.getPathInfo();
+    return info == null ? servletPath : servletPath + info;
+  }
+
+  static String etag(long revision) {
+    return "\"" + revision + "\"";
+  }
+
+  private static boolean parseConsistency(String c) {
+    if (c == null) {
+      return false;
+    }
+    return switch (c) {
+      case "stale" -> true;
+      case "linearizable" -> false;
+      default -> throw InvalidRequestException.bad("consistency must be 'linearizable' or 'stale'");
+    };
+  }
+
+  private static int parseLimit(String limit) {
+    if (limit == null) {
+      return 100;
+    }
+    try {
+      return Integer.parseInt(limit.trim());
+    } catch (NumberFormatException e) {
+      throw InvalidRequestException.bad("limit must be an integer");
+    }
+  }
+
+  static Precondition precondition(String ifMatch, String ifNoneMatch) {
+    if (ifMatch != null && ifNoneMatch != null) {
+      throw InvalidRequestException.bad("give If-Match or If-None-Match, not both");
+    }
+    if (ifNoneMatch != null) {
+      if (!ifNoneMatch.trim().equals("*")) {
+        throw InvalidRequestException.bad("If-None-Match supports only '*' (create if absent)");
+      }
+      return Precondition.ifNoneMatch();
+    }
+    if (ifMatch != null) {
+      String t = ifMatch.trim();
+      if (t.startsWith("W/")) {
+        t = t.substring(2);
+      }
+      if (t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"")) {
+        t = t.substring(1, t.length() - 1);
+      }
+      try {
+        long rev = Long.parseLong(t);
+        if (rev <= 0) {
+          throw new NumberFormatException();
+        }
+        return Precondition.ifMatch(rev);
+      } catch (NumberFormatException e) {
+        throw InvalidRequestException.bad("If-Match must be a revision ETag such as \"42\"");
+      }
+    }
+    return Precondition.none();
+  }
+
+  static ClientRef client(HttpServletRequest request) {
+    String id = request.getHeader(KvHeaders.CLIENT_ID);
+    String seq = request.getHeader(KvHeaders.REQUEST_SEQ);
+    if (id == null && seq == null) {
+      return ClientRef.NONE;
+    }
+    if (id == null) {
+      throw InvalidRequestException.bad("Request-Seq needs a Client-Id");
+    }
+    if (seq == null) {
+      throw InvalidRequestException.bad("Client-Id needs a Request-Seq");
+    }
+    try {
+      return new ClientRef(id, Long.parseLong(seq.trim()));
+    } catch (NumberFormatException e) {
+      throw InvalidRequestException.bad("Request-Seq must be a positive integer");
+    }
+  }
+
+  private byte[] readBody(HttpServletRequest request) {
+    int limit = kv.limits().maxValueBytes();
+    long declared = request.getContentLengthLong();
+    if (declared > limit) {
+      throw InvalidRequestException.tooLarge("body is " + declared + " bytes; the limit is " + limit);
+    }
+    try (InputStream in = request.getInputStream()) {
+      byte[] body = in.readNBytes(limit + 1);
+      if (body.length > limit) {
+        throw InvalidRequestException.tooLarge("body exceeds the limit of " + limit + " bytes");
+      }
+      return body;
+    } catch (IOException e) {
+      throw InvalidRequestException.bad("could not read the request body: " + e.getMessage());
+    }
+  }
+
+  private static void completeQuietly(AsyncContext ctx) {
+    try {
+      ctx.complete();
+    } catch (IllegalStateException alreadyDone) {
+      // The container completed it (client gone, or the backstop fired first).
+    }
+  }
+
+  /** Answers 503 if an answer never came within the backstop timeout, and stops waiting on container errors. */
+  private final class BackstopListener implements AsyncListener {
+    private final AtomicBoolean answered;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final long start;
+    private final String uri;
+
+    BackstopListener(
+        AtomicBoolean answered,
+        HttpServletRequest request,
+        HttpServletResponse response,
+        long start,
+        String uri) {
+      this.answered = answered;
+      this.request = request;
+      this.response = response;
+      this.start = start;
+      this.uri = uri;
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) throws IOException {
+      if (answered.compareAndSet(false, true)) {
+        write(
+            request,
+            response,
+            problems.problem(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                "Service Unavailable",
+                "no answer in time; the outcome is unknown",
+                request.getRequestURI()),
+            start,
+            uri);
+        completeQuietly(event.getAsyncContext());
+      }
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      answered.set(true);
+      completeQuietly(event.getAsyncContext());
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {}
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {}
+  }
+}

@@ -1,0 +1,23 @@
+package io.kvraft.web;
+
+import io.micrometer.observation.ObservationPredicate;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.server.observation.ServerRequestObservationContext;
+
+/**
+ * Spring's per-request observation stays off {@code /kv}: {@link KvEndpointFilter} answers those requests itself
+ * and {@link KvRequestMetrics} times them under the same metric name at a fraction of the cost.
+ */
+@Configuration
+public class KvObservationConfig {
+  @Bean
+  ObservationPredicate skipKvRequests() {
+    return (name, context) ->
+        !(context instanceof ServerRequestObservationContext c && isKv(c.getCarrier().getRequestURI()));
+  }
+
+  private static boolean isKv(String uri) {
+    return uri.equals("/kv") || uri.startsWith("/kv/") || uri.startsWith("/kv?");
+  }
+}

@@ -1,0 +1,79 @@
+package io.kvraft.web;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kvraft.kv.InvalidRequestException;
+import io.kvraft.node.NotLeaderException;
+import io.kvraft.node.UnavailableException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+
+/**
+ * Turns the outcome of a failed {@code /kv} request into its problem+json answer (RFC 9457), never with a stack
+ * trace or internal path: 4xx means nothing changed; 503 means the outcome is unknown and a retry with the same
+ * Client-Id/Request-Seq is safe, so it carries Retry-After.
+ */
+final class KvProblems {
+  private static final Logger LOG = LoggerFactory.getLogger(KvProblems.class);
+  static final String RETRY_AFTER_SECONDS = "1";
+
+  private final ObjectMapper json;
+
+  KvProblems(ObjectMapper json) {
+    this.json = json;
+  }
+
+  HttpAnswer of(Throwable failure, String path) {
+    Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (e instanceof InvalidRequestException ire) {
+      return ire.tooLarge()
+          ? problem(HttpStatus.PAYLOAD_TOO_LARGE, "Payload Too Large", ire.getMessage(), path)
+          : problem(HttpStatus.BAD_REQUEST, "Bad Request", ire.getMessage(), path);
+    }
+    if (e instanceof NotLeaderException nle) {
+      String detail =
+          nle.leaderHint() == null
+              ? "no leader is known right now; retry shortly"
+              : "this node is not the leader; send the request to " + nle.leaderHint();
+      return problem(HttpStatus.SERVICE_UNAVAILABLE, "No Leader", detail, path)
+          .header(KvHeaders.RAFT_LEADER, nle.leaderHint());
+    }
+    if (e instanceof UnavailableException) {
+      return problem(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", e.getMessage(), path);
+    }
+    if (e instanceof IllegalArgumentException) {
+      return problem(HttpStatus.BAD_REQUEST, "Bad Request", e.getMessage(), path);
+    }
+    LOG.error("unexpected error on {}", path, e);
+    return problem(
+        HttpStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", "unexpected error; see the server log", path);
+  }
+
+  HttpAnswer problem(HttpStatus status, String title, String detail, String path) {
+    Map<String, Object> pd = new LinkedHashMap<>();
+    pd.put("type", "about:blank");
+    pd.put("title", title);
+    pd.put("status", status.value());
+    pd.put("detail", detail);
+    if (path != null) {
+      pd.put("instance", path);
+    }
+    byte[] body;
+    try {
+      body = json.writeValueAsBytes(pd);
+    } catch (JsonProcessingException impossible) {
+      body = ("{\"status\":" + status.value() + "}").getBytes(StandardCharsets.UTF_8);
+    }
+    HttpAnswer a = HttpAnswer.of(status.value(), MediaType.APPLICATION_PROBLEM_JSON_VALUE, body);
+    if (status == HttpStatus.SERVICE_UNAVAILABLE) {
+      a.header("Retry-After", RETRY_AFTER_SECONDS);
+    }
+    return a;
+  }
+}
