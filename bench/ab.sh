@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A/B of two kvraft jars under the same wrk load, alternating runs between two 3-node clusters that run side by side:
 #   bench/ab.sh BEFORE.jar AFTER.jar [op] [connections] [rounds] [seconds]     (default: put 16 4 8)
-# AB_VIA=follower sends the load to a follower instead of the leader.
+# AB_VIA=follower sends the load to a follower instead of the leader. AB_PORT_BASE (default 19100) moves the ports:
+# cluster A listens on base+1..3, cluster B on base+101..103.
 # Prints ops/s, p50/p99 and server CPU µs per operation for every run, then the medians. Stops what it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,15 +59,17 @@ one() { # name base secs -> "ops p50 p99 cpu_us_per_op"
     -v e="$((err_connect + err_read + err_write + err_status + err_timeout))" \
     'BEGIN { printf "%.0f %.2f %.2f %.0f %d\n", r / (d / 1e6), a / 1000, b / 1000, c / hz * 1e6 / r, e }'
 }
-start A "$A" 19100
-start B "$B" 19200
-leader 19100 >/dev/null; leader 19200 >/dev/null
-one A 19100 5 >/dev/null; one B 19200 5 >/dev/null   # warm-up
+PA=${AB_PORT_BASE:-19100}
+PB=$((PA + 100))
+start A "$A" "$PA"
+start B "$B" "$PB"
+leader "$PA" >/dev/null; leader "$PB" >/dev/null
+one A "$PA" 5 >/dev/null; one B "$PB" 5 >/dev/null   # warm-up
 echo "run  jar     ops/s  p50ms  p99ms  cpu_us/op errors"
 for r in $(seq 1 "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then order="A B"; else order="B A"; fi
   for x in $order; do
-    base=$([ "$x" = A ] && echo 19100 || echo 19200)
+    base=$([ "$x" = A ] && echo "$PA" || echo "$PB")
     line=$(one "$x" "$base" "$SECS")
     echo "$r    $x  $line" | tee -a "$WORK/ab.txt"
   done
