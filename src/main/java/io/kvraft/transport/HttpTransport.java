@@ -37,6 +37,10 @@ public final class HttpTransport implements Transport {
   private final String clusterToken;
   private final OkHttpClient http;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+  private final Map<String, StreamLane> streams = new ConcurrentHashMap<>();
+  private final OkHttpClient streamHttp;
+  private final boolean streaming;
+  private final long keepAliveMillis;
   private final int maxQueued;
   private final long maxQueuedBytes;
   private final long maxBatchBytes;
@@ -54,6 +58,24 @@ public final class HttpTransport implements Transport {
       int maxQueued,
       long maxQueuedBytes,
       long maxBatchBytes) {
+    this(peerUrls, clusterToken, timeout, maxQueued, maxQueuedBytes, maxBatchBytes, true);
+  }
+
+  /**
+   * @param streaming carry appends, heartbeats and their replies on long-lived {@code /raft/stream/*} POSTs (see
+   *     {@link StreamLane}); false posts every batch on its own, as votes always are
+   */
+  public HttpTransport(
+      Map<String, String> peerUrls,
+      String clusterToken,
+      Duration timeout,
+      int maxQueued,
+      long maxQueuedBytes,
+      long maxBatchBytes,
+      boolean streaming) {
+    this.streaming = streaming;
+    // Well inside any server's idle read timeout, and a broken stream is noticed within about this long.
+    this.keepAliveMillis = Math.max(100, timeout.toMillis() / 2);
     this.peerUrls = Map.copyOf(peerUrls);
     this.clusterToken = clusterToken;
     this.maxQueued = maxQueued;
@@ -73,6 +95,17 @@ public final class HttpTransport implements Transport {
             .callTimeout(timeout.multipliedBy(2))
             .retryOnConnectionFailure(false)
             .build();
+    // A stream lives as long as the peer does: no call timeout; a write stuck for `timeout` still breaks it.
+    this.streamHttp = http.newBuilder().callTimeout(Duration.ZERO).build();
+  }
+
+  /** The stream path of a message family, for families carried on streams; null for those posted one by one. */
+  public static String streamPathOf(String familyPath) {
+    return switch (familyPath) {
+      case "/raft/append" -> "/raft/stream/append";
+      case "/raft/heartbeat" -> "/raft/stream/heartbeat";
+      default -> null;
+    };
   }
 
   /** The URL path each message family is posted to; the receiving controller checks the family. */
@@ -96,6 +129,27 @@ public final class HttpTransport implements Transport {
       return;
     }
     String path = pathOf(m);
+    String streamPath = streaming ? streamPathOf(path) : null;
+    if (streamPath != null) {
+      streams
+          .computeIfAbsent(
+              m.to() + streamPath,
+              k ->
+                  new StreamLane(
+                      base + streamPath,
+                      clusterToken,
+                      streamHttp,
+                      maxQueued,
+                      maxQueuedBytes,
+                      maxBatchBytes,
+                      keepAliveMillis,
+                      "raft-stream-" + m.from() + "-" + m.to() + "-" + streamPath.substring(streamPath.lastIndexOf('/') + 1)))
+          .offer(m);
+      if (closed) {
+        streams.values().forEach(StreamLane::close);
+      }
+      return;
+    }
     // One POST in flight per lane keeps a lane's messages in order (two connections could swap them, and a
     // follower would then reject the later AppendEntries and force a probe); batching gives the throughput.
     lanes.computeIfAbsent(m.to() + path, k -> new Lane(base + path, 1)).offer(m);
@@ -125,6 +179,7 @@ public final class HttpTransport implements Transport {
   @Override
   public void close() {
     closed = true;
+    streams.values().forEach(StreamLane::close);
     http.dispatcher().cancelAll();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();

@@ -15,6 +15,9 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +25,8 @@ import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -42,18 +47,22 @@ import org.springframework.stereotype.Component;
 @Component
 public class RaftEndpointFilter implements Filter, Ordered {
   private static final String SNAPSHOT_PATH = "/raft/snapshot";
+  private static final String STREAM_PREFIX = "/raft/stream/";
   private static final Map<String, String> PATHS =
       Map.of(
           "/raft/append", "/raft/append",
           "/raft/heartbeat", "/raft/heartbeat",
           "/raft/vote", "/raft/vote",
-          SNAPSHOT_PATH, SNAPSHOT_PATH);
+          SNAPSHOT_PATH, SNAPSHOT_PATH,
+          "/raft/stream/append", "/raft/append",
+          "/raft/stream/heartbeat", "/raft/heartbeat");
 
   private final RaftNode node;
   private final Members members;
   private final byte[] clusterToken;
   private final long maxBatchBytes;
   private final ObjectMapper json;
+  private volatile boolean closing;
 
   public RaftEndpointFilter(RaftNode node, Members members, RaftProperties raft, ObjectMapper json) {
     this.node = node;
@@ -65,6 +74,15 @@ public class RaftEndpointFilter implements Filter, Ordered {
             : raft.clusterToken().getBytes(StandardCharsets.UTF_8);
     // A batch holds at most one byte limit of entries, plus one oversized entry that travels alone; leave headroom.
     this.maxBatchBytes = Math.min(Integer.MAX_VALUE - 1, 4 * raft.maxBytesPerAppend() + (64L << 20));
+  }
+
+  /**
+   * Ends peers' streams (within a keep-alive period) once the context starts closing: Tomcat's graceful shutdown
+   * would otherwise wait for those never-ending requests until it times out.
+   */
+  @EventListener(ContextClosedEvent.class)
+  public void onClose() {
+    closing = true;
   }
 
   @Override
@@ -95,6 +113,10 @@ public class RaftEndpointFilter implements Filter, Ordered {
       problem(response, HttpStatus.UNAUTHORIZED, "missing or wrong cluster token");
       return;
     }
+    if (request.getRequestURI().startsWith(STREAM_PREFIX)) {
+      receiveStream(request, response, path);
+      return;
+    }
     byte[] body = readBounded(request);
     if (body == null) {
       problem(response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft message batch exceeds the size limit");
@@ -111,20 +133,76 @@ public class RaftEndpointFilter implements Filter, Ordered {
       problem(response, HttpStatus.BAD_REQUEST, "malformed Raft message batch: " + e.getMessage());
       return;
     }
-    for (Message m : batch) {
-      if (!members.urls().containsKey(m.from()) || !members.self().equals(m.to())) {
-        problem(response, HttpStatus.FORBIDDEN, "batch from a non-member or addressed to another node");
-        return;
-      }
-      if (!HttpTransport.pathOf(m).equals(path)) {
-        problem(response, HttpStatus.BAD_REQUEST, "message posted to the path of another message family");
-        return;
-      }
+    Refusal refusal = refusal(batch, path);
+    if (refusal != null) {
+      problem(response, refusal.status(), refusal.detail());
+      return;
     }
     node.receive(batch);
     response.setStatus(HttpStatus.ACCEPTED.value());
     response.setContentLength(0);
   }
+
+  /**
+   * A peer's long-lived stream of one message family (see {@code StreamLane}): frames of an int length and a batch,
+   * read until the peer closes it. Each batch passes the same checks as a posted one; the first bad frame ends the
+   * stream with a problem answer, and the peer reconnects.
+   */
+  private void receiveStream(HttpServletRequest request, HttpServletResponse response, String family)
+      throws IOException {
+    DataInputStream in = new DataInputStream(new BufferedInputStream(request.getInputStream(), 64 * 1024));
+    while (true) {
+      if (closing) {
+        problem(response, HttpStatus.SERVICE_UNAVAILABLE, "this node is shutting down");
+        return;
+      }
+      int length;
+      try {
+        length = in.readInt();
+      } catch (EOFException end) {
+        response.setStatus(HttpStatus.OK.value());
+        response.setContentLength(0);
+        return;
+      }
+      if (length == 0) {
+        continue;
+      }
+      if (length < 0 || length > maxBatchBytes) {
+        problem(response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft stream frame of " + length + " bytes");
+        return;
+      }
+      byte[] frame = new byte[length];
+      in.readFully(frame);
+      List<Message> batch;
+      try {
+        batch = MessageCodec.decode(frame);
+      } catch (MessageCodec.MalformedMessageException e) {
+        problem(response, HttpStatus.BAD_REQUEST, "malformed Raft message batch: " + e.getMessage());
+        return;
+      }
+      Refusal refusal = refusal(batch, family);
+      if (refusal != null) {
+        problem(response, refusal.status(), refusal.detail());
+        return;
+      }
+      node.receive(batch);
+    }
+  }
+
+  /** Why a batch must be refused, or null: every message from a member, to this node, of the path's family. */
+  private Refusal refusal(List<Message> batch, String family) {
+    for (Message m : batch) {
+      if (!members.urls().containsKey(m.from()) || !members.self().equals(m.to())) {
+        return new Refusal(HttpStatus.FORBIDDEN, "batch from a non-member or addressed to another node");
+      }
+      if (!HttpTransport.pathOf(m).equals(family)) {
+        return new Refusal(HttpStatus.BAD_REQUEST, "message posted to the path of another message family");
+      }
+    }
+    return null;
+  }
+
+  private record Refusal(HttpStatus status, String detail) {}
 
   /**
    * InstallSnapshot, one chunk per POST (see {@link SnapshotChunk}). Unlike the one-way families this answers with
