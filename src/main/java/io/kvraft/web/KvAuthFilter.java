@@ -37,10 +37,10 @@ import org.springframework.http.MediaType;
  */
 public final class KvAuthFilter implements Filter {
   /**
-   * After Spring Boot's character-encoding (highest precedence) and HTTP observation (+1) filters, so refused
-   * requests still count in {@code http.server.requests}; before anything that serves or forwards /kv.
+   * After Spring Boot's character-encoding (highest precedence) and HTTP observation (+1) filters; before anything
+   * that serves or forwards /kv, which must order itself later (the servlet-level /kv endpoint takes +20).
    */
-  public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 2;
+  public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
 
   static final String REALM = "Bearer realm=\"kvraft\"";
   private static final Set<String> READ_METHODS = Set.of("GET", "HEAD", "OPTIONS");
