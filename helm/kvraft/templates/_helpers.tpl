@@ -19,13 +19,19 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
-{{/* Every member as <pod>=http://<pod>.<headless>:<port>; a member's Raft id is its pod name. */}}
+{{/* http, or https when tls.existingSecret is set */}}
+{{- define "kvraft.scheme" -}}
+{{- if .Values.tls.existingSecret -}}https{{- else -}}http{{- end -}}
+{{- end -}}
+
+{{/* Every member as <pod>=<scheme>://<pod>.<headless>:<port>; a member's Raft id is its pod name. */}}
 {{- define "kvraft.peers" -}}
 {{- $name := include "kvraft.fullname" . -}}
 {{- $headless := include "kvraft.headless" . -}}
+{{- $scheme := include "kvraft.scheme" . -}}
 {{- $peers := list -}}
 {{- range $i := until (int .Values.replicaCount) -}}
-{{- $peers = append $peers (printf "%s-%d=http://%s-%d.%s:%d" $name $i $name $i $headless (int $.Values.port)) -}}
+{{- $peers = append $peers (printf "%s-%d=%s://%s-%d.%s:%d" $name $i $scheme $name $i $headless (int $.Values.port)) -}}
 {{- end -}}
 {{- join "," $peers -}}
 {{- end -}}

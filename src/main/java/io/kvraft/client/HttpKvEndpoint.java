@@ -15,10 +15,17 @@ public final class HttpKvEndpoint implements KvEndpoint {
   private static final MediaType BINARY = MediaType.get("application/octet-stream");
   private final String baseUrl;
   private final OkHttpClient http;
+  private final String authorization;
 
   public HttpKvEndpoint(String baseUrl, OkHttpClient http) {
+    this(baseUrl, http, null);
+  }
+
+  /** @param bearerToken sent as {@code Authorization: Bearer <token>} on every request; null sends none */
+  public HttpKvEndpoint(String baseUrl, OkHttpClient http, String bearerToken) {
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.http = http;
+    this.authorization = bearerToken == null || bearerToken.isBlank() ? null : "Bearer " + bearerToken.strip();
   }
 
   @Override
@@ -28,6 +35,9 @@ public final class HttpKvEndpoint implements KvEndpoint {
       u = u.newBuilder().addQueryParameter("consistency", "stale").build();
     }
     Request.Builder b = new Request.Builder().url(u);
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
     if (r.clientId() != null) {
       b.header("Client-Id", r.clientId()).header("Request-Seq", Long.toString(r.seq()));
     }

@@ -1,5 +1,6 @@
 package io.kvraft.client;
 
+import io.kvraft.tls.TrustStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,17 +48,44 @@ public final class KvClient implements AutoCloseable {
     this.onClose = onClose;
   }
 
+  /**
+   * How {@link #http(Map, Duration, HttpOptions)} reaches the nodes.
+   *
+   * @param bearerToken sent as {@code Authorization: Bearer <token>} when the cluster has kv.auth tokens; null
+   *     sends none
+   * @param trustStore certificates trusted for https:// node URLs (e.g. a cluster's self-signed one); null trusts
+   *     what the JVM trusts
+   */
+  public record HttpOptions(String bearerToken, TrustStore trustStore) {
+    public static HttpOptions defaults() {
+      return new HttpOptions(null, null);
+    }
+
+    public HttpOptions withBearerToken(String token) {
+      return new HttpOptions(token, trustStore);
+    }
+
+    public HttpOptions withTrustStore(TrustStore store) {
+      return new HttpOptions(bearerToken, store);
+    }
+  }
+
   /** A client over HTTP for nodes given as id to base URL (e.g. n1 → http://127.0.0.1:9001). */
   public static KvClient http(Map<String, String> nodeUrls, Duration deadline) {
+    return http(nodeUrls, deadline, HttpOptions.defaults());
+  }
+
+  /** As {@link #http(Map, Duration)}, with a bearer token and/or a trust store for https:// URLs. */
+  public static KvClient http(Map<String, String> nodeUrls, Duration deadline, HttpOptions options) {
     OkHttpClient http =
-        new OkHttpClient.Builder()
+        TrustStore.apply(options.trustStore(), new OkHttpClient.Builder())
             .connectTimeout(Duration.ofSeconds(1))
             .callTimeout(Duration.ofSeconds(15))
             .connectionPool(new ConnectionPool(4, 1, TimeUnit.MINUTES))
             .retryOnConnectionFailure(false)
             .build();
     Map<String, KvEndpoint> eps = new LinkedHashMap<>();
-    nodeUrls.forEach((id, url) -> eps.put(id, new HttpKvEndpoint(url, http)));
+    nodeUrls.forEach((id, url) -> eps.put(id, new HttpKvEndpoint(url, http, options.bearerToken())));
     return new KvClient(
         eps,
         null,

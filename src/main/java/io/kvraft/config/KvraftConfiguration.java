@@ -11,6 +11,7 @@ import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.log.FileRaftStorage;
 import io.kvraft.raft.log.RaftStorage;
 import io.kvraft.raft.log.SnapshotStore;
+import io.kvraft.tls.TrustStore;
 import io.kvraft.transport.HttpTransport;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,11 +27,21 @@ import org.springframework.context.annotation.Configuration;
 
 /** Wires one kvraft node: storage, state machine, Raft node, transport and the key-value service. */
 @Configuration
-@EnableConfigurationProperties({RaftProperties.class, KvProperties.class})
+@EnableConfigurationProperties({
+  RaftProperties.class, KvProperties.class, KvAuthProperties.class, RaftTlsProperties.class
+})
 public class KvraftConfiguration {
 
   /** The cluster's members, id to URL; see {@link RaftProperties#members}. */
   public record Members(String self, Map<String, String> urls) {}
+
+  /** What this node trusts when it calls peers over https (null: the JVM's defaults); see {@link RaftTlsProperties}. */
+  public record PeerTrust(TrustStore store) {}
+
+  @Bean
+  PeerTrust peerTrust(RaftTlsProperties tls) {
+    return new PeerTrust(tls.load());
+  }
 
   @Bean
   Members members(RaftProperties raft, @Value("${server.port:8080}") int port) {
@@ -57,6 +68,7 @@ public class KvraftConfiguration {
       RaftStorage storage,
       KvStateMachine sm,
       KvProperties kv,
+      PeerTrust trust,
       ObjectProvider<NodeMetrics> metrics)
       throws IOException {
     RaftConfig cfg =
@@ -71,7 +83,8 @@ public class KvraftConfiguration {
             raft.peerTimeout(),
             10_000,
             16 * raft.maxBytesPerAppend(),
-            raft.maxBytesPerAppend());
+            raft.maxBytesPerAppend(),
+            trust.store());
     RaftProperties.Snapshot snap = raft.snapshot();
     SnapshotStore snapshots =
         snap.enabled() ? SnapshotStore.open(Path.of(raft.dataDir()), raft.fsync()) : null;

@@ -1,6 +1,7 @@
 package io.kvraft.transport;
 
 import io.kvraft.raft.Message;
+import io.kvraft.tls.TrustStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -50,6 +51,7 @@ public final class HttpTransport implements Transport {
    * @param maxQueued most messages waiting per peer lane
    * @param maxQueuedBytes most bytes of messages waiting per peer lane
    * @param maxBatchBytes most bytes in one POST (a single larger message still goes alone)
+   * @param trust certificates trusted for https:// peers; null trusts what the JVM trusts
    */
   public HttpTransport(
       Map<String, String> peerUrls,
@@ -57,8 +59,9 @@ public final class HttpTransport implements Transport {
       Duration timeout,
       int maxQueued,
       long maxQueuedBytes,
-      long maxBatchBytes) {
-    this(peerUrls, clusterToken, timeout, maxQueued, maxQueuedBytes, maxBatchBytes, true);
+      long maxBatchBytes,
+      TrustStore trust) {
+    this(peerUrls, clusterToken, timeout, maxQueued, maxQueuedBytes, maxBatchBytes, trust, true);
   }
 
   /**
@@ -72,6 +75,7 @@ public final class HttpTransport implements Transport {
       int maxQueued,
       long maxQueuedBytes,
       long maxBatchBytes,
+      TrustStore trust,
       boolean streaming) {
     this.streaming = streaming;
     // Well inside any server's idle read timeout, and a broken stream is noticed within about this long.
@@ -86,7 +90,7 @@ public final class HttpTransport implements Transport {
     dispatcher.setMaxRequests(256);
     dispatcher.setMaxRequestsPerHost(64);
     this.http =
-        new OkHttpClient.Builder()
+        TrustStore.apply(trust, new OkHttpClient.Builder())
             .dispatcher(dispatcher)
             .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
             .connectTimeout(timeout)

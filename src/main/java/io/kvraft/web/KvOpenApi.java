@@ -21,6 +21,8 @@ import io.swagger.v3.oas.models.parameters.Parameter;
 import io.swagger.v3.oas.models.parameters.RequestBody;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
 import io.swagger.v3.oas.models.tags.Tag;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
@@ -34,13 +36,14 @@ import org.springframework.context.annotation.Configuration;
  * The OpenAPI 3.0 description of the client contract (design §3) that springdoc serves at {@code /v3/api-docs}.
  * {@link KvEndpointFilter} serves {@code /kv} outside Spring MVC, where annotation scanning cannot see it,
  * so the contract is stated here once, in full: raw octet-stream values, the ETag/If-Match/If-None-Match revision
- * protocol, Client-Id/Request-Seq, Raft-Leader, and every status with its problem+json body. The checked-in copy
+ * protocol, Client-Id/Request-Seq, Raft-Leader, the optional bearer token, and every status with its problem+json body. The checked-in copy
  * {@code src/main/openapi/kvraft.yaml} must equal it (OpenApiDriftTest); the generated Java client is built from that.
  */
 @Configuration
 public class KvOpenApi {
   static final String PROBLEM = "application/problem+json";
   static final String OCTETS = "application/octet-stream";
+  static final String BEARER = "bearerAuth";
 
   @Bean
   OpenApiCustomizer kvContract(KvProperties kv) {
@@ -59,6 +62,8 @@ public class KvOpenApi {
             .license(new License().name("Apache-2.0")));
     api.setTags(List.of(new Tag().name("kv").description("Keys and values")));
     api.setComponents(components(kv));
+    // Either no credentials (a cluster without kv.auth tokens) or a bearer token (one with them).
+    api.setSecurity(List.of(new SecurityRequirement(), new SecurityRequirement().addList(BEARER)));
     Paths paths = new Paths();
     paths.addPathItem("/kv", new PathItem().get(list(kv)));
     paths.addPathItem(
@@ -126,6 +131,12 @@ public class KvOpenApi {
     c.addHeaders(
         "RaftLeader", header("The leader this node knows of, when it knows one", new StringSchema()));
     c.addHeaders(
+        "WwwAuthenticate",
+        header(
+            "The bearer challenge: Bearer realm=\"kvraft\", with error=\"invalid_token\", \"invalid_request\" or"
+                + " \"insufficient_scope\" when a token was sent",
+            new StringSchema()));
+    c.addHeaders(
         "RetryAfter", header("Seconds to wait before retrying", new IntegerSchema().format("int32")));
 
     c.addSchemas("Value", new BinarySchema().description("The value's raw bytes"));
@@ -170,6 +181,24 @@ public class KvOpenApi {
             .headers(
                 new LinkedHashMap<>(
                     Map.of("Retry-After", headerRef("RetryAfter"), "Raft-Leader", headerRef("RaftLeader")))));
+    c.addResponses(
+        "Unauthorized",
+        problem("The node has client tokens (kv.auth.*) and the request carries none, or not a known one, as"
+                + " Authorization: Bearer <token>; nothing changed")
+            .headers(Map.of("WWW-Authenticate", headerRef("WwwAuthenticate"))));
+    c.addResponses(
+        "Forbidden",
+        problem("The bearer token may only read; nothing changed")
+            .headers(Map.of("WWW-Authenticate", headerRef("WwwAuthenticate"))));
+    c.addSecuritySchemes(
+        BEARER,
+        new SecurityScheme()
+            .type(SecurityScheme.Type.HTTP)
+            .scheme("bearer")
+            .description(
+                "Required on every /kv request only when the cluster is configured with client tokens"
+                    + " (kv.auth.read-write-tokens, kv.auth.read-only-tokens). A read-only token may GET; writes"
+                    + " need a read-write token."));
     c.addResponses("InternalError", problem("Unexpected server error; see the server log"));
     return c;
   }
@@ -217,6 +246,7 @@ public class KvOpenApi {
                                         "application/json",
                                         new MediaType().schema(schemaRef("KeyPage"))))),
                 "BadRequest",
+                "Unauthorized",
                 "Unavailable"));
   }
 
@@ -237,6 +267,7 @@ public class KvOpenApi {
                             .headers(etagAndLeader())
                             .content(new Content().addMediaType(OCTETS, new MediaType().schema(schemaRef("Value"))))),
                 "BadRequest",
+                "Unauthorized",
                 "NotFound",
                 "Unavailable"));
   }
@@ -256,6 +287,8 @@ public class KvOpenApi {
             errors(
                 new ApiResponses().addApiResponse("204", written("Set; ETag is the new revision")),
                 "BadRequest",
+                "Unauthorized",
+                "Forbidden",
                 "StaleRequest",
                 "PreconditionFailed",
                 "PayloadTooLarge",
@@ -275,6 +308,8 @@ public class KvOpenApi {
             errors(
                 new ApiResponses().addApiResponse("204", written("Appended; ETag is the new revision")),
                 "BadRequest",
+                "Unauthorized",
+                "Forbidden",
                 "StaleRequest",
                 "PayloadTooLarge",
                 "Unavailable"));
@@ -295,6 +330,8 @@ public class KvOpenApi {
                     .addApiResponse(
                         "204", new ApiResponse().description("Deleted, or was absent").headers(leaderHeader())),
                 "BadRequest",
+                "Unauthorized",
+                "Forbidden",
                 "StaleRequest",
                 "PreconditionFailed",
                 "Unavailable"));
@@ -311,6 +348,8 @@ public class KvOpenApi {
   private static String statusOf(String response) {
     return switch (response) {
       case "BadRequest" -> "400";
+      case "Unauthorized" -> "401";
+      case "Forbidden" -> "403";
       case "NotFound" -> "404";
       case "StaleRequest" -> "409";
       case "PreconditionFailed" -> "412";

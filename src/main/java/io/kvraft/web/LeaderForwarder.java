@@ -1,9 +1,11 @@
 package io.kvraft.web;
 
 import io.kvraft.config.KvraftConfiguration.Members;
+import io.kvraft.config.KvraftConfiguration.PeerTrust;
 import io.kvraft.config.KvProperties;
 import io.kvraft.node.NotLeaderException;
 import io.kvraft.node.UnavailableException;
+import io.kvraft.tls.TrustStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
@@ -21,6 +23,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 
 /**
@@ -29,10 +32,21 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class LeaderForwarder {
+  /**
+   * The client's own Authorization goes with the write, so the leader checks the client's token itself
+   * (KvAuthFilter): a follower cannot lend a request more rights than its sender has, and the cluster token stays
+   * a credential for /raft/* only rather than becoming a master key for /kv.
+   */
   private static final List<String> REQUEST_HEADERS =
-      List.of(KvHeaders.CLIENT_ID, KvHeaders.REQUEST_SEQ, "If-Match", "If-None-Match", "Content-Type");
+      List.of(
+          KvHeaders.CLIENT_ID,
+          KvHeaders.REQUEST_SEQ,
+          "If-Match",
+          "If-None-Match",
+          "Content-Type",
+          HttpHeaders.AUTHORIZATION);
   private static final List<String> RESPONSE_HEADERS =
-      List.of("ETag", "Retry-After", KvHeaders.RAFT_LEADER);
+      List.of("ETag", "Retry-After", KvHeaders.RAFT_LEADER, HttpHeaders.WWW_AUTHENTICATE);
   private static final MediaType OCTETS = MediaType.parse("application/octet-stream");
 
   private final Members members;
@@ -40,7 +54,7 @@ public class LeaderForwarder {
   private final Counter relayed;
   private final Counter failed;
 
-  public LeaderForwarder(Members members, KvProperties kv, MeterRegistry registry) {
+  public LeaderForwarder(Members members, PeerTrust trust, KvProperties kv, MeterRegistry registry) {
     this.members = members;
     this.relayed = forwarded(registry, "relayed");
     this.failed = forwarded(registry, "failed");
@@ -48,7 +62,7 @@ public class LeaderForwarder {
     d.setMaxRequests(1024);
     d.setMaxRequestsPerHost(1024);
     this.http =
-        new OkHttpClient.Builder()
+        TrustStore.apply(trust.store(), new OkHttpClient.Builder())
             .dispatcher(d)
             .callTimeout(kv.requestTimeout().plusSeconds(1))
             .retryOnConnectionFailure(false)

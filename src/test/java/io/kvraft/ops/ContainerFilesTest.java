@@ -53,6 +53,9 @@ class ContainerFilesTest {
       peers = peers == null ? (String) env.get("RAFT_PEERS") : peers;
       assertThat(env.get("RAFT_PEERS")).as("every member gets the same peers list").isEqualTo(peers);
       assertThat(String.valueOf(env.get("RAFT_CLUSTER_TOKEN"))).startsWith("${KVRAFT_CLUSTER_TOKEN");
+      // client tokens are optional: an unset variable must leave them empty (auth off), not fail or invent one
+      assertThat(env.get("KV_AUTH_READ_WRITE_TOKENS")).isEqualTo("${KVRAFT_READ_WRITE_TOKENS:-}");
+      assertThat(env.get("KV_AUTH_READ_ONLY_TOKENS")).isEqualTo("${KVRAFT_READ_ONLY_TOKENS:-}");
 
       List<String> ports = at(svc, "ports");
       assertThat(ports).hasSize(1);

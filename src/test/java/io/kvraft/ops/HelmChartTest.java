@@ -159,6 +159,71 @@ class HelmChartTest {
   }
 
   @Test
+  void clientTokensComeFromAnExistingSecretOnlyWhenOneIsNamed() throws IOException {
+    JsonNode plain = only(render(Map.of()), "StatefulSet").at("/spec/template/spec/containers/0");
+    assertThat(env(plain, "KV_AUTH_READ_WRITE_TOKENS")).isNull();
+    assertThat(env(plain, "KV_AUTH_READ_ONLY_TOKENS")).isNull();
+
+    JsonNode c =
+        only(render(Map.of("clientAuth.existingSecret", "kv-clients")), "StatefulSet")
+            .at("/spec/template/spec/containers/0");
+    for (String[] var :
+        new String[][] {{"KV_AUTH_READ_WRITE_TOKENS", "read-write-tokens"}, {"KV_AUTH_READ_ONLY_TOKENS", "read-only-tokens"}}) {
+      JsonNode ref = envNode(c, var[0]).at("/valueFrom/secretKeyRef");
+      assertThat(ref.path("name").asText()).isEqualTo("kv-clients");
+      assertThat(ref.path("key").asText()).isEqualTo(var[1]);
+      assertThat(ref.path("optional").asBoolean()).as("either list may be left out").isTrue();
+    }
+  }
+
+  @Test
+  void tlsFromAnExistingSecretMakesPeersProbesAndScrapesHttps() throws IOException {
+    JsonNode plainSts = only(render(Map.of()), "StatefulSet");
+    assertThat(plainSts.at("/spec/template/spec/containers/0/readinessProbe/httpGet/scheme").asText()).isEqualTo("HTTP");
+    assertThat(plainSts.at("/spec/template/spec/volumes").toString()).doesNotContain("tls");
+
+    List<JsonNode> docs = render(Map.of("tls.existingSecret", "kv-tls", "serviceMonitor.enabled", true));
+    JsonNode sts = only(docs, "StatefulSet");
+    JsonNode c = sts.at("/spec/template/spec/containers/0");
+    assertThat(env(c, "RAFT_PEERS")).isEqualTo("kv-0=https://kv-0.kv-peers:8080,kv-1=https://kv-1.kv-peers:8080,"
+        + "kv-2=https://kv-2.kv-peers:8080");
+    assertThat(env(c, "SERVER_SSL_ENABLED")).isEqualTo("true");
+    assertThat(env(c, "SERVER_SSL_KEY_STORE")).isEqualTo("/etc/kvraft/tls/keystore.p12");
+    assertThat(env(c, "RAFT_TLS_TRUST_STORE")).isEqualTo("/etc/kvraft/tls/truststore.p12");
+    for (String pw : List.of("SERVER_SSL_KEY_STORE_PASSWORD", "RAFT_TLS_TRUST_STORE_PASSWORD")) {
+      assertThat(envNode(c, pw).at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("kv-tls");
+      assertThat(envNode(c, pw).at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("password");
+    }
+    for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+      assertThat(c.at("/" + probe + "/httpGet/scheme").asText()).as(probe).isEqualTo("HTTPS");
+    }
+    JsonNode mount = null;
+    for (JsonNode m : c.path("volumeMounts")) {
+      if (m.path("mountPath").asText().equals("/etc/kvraft/tls")) {
+        mount = m;
+      }
+    }
+    assertThat(mount).isNotNull();
+    assertThat(mount.path("readOnly").asBoolean()).isTrue();
+    boolean secretVolume = false;
+    for (JsonNode v : sts.at("/spec/template/spec/volumes")) {
+      secretVolume |= v.path("name").asText().equals(mount.path("name").asText())
+          && v.at("/secret/secretName").asText().equals("kv-tls");
+    }
+    assertThat(secretVolume).isTrue();
+    assertThat(only(docs, "ServiceMonitor").at("/spec/endpoints/0/scheme").asText()).isEqualTo("https");
+  }
+
+  private static JsonNode envNode(JsonNode container, String name) {
+    for (JsonNode e : container.path("env")) {
+      if (e.path("name").asText().equals(name)) {
+        return e;
+      }
+    }
+    throw new AssertionError("no env " + name);
+  }
+
+  @Test
   void theShippedDashboardUsesMetricsTheServerExports() throws IOException {
     String dashboard = Files.readString(CHART.resolve("dashboards/kvraft.json"));
     for (String metric :

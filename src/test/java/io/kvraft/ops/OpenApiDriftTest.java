@@ -59,7 +59,9 @@ class OpenApiDriftTest extends LiveNodeTestBase {
     assertThat(key.path("get").path("responses").fieldNames()).toIterable().contains("200", "400", "404", "503");
     assertThat(key.path("put").path("responses").fieldNames())
         .toIterable()
-        .contains("204", "400", "409", "412", "413", "503");
+        .contains("204", "400", "401", "403", "409", "412", "413", "503");
+    assertThat(key.path("get").path("responses").fieldNames()).toIterable().contains("401").doesNotContain("403");
+    assertThat(doc.at("/components/securitySchemes/bearerAuth/scheme").asText()).isEqualTo("bearer");
     assertThat(key.path("put").path("requestBody").path("content").has("application/octet-stream")).isTrue();
     assertThat(key.path("get").path("responses").path("200").path("headers").has("ETag")).isTrue();
     assertThat(doc.path("components").path("responses").path("Unavailable").path("content").has("application/problem+json"))
