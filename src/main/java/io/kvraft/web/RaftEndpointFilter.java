@@ -172,7 +172,12 @@ public class RaftEndpointFilter implements Filter, Ordered {
         return;
       }
       byte[] frame = new byte[length];
-      in.readFully(frame);
+      try {
+        in.readFully(frame);
+      } catch (EOFException cut) {
+        problem(response, HttpStatus.BAD_REQUEST, "Raft stream ended inside a frame");
+        return;
+      }
       List<Message> batch;
       try {
         batch = MessageCodec.decode(frame);
