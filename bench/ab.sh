@@ -2,7 +2,8 @@
 # A/B of two kvraft jars under the same wrk load, alternating runs between two 3-node clusters that run side by side:
 #   bench/ab.sh BEFORE.jar AFTER.jar [op] [connections] [rounds] [seconds]     (default: put 16 4 8)
 # AB_VIA=follower sends the load to a follower instead of the leader. AB_PORT_BASE (default 19100) moves the ports:
-# cluster A listens on base+1..3, cluster B on base+101..103.
+# cluster A listens on base+1..3, cluster B on base+101..103. AB_OPTS_A / AB_OPTS_B give each cluster its own JVM
+# options (default KVRAFT_JAVA_OPTS, else -Xmx256m), to compare flags on one jar.
 # Prints ops/s, p50/p99 and server CPU µs per operation for every run, then the medians. Stops what it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,10 @@ start() { # name jar base
   local peers="n1=http://127.0.0.1:$(($3 + 1)),n2=http://127.0.0.1:$(($3 + 2)),n3=http://127.0.0.1:$(($3 + 3))" i
   for i in 1 2 3; do
     # shellcheck disable=SC2086
-    java ${KVRAFT_JAVA_OPTS:--Xmx256m} -jar "$2" --server.port=$(($3 + i)) --raft.node-id=n$i --raft.peers="$peers" \
+    local opts=${KVRAFT_JAVA_OPTS:--Xmx256m}
+    if [ "$1" = A ] && [ -n "${AB_OPTS_A:-}" ]; then opts=$AB_OPTS_A; fi
+    if [ "$1" = B ] && [ -n "${AB_OPTS_B:-}" ]; then opts=$AB_OPTS_B; fi
+    java $opts -jar "$2" --server.port=$(($3 + i)) --raft.node-id=n$i --raft.peers="$peers" \
       --raft.data-dir="$WORK/$1-n$i" >"$WORK/$1-n$i.log" 2>&1 &
     PIDS+=($!)
     echo $! >>"$WORK/$1.pids"
