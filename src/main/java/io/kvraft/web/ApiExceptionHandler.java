@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -105,7 +106,35 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     if (statusCode.is4xxClientError() && request instanceof ServletWebRequest sw) {
       rejections.rejected(sw.getRequest(), statusCode.value(), ex.getMessage());
     }
-    return super.handleExceptionInternal(ex, body, headers, statusCode, request);
+    // Named explicitly, so the problem is written whatever the Accept header says: without it an unparsable or
+    // unsatisfiable Accept left 405/406 answers with no body at all.
+    HttpHeaders h = new HttpHeaders();
+    if (headers != null) {
+      h.putAll(headers);
+    }
+    h.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+    ResponseEntity<Object> r = super.handleExceptionInternal(ex, body, h, statusCode, request);
+    if (r != null && r.getBody() instanceof ProblemDetail pd) {
+      withoutInternals(ex, pd);
+    }
+    return r;
+  }
+
+  /**
+   * Spring's details may quote what it failed on: "Failed to convert 'limit' with value: '[Ljava.lang.String;@..'"
+   * for a repeated parameter (found by the fuzz test), parser messages naming classes. Say what was wrong instead.
+   */
+  private static void withoutInternals(Exception ex, ProblemDetail pd) {
+    if (ex instanceof TypeMismatchException tm) {
+      pd.setDetail("parameter '" + tm.getPropertyName() + "' has an invalid value");
+      return;
+    }
+    String detail = pd.getDetail();
+    if (detail != null
+        && (detail.contains("java.") || detail.contains("Exception") || detail.contains("org.")
+            || detail.contains("@"))) {
+      pd.setDetail(null);
+    }
   }
 
   private static ResponseEntity<ProblemDetail> problem(
