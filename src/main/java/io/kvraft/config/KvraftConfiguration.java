@@ -106,6 +106,7 @@ public class KvraftConfiguration {
             snapshots,
             policy);
     node.setMetrics(metrics.getIfAvailable(() -> NodeMetrics.NONE));
+    node.setBackPressure(raft.backPressure());
     node.start();
     return node;
   }

@@ -1,5 +1,6 @@
 package io.kvraft.config;
 
+import io.kvraft.node.BackPressure;
 import io.kvraft.raft.log.FileRaftStorage;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,6 +22,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param clusterToken shared secret required on /raft/* when set
  * @param peerTimeout connect/read timeout of node-to-node HTTP calls
  * @param segmentBytes a log segment file is closed and a new one started past this size
+ * @param maxPendingProposals the leader refuses new writes (503, Retry-After) while this many are unapplied
+ * @param maxPendingBytes ... or while their commands add up to this many bytes
+ * @param maxPendingReads a node refuses new linearizable reads (503) while this many wait for confirmation
  * @param snapshot {@code raft.snapshot.*}: when to snapshot and compact the log, and how snapshots are shipped
  */
 @ConfigurationProperties(prefix = "raft")
@@ -38,6 +42,9 @@ public record RaftProperties(
     String clusterToken,
     Duration peerTimeout,
     Long segmentBytes,
+    Integer maxPendingProposals,
+    Long maxPendingBytes,
+    Integer maxPendingReads,
     Snapshot snapshot) {
 
   /**
@@ -70,10 +77,18 @@ public record RaftProperties(
     fsync = fsync == null || fsync;
     peerTimeout = peerTimeout == null ? Duration.ofSeconds(2) : peerTimeout;
     segmentBytes = segmentBytes == null ? FileRaftStorage.Options.DEFAULT_SEGMENT_BYTES : segmentBytes;
+    maxPendingProposals =
+        maxPendingProposals == null ? BackPressure.DEFAULTS.maxPendingProposals() : maxPendingProposals;
+    maxPendingBytes = maxPendingBytes == null ? BackPressure.DEFAULTS.maxPendingBytes() : maxPendingBytes;
+    maxPendingReads = maxPendingReads == null ? BackPressure.DEFAULTS.maxPendingReads() : maxPendingReads;
     snapshot = snapshot == null ? new Snapshot(null, null, null, null) : snapshot;
     if (tickInterval.isNegative() || tickInterval.isZero()) {
       throw new IllegalArgumentException("raft.tick-interval must be positive");
     }
+  }
+
+  public BackPressure backPressure() {
+    return new BackPressure(maxPendingProposals, maxPendingBytes, maxPendingReads);
   }
 
   /** The members as id to URL, in the order given; a single-node cluster of this node when none are given. */

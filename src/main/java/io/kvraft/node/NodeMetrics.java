@@ -10,6 +10,12 @@ public interface NodeMetrics {
   /** A proposal this node accepted as leader. */
   default void proposalAccepted() {}
 
+  /** A proposal refused by back-pressure ({@link OverloadedException}); nothing was queued. */
+  default void proposalRejected() {}
+
+  /** A linearizable read refused by back-pressure ({@link OverloadedException}). */
+  default void readRejected() {}
+
   /** A ReadIndex round started for a batch of linearizable reads. */
   default void readIndexRound() {}
 

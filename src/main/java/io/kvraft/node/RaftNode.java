@@ -70,6 +70,12 @@ public final class RaftNode implements AutoCloseable {
   private volatile NodeStatus status;
   private volatile String failure;
   private volatile NodeMetrics metrics = NodeMetrics.NONE;
+  private volatile BackPressure backPressure = BackPressure.DEFAULTS;
+  /** Proposals taken by {@link #propose} until applied or failed, whether or not their caller still waits. */
+  private volatile PendingBudget proposalBudget = budgetFor(BackPressure.DEFAULTS.maxPendingProposals(),
+      BackPressure.DEFAULTS.maxPendingBytes());
+  /** Linearizable reads taken by {@link #readBarrier} until answered or given up on by their caller. */
+  private volatile PendingBudget readBudget = budgetFor(BackPressure.DEFAULTS.maxPendingReads(), Long.MAX_VALUE);
   private long loopIterations;
 
   // Owned by the loop thread.
@@ -100,7 +106,7 @@ public final class RaftNode implements AutoCloseable {
 
   private record PendingInstall(Applier.Loaded loaded, CompletableFuture<Boolean> done) {}
 
-  private record PendingProposal(long term, CompletableFuture<Object> future) {}
+  private record PendingProposal(long term, CompletableFuture<Object> future, int bytes) {}
 
   /** A batch handed to storage; {@code afterPersist} holds messages that may leave once it is durable. */
   static final class PendingWrite {
@@ -186,6 +192,22 @@ public final class RaftNode implements AutoCloseable {
     this.metrics = metrics == null ? NodeMetrics.NONE : metrics;
   }
 
+  /** Bounds the work this node holds unfinished (defaults: {@link BackPressure#DEFAULTS}); call before {@link #start()}. */
+  public void setBackPressure(BackPressure limits) {
+    this.backPressure = limits;
+    this.proposalBudget = budgetFor(limits.maxPendingProposals(), limits.maxPendingBytes());
+    this.readBudget = budgetFor(limits.maxPendingReads(), Long.MAX_VALUE);
+  }
+
+  private static PendingBudget budgetFor(long count, long bytes) {
+    return new PendingBudget(count, bytes);
+  }
+
+  /** Proposals accepted and not yet applied or failed, and the bytes of their commands (for gauges and tests). */
+  public long[] pendingProposals() {
+    return new long[] {proposalBudget.count(), proposalBudget.bytes()};
+  }
+
   public void start() {
     running = true;
     writer.start();
@@ -210,11 +232,22 @@ public final class RaftNode implements AutoCloseable {
   /**
    * Proposes a command. Completes with the applier's result once the entry is applied here, with {@link
    * NotLeaderException} when this node is not the leader, or {@link UnavailableException} when the entry was
-   * overwritten by another leader's. The caller bounds the wait.
+   * overwritten by another leader's. The caller bounds the wait. Fails at once with {@link OverloadedException},
+   * before anything is queued, when the node already holds {@link BackPressure} many unfinished proposals: a
+   * caller that gives up does not free its slot, since its entry still occupies the log until it is applied.
    */
   public CompletableFuture<Object> propose(byte[] command) {
     CompletableFuture<Object> f = new CompletableFuture<>();
-    if (!post(() -> doPropose(command, f))) {
+    PendingBudget budget = proposalBudget;
+    if (!budget.tryTake(command.length)) {
+      metrics.proposalRejected();
+      f.completeExceptionally(new OverloadedException(
+          "node " + core.id() + " already holds " + backPressure.maxPendingProposals() + " proposals or "
+              + backPressure.maxPendingBytes() + " bytes of them unfinished; nothing was applied, retry shortly"));
+      return f;
+    }
+    if (!post(() -> doPropose(command, f, budget))) {
+      budget.giveBack(command.length);
       f.completeExceptionally(unavailable());
     }
     return f;
@@ -226,6 +259,17 @@ public final class RaftNode implements AutoCloseable {
    */
   public CompletableFuture<Long> readBarrier() {
     CompletableFuture<Long> f = new CompletableFuture<>();
+    PendingBudget budget = readBudget;
+    if (!budget.tryTake(0)) {
+      metrics.readRejected();
+      f.completeExceptionally(new OverloadedException(
+          "node " + core.id() + " already holds " + backPressure.maxPendingReads()
+              + " linearizable reads unanswered; retry shortly"));
+      return f;
+    }
+    // Freed when answered or when the caller's timeout completes it: a read holds nothing but its waiter, which
+    // dropAbandonedWaiters forgets soon after.
+    f.whenComplete((v, e) -> budget.giveBack(0));
     if (!post(() -> readBatch.add(f))) {
       f.completeExceptionally(unavailable());
     }
@@ -371,14 +415,30 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
-  private void doPropose(byte[] command, CompletableFuture<Object> f) {
+  private void doPropose(byte[] command, CompletableFuture<Object> f, PendingBudget budget) {
+    if (budget != proposalBudget) {
+      // Only setBackPressure before start replaces the budget; a proposal taken from the old one cannot be here.
+      throw new IllegalStateException("back-pressure changed while running");
+    }
     ProposeResult r = core.propose(command);
     if (r instanceof ProposeResult.Accepted a) {
-      proposals.put(a.index(), new PendingProposal(a.term(), f));
+      PendingProposal replaced = proposals.put(a.index(), new PendingProposal(a.term(), f, command.length));
+      if (replaced != null) {
+        // This node's own entry from an earlier term at the index was overwritten while it followed.
+        released(replaced);
+        replaced.future.completeExceptionally(
+            new UnavailableException("leadership changed before the request committed"));
+      }
       metrics.proposalAccepted();
     } else {
+      budget.giveBack(command.length);
       f.completeExceptionally(new NotLeaderException(((ProposeResult.NotLeader) r).leaderHint()));
     }
+  }
+
+  /** The proposal left {@link #proposals}: its slot and bytes are free for another. */
+  private void released(PendingProposal p) {
+    proposalBudget.giveBack(p.bytes);
   }
 
   private void flushReadBatch() {
@@ -577,6 +637,7 @@ public final class RaftNode implements AutoCloseable {
     proposals.entrySet().removeIf(
         e -> {
           if (e.getKey() <= meta.index()) {
+            released(e.getValue());
             e.getValue().future.completeExceptionally(
                 new UnavailableException("replaced by a snapshot from the leader; the outcome is unknown"));
             return true;
@@ -696,6 +757,7 @@ public final class RaftNode implements AutoCloseable {
       bytesSinceSnapshot += e.sizeBytes();
       PendingProposal p = proposals.remove(e.index());
       if (p != null) {
+        released(p);
         if (p.term == e.term()) {
           p.future.complete(result);
         } else {
@@ -729,9 +791,22 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
-  /** Forgets waiters whose caller gave up (timed out), so a partitioned node does not accumulate them. */
+  /**
+   * Forgets waiters whose caller gave up (timed out), so a partitioned node does not accumulate them. A leader keeps
+   * its abandoned proposals: their entries are still in its log, so they keep counting against {@link BackPressure}
+   * until applied (a leader that cannot commit them steps down by CheckQuorum, and then they are dropped).
+   */
   private void dropAbandonedWaiters() {
-    proposals.values().removeIf(p -> p.future.isDone());
+    if (core.role() != Role.LEADER) {
+      proposals.values().removeIf(
+          p -> {
+            if (p.future.isDone()) {
+              released(p);
+              return true;
+            }
+            return false;
+          });
+    }
     for (Iterator<List<CompletableFuture<Long>>> it = readsAwaitingIndex.values().iterator(); it.hasNext(); ) {
       if (it.next().stream().allMatch(CompletableFuture::isDone)) {
         it.remove();
@@ -744,7 +819,11 @@ public final class RaftNode implements AutoCloseable {
       pendingInstall.done().completeExceptionally(e);
       pendingInstall = null;
     }
-    proposals.values().forEach(p -> p.future.completeExceptionally(e));
+    proposals.values().forEach(
+        p -> {
+          released(p);
+          p.future.completeExceptionally(e);
+        });
     proposals.clear();
     readBatch.forEach(f -> f.completeExceptionally(e));
     readBatch.clear();

@@ -95,7 +95,7 @@ public record SnapshotChunk(
       int n = in.readInt();
       if (from.isEmpty() || to.isEmpty() || from.length() > MAX_ID || to.length() > MAX_ID || term < 0
           || index < 1 || snapTerm < 1 || total < 0 || offset < 0 || n < 0 || n > body.length
-          || offset + n > total) {
+          || n > total - offset) { // not offset + n > total, which a huge offset overflows past
         throw new MessageCodec.MalformedMessageException("bad snapshot chunk header");
       }
       byte[] data = new byte[n];
@@ -106,8 +106,11 @@ public record SnapshotChunk(
       return new SnapshotChunk(from, to, term, index, snapTerm, total, offset, data);
     } catch (MessageCodec.MalformedMessageException e) {
       throw e;
+    } catch (java.io.EOFException e) {
+      throw new MessageCodec.MalformedMessageException("truncated snapshot chunk");
     } catch (IOException e) {
-      throw new MessageCodec.MalformedMessageException("malformed snapshot chunk: " + e);
+      // The message only: the exception's class name is an internal detail an error body must not show.
+      throw new MessageCodec.MalformedMessageException("malformed snapshot chunk: " + e.getMessage());
     }
   }
 

@@ -22,6 +22,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +34,7 @@ import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
+import org.springframework.web.util.UriUtils;
 
 /**
  * The client contract of design §3 on {@code /kv} and {@code /kv/{key}}: raw values (a key may contain slashes),
@@ -59,6 +62,7 @@ public class KvEndpointFilter implements Filter, Ordered {
   private final RaftNode node;
   private final LeaderForwarder forwarder;
   private final KvProblems problems;
+  private final RejectionLog rejections;
   private final KvRequestMetrics metrics;
   private final ObjectMapper json;
   private final long asyncTimeoutMillis;
@@ -69,13 +73,15 @@ public class KvEndpointFilter implements Filter, Ordered {
       LeaderForwarder forwarder,
       KvRequestMetrics metrics,
       ObjectMapper json,
+      RejectionLog rejections,
       KvProperties props) {
     this.kv = kv;
     this.node = node;
     this.forwarder = forwarder;
     this.metrics = metrics;
     this.json = json;
-    this.problems = new KvProblems(json);
+    this.problems = new KvProblems(json, rejections);
+    this.rejections = rejections;
     // Every answer is bounded by kv.request-timeout (or the relay's call timeout) already; this is a backstop.
     this.asyncTimeoutMillis = 2 * props.requestTimeout().toMillis() + 5_000;
   }
@@ -92,15 +98,23 @@ public class KvEndpointFilter implements Filter, Ordered {
       chain.doFilter(req, res);
       return;
     }
-    String path = pathOf(request);
-    boolean list = path.equals(LIST_URI);
-    if (!list && !path.startsWith("/kv/")) {
+    String raw = request.getRequestURI().substring(request.getContextPath().length());
+    boolean list = raw.equals(LIST_URI);
+    if (!list && !raw.startsWith("/kv/")) {
+      // Not ours, even when the container's normalised path is (/actuator/%2e%2e/kv/x): MVC answers 404.
       chain.doFilter(req, res);
       return;
     }
     long start = System.nanoTime();
     String uri = list ? LIST_URI : KEY_URI;
-    CompletableFuture<HttpAnswer> answer = route(request, list, path);
+    String path = pathOf(request);
+    CompletableFuture<HttpAnswer> answer =
+        isVerbatim(raw, path)
+            ? route(request, list, path)
+            : CompletableFuture.failedFuture(
+                InvalidRequestException.bad(
+                    "a /kv path may not contain '.' or '..' segments or ';' parameters: the key must be the path"
+                        + " exactly as sent"));
     if (answer.isDone()) {
       finish(request, response, answer, start, uri);
       return;
@@ -144,7 +158,7 @@ public class KvEndpointFilter implements Filter, Ordered {
     try {
       a = answer.join();
     } catch (RuntimeException e) {
-      a = problems.of(e, request.getRequestURI());
+      a = problems.of(e, request);
     }
     write(request, response, a, start, uri);
   }
@@ -168,7 +182,7 @@ public class KvEndpointFilter implements Filter, Ordered {
       case "PUT" -> {
         byte[] value = readBody(request);
         Precondition pre =
-            precondition(request.getHeader("If-Match"), request.getHeader("If-None-Match"));
+            precondition(single(request, "If-Match"), single(request, "If-None-Match"));
         ClientRef client = client(request);
         yield writeOrForward(request, value, () -> kv.put(key, value, pre, client));
       }
@@ -178,11 +192,11 @@ public class KvEndpointFilter implements Filter, Ordered {
         yield writeOrForward(request, value, () -> kv.append(key, value, client));
       }
       case "DELETE" -> {
-        Precondition pre = precondition(request.getHeader("If-Match"), null);
+        Precondition pre = precondition(single(request, "If-Match"), null);
         ClientRef client = client(request);
         yield writeOrForward(request, new byte[0], () -> kv.delete(key, pre, client));
       }
-      case "OPTIONS" -> CompletableFuture.completedFuture(HttpAnswer.empty(204).header("Allow", ALLOW_KEY));
+      case "OPTIONS" -> CompletableFuture.completedFuture(HttpAnswer.empty(200).header("Allow", ALLOW_KEY));
       default -> CompletableFuture.completedFuture(methodNotAllowed(request, ALLOW_KEY));
     };
   }
@@ -205,7 +219,7 @@ public class KvEndpointFilter implements Filter, Ordered {
   private CompletableFuture<HttpAnswer> list(HttpServletRequest request) {
     String method = request.getMethod();
     if (method.equals("OPTIONS")) {
-      return CompletableFuture.completedFuture(HttpAnswer.empty(204).header("Allow", ALLOW_LIST));
+      return CompletableFuture.completedFuture(HttpAnswer.empty(200).header("Allow", ALLOW_LIST));
     }
     if (!method.equals("GET") && !method.equals("HEAD")) {
       return CompletableFuture.completedFuture(methodNotAllowed(request, ALLOW_LIST));
@@ -277,6 +291,7 @@ public class KvEndpointFilter implements Filter, Ordered {
   }
 
   private HttpAnswer methodNotAllowed(HttpServletRequest request, String allow) {
+    rejections.rejected(request, HttpStatus.METHOD_NOT_ALLOWED.value(), "method " + request.getMethod());
     return problems
         .problem(
             HttpStatus.METHOD_NOT_ALLOWED,
@@ -284,6 +299,22 @@ public class KvEndpointFilter implements Filter, Ordered {
             "method " + request.getMethod() + " is not supported here; allowed: " + allow,
             request.getRequestURI())
         .header("Allow", allow);
+  }
+
+  /**
+   * Whether the container's decoded, normalised path is the raw path merely decoded. Were it not (dot segments,
+   * {@code ;params}), the server would read another key than clients and proxies that do not normalise, and a
+   * proxy rule for one path could be walked around through another.
+   */
+  private static boolean isVerbatim(String raw, String path) {
+    if (raw.indexOf('%') < 0) {
+      return raw.equals(path);
+    }
+    try {
+      return UriUtils.decode(raw, StandardCharsets.UTF_8).equals(path);
+    } catch (IllegalArgumentException malformed) {
+      return false;
+    }
   }
 
   /** The decoded path below the context path, with {@code ;params} removed by the container. */
@@ -297,8 +328,9 @@ public class KvEndpointFilter implements Filter, Ordered {
     return "\"" + revision + "\"";
   }
 
+  /** An absent or empty parameter takes its default, as it did under Spring MVC's {@code defaultValue}. */
   private static boolean parseConsistency(String c) {
-    if (c == null) {
+    if (c == null || c.isEmpty()) {
       return false;
     }
     return switch (c) {
@@ -309,7 +341,7 @@ public class KvEndpointFilter implements Filter, Ordered {
   }
 
   private static int parseLimit(String limit) {
-    if (limit == null) {
+    if (limit == null || limit.isEmpty()) {
       return 100;
     }
     try {
@@ -351,8 +383,8 @@ public class KvEndpointFilter implements Filter, Ordered {
   }
 
   static ClientRef client(HttpServletRequest request) {
-    String id = request.getHeader(KvHeaders.CLIENT_ID);
-    String seq = request.getHeader(KvHeaders.REQUEST_SEQ);
+    String id = single(request, KvHeaders.CLIENT_ID);
+    String seq = single(request, KvHeaders.REQUEST_SEQ);
     if (id == null && seq == null) {
       return ClientRef.NONE;
     }
@@ -367,6 +399,19 @@ public class KvEndpointFilter implements Filter, Ordered {
     } catch (NumberFormatException e) {
       throw InvalidRequestException.bad("Request-Seq must be a positive integer");
     }
+  }
+
+  /** A header that may be given once; a repeated one is ambiguous (which revision, which client?) and refused. */
+  private static String single(HttpServletRequest request, String name) {
+    Enumeration<String> values = request.getHeaders(name);
+    if (values == null || !values.hasMoreElements()) {
+      return null;
+    }
+    String first = values.nextElement();
+    if (values.hasMoreElements()) {
+      throw InvalidRequestException.bad(name + " may be given only once");
+    }
+    return first;
   }
 
   private byte[] readBody(HttpServletRequest request) {

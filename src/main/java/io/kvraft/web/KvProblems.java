@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.kv.InvalidRequestException;
 import io.kvraft.node.NotLeaderException;
+import io.kvraft.node.OverloadedException;
 import io.kvraft.node.UnavailableException;
+import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,19 +24,28 @@ import org.springframework.http.MediaType;
 final class KvProblems {
   private static final Logger LOG = LoggerFactory.getLogger(KvProblems.class);
   static final String RETRY_AFTER_SECONDS = "1";
+  static final String OVERLOADED_TYPE = ApiExceptionHandler.OVERLOADED_TYPE.toString();
 
   private final ObjectMapper json;
+  private final RejectionLog rejections;
 
-  KvProblems(ObjectMapper json) {
+  KvProblems(ObjectMapper json, RejectionLog rejections) {
     this.json = json;
+    this.rejections = rejections;
   }
 
-  HttpAnswer of(Throwable failure, String path) {
+  /** The answer to a request that failed; refusals (bad input, overload) are logged at a bounded rate. */
+  HttpAnswer of(Throwable failure, HttpServletRequest request) {
     Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    String path = request.getRequestURI();
     if (e instanceof InvalidRequestException ire) {
-      return ire.tooLarge()
-          ? problem(HttpStatus.PAYLOAD_TOO_LARGE, "Payload Too Large", ire.getMessage(), path)
-          : problem(HttpStatus.BAD_REQUEST, "Bad Request", ire.getMessage(), path);
+      HttpStatus status = ire.tooLarge() ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST;
+      rejections.rejected(request, status.value(), ire.getMessage());
+      return problem(status, ire.tooLarge() ? "Payload Too Large" : "Bad Request", ire.getMessage(), path);
+    }
+    if (e instanceof OverloadedException) {
+      rejections.rejected(request, HttpStatus.SERVICE_UNAVAILABLE.value(), e.getMessage());
+      return problem(HttpStatus.SERVICE_UNAVAILABLE, OVERLOADED_TYPE, "Overloaded", e.getMessage(), path);
     }
     if (e instanceof NotLeaderException nle) {
       String detail =
@@ -48,6 +59,7 @@ final class KvProblems {
       return problem(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", e.getMessage(), path);
     }
     if (e instanceof IllegalArgumentException) {
+      rejections.rejected(request, HttpStatus.BAD_REQUEST.value(), e.getMessage());
       return problem(HttpStatus.BAD_REQUEST, "Bad Request", e.getMessage(), path);
     }
     LOG.error("unexpected error on {}", path, e);
@@ -56,8 +68,12 @@ final class KvProblems {
   }
 
   HttpAnswer problem(HttpStatus status, String title, String detail, String path) {
+    return problem(status, "about:blank", title, detail, path);
+  }
+
+  private HttpAnswer problem(HttpStatus status, String type, String title, String detail, String path) {
     Map<String, Object> pd = new LinkedHashMap<>();
-    pd.put("type", "about:blank");
+    pd.put("type", type);
     pd.put("title", title);
     pd.put("status", status.value());
     pd.put("detail", detail);

@@ -10,13 +10,15 @@ import org.springframework.stereotype.Component;
 
 /**
  * The node's events as Micrometer meters in base units (seconds, bytes): {@code raft.proposals},
- * {@code raft.readindex.rounds}, {@code raft.elections}, {@code raft.leader.changes}, and the storage timers
+ * {@code raft.readindex.rounds}, {@code raft.proposals.rejected}, {@code raft.reads.rejected}, {@code raft.elections}, {@code raft.leader.changes}, and the storage timers
  * {@code raft.log.append} and {@code raft.log.fsync} with histograms, so Prometheus can compute any percentile.
  */
 @Component
 public class MicrometerNodeMetrics implements NodeMetrics {
   private final Counter proposals;
   private final Counter readIndexRounds;
+  private final Counter proposalsRejected;
+  private final Counter readsRejected;
   private final Counter elections;
   private final Counter leaderChanges;
   private final Counter entriesWritten;
@@ -27,6 +29,14 @@ public class MicrometerNodeMetrics implements NodeMetrics {
     proposals =
         Counter.builder("raft.proposals")
             .description("Commands this node accepted into its log as leader")
+            .register(registry);
+    proposalsRejected =
+        Counter.builder("raft.proposals.rejected")
+            .description("Writes refused with 503 because raft.max-pending-proposals or -bytes was reached")
+            .register(registry);
+    readsRejected =
+        Counter.builder("raft.reads.rejected")
+            .description("Linearizable reads refused with 503 because raft.max-pending-reads was reached")
             .register(registry);
     readIndexRounds =
         Counter.builder("raft.readindex.rounds")
@@ -63,6 +73,16 @@ public class MicrometerNodeMetrics implements NodeMetrics {
   @Override
   public void proposalAccepted() {
     proposals.increment();
+  }
+
+  @Override
+  public void proposalRejected() {
+    proposalsRejected.increment();
+  }
+
+  @Override
+  public void readRejected() {
+    readsRejected.increment();
   }
 
   @Override

@@ -62,12 +62,15 @@ public class RaftEndpointFilter implements Filter, Ordered {
   private final byte[] clusterToken;
   private final long maxBatchBytes;
   private final ObjectMapper json;
+  private final RejectionLog rejections;
   private volatile boolean closing;
 
-  public RaftEndpointFilter(RaftNode node, Members members, RaftProperties raft, ObjectMapper json) {
+  public RaftEndpointFilter(
+      RaftNode node, Members members, RaftProperties raft, ObjectMapper json, RejectionLog rejections) {
     this.node = node;
     this.members = members;
     this.json = json;
+    this.rejections = rejections;
     this.clusterToken =
         raft.clusterToken() == null || raft.clusterToken().isEmpty()
             ? null
@@ -101,16 +104,16 @@ public class RaftEndpointFilter implements Filter, Ordered {
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) res;
     if (!"POST".equals(request.getMethod())) {
-      problem(response, HttpStatus.METHOD_NOT_ALLOWED, "Raft endpoints take POST only");
+      problem(request, response, HttpStatus.METHOD_NOT_ALLOWED, "Raft endpoints take POST only");
       return;
     }
     String type = request.getContentType();
     if (type == null || !type.startsWith(MediaType.APPLICATION_OCTET_STREAM_VALUE)) {
-      problem(response, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Raft batches are application/octet-stream");
+      problem(request, response, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Raft batches are application/octet-stream");
       return;
     }
     if (!tokenMatches(request.getHeader(HttpTransport.CLUSTER_TOKEN_HEADER))) {
-      problem(response, HttpStatus.UNAUTHORIZED, "missing or wrong cluster token");
+      problem(request, response, HttpStatus.UNAUTHORIZED, "missing or wrong cluster token");
       return;
     }
     if (request.getRequestURI().startsWith(STREAM_PREFIX)) {
@@ -119,23 +122,23 @@ public class RaftEndpointFilter implements Filter, Ordered {
     }
     byte[] body = readBounded(request);
     if (body == null) {
-      problem(response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft message batch exceeds the size limit");
+      problem(request, response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft message batch exceeds the size limit");
       return;
     }
     if (path.equals(SNAPSHOT_PATH)) {
-      installSnapshotChunk(body, response);
+      installSnapshotChunk(body, request, response);
       return;
     }
     List<Message> batch;
     try {
       batch = MessageCodec.decode(body);
     } catch (MessageCodec.MalformedMessageException e) {
-      problem(response, HttpStatus.BAD_REQUEST, "malformed Raft message batch: " + e.getMessage());
+      problem(request, response, HttpStatus.BAD_REQUEST, "malformed Raft message batch: " + e.getMessage());
       return;
     }
     Refusal refusal = refusal(batch, path);
     if (refusal != null) {
-      problem(response, refusal.status(), refusal.detail());
+      problem(request, response, refusal.status(), refusal.detail());
       return;
     }
     node.receive(batch);
@@ -153,7 +156,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
     DataInputStream in = new DataInputStream(new BufferedInputStream(request.getInputStream(), 64 * 1024));
     while (true) {
       if (closing) {
-        problem(response, HttpStatus.SERVICE_UNAVAILABLE, "this node is shutting down");
+        problem(request, response, HttpStatus.SERVICE_UNAVAILABLE, "this node is shutting down");
         return;
       }
       int length;
@@ -168,26 +171,26 @@ public class RaftEndpointFilter implements Filter, Ordered {
         continue;
       }
       if (length < 0 || length > maxBatchBytes) {
-        problem(response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft stream frame of " + length + " bytes");
+        problem(request, response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft stream frame of " + length + " bytes");
         return;
       }
       byte[] frame = new byte[length];
       try {
         in.readFully(frame);
       } catch (EOFException cut) {
-        problem(response, HttpStatus.BAD_REQUEST, "Raft stream ended inside a frame");
+        problem(request, response, HttpStatus.BAD_REQUEST, "Raft stream ended inside a frame");
         return;
       }
       List<Message> batch;
       try {
         batch = MessageCodec.decode(frame);
       } catch (MessageCodec.MalformedMessageException e) {
-        problem(response, HttpStatus.BAD_REQUEST, "malformed Raft message batch: " + e.getMessage());
+        problem(request, response, HttpStatus.BAD_REQUEST, "malformed Raft message batch: " + e.getMessage());
         return;
       }
       Refusal refusal = refusal(batch, family);
       if (refusal != null) {
-        problem(response, refusal.status(), refusal.detail());
+        problem(request, response, refusal.status(), refusal.detail());
         return;
       }
       node.receive(batch);
@@ -213,23 +216,24 @@ public class RaftEndpointFilter implements Filter, Ordered {
    * InstallSnapshot, one chunk per POST (see {@link SnapshotChunk}). Unlike the one-way families this answers with
    * the follower's reply: where to resume, or that the snapshot is installed and durable (the last chunk waits).
    */
-  private void installSnapshotChunk(byte[] body, HttpServletResponse response) throws IOException {
+  private void installSnapshotChunk(byte[] body, HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     SnapshotChunk chunk;
     try {
       chunk = SnapshotChunk.decode(body);
     } catch (MessageCodec.MalformedMessageException e) {
-      problem(response, HttpStatus.BAD_REQUEST, "malformed snapshot chunk: " + e.getMessage());
+      problem(request, response, HttpStatus.BAD_REQUEST, "malformed snapshot chunk: " + e.getMessage());
       return;
     }
     if (!members.urls().containsKey(chunk.from()) || !members.self().equals(chunk.to())) {
-      problem(response, HttpStatus.FORBIDDEN, "snapshot from a non-member or addressed to another node");
+      problem(request, response, HttpStatus.FORBIDDEN, "snapshot from a non-member or addressed to another node");
       return;
     }
     byte[] reply;
     try {
       reply = node.receiveSnapshotChunk(chunk).encode();
     } catch (IOException e) {
-      problem(response, HttpStatus.SERVICE_UNAVAILABLE, "cannot take the snapshot now; the leader retries");
+      problem(request, response, HttpStatus.SERVICE_UNAVAILABLE, "cannot take the snapshot now; the leader retries");
       return;
     }
     response.setStatus(HttpStatus.OK.value());
@@ -254,7 +258,9 @@ public class RaftEndpointFilter implements Filter, Ordered {
     }
   }
 
-  private void problem(HttpServletResponse response, HttpStatus status, String detail) throws IOException {
+  private void problem(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
+      throws IOException {
+    rejections.rejected(request, status.value(), detail);
     Map<String, Object> pd = new LinkedHashMap<>();
     pd.put("type", "about:blank");
     pd.put("title", status.getReasonPhrase());

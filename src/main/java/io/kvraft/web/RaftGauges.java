@@ -43,6 +43,13 @@ public class RaftGauges implements MeterBinder {
     FunctionCounter.builder("raft.loop.iterations", node, n -> n.status().loopIterations())
         .description("Batches of events the Raft event loop has processed; stalls mean the loop is stuck")
         .register(registry);
+    Gauge.builder("raft.pending.proposals", node, n -> n.pendingProposals()[0])
+        .description("Proposals accepted and not yet applied; new ones are refused (503) at raft.max-pending-proposals")
+        .register(registry);
+    Gauge.builder("raft.pending.proposal.bytes", node, n -> n.pendingProposals()[1])
+        .description("Command bytes of the pending proposals; new ones are refused (503) at raft.max-pending-bytes")
+        .baseUnit("bytes")
+        .register(registry);
     Gauge.builder("raft.log.size", storage, RaftGauges::logBytes)
         .description("Bytes of Raft log on disk")
         .baseUnit("bytes")

@@ -43,7 +43,7 @@ class KvEndpointContractTest extends LiveNodeTestBase {
   @Test
   void optionsAndUnsupportedMethodsNameWhatIsAllowed() {
     HttpResponse<String> options = send("OPTIONS", "/kv/contract/x", null);
-    assertThat(options.statusCode()).isEqualTo(204);
+    assertThat(options.statusCode()).isEqualTo(200);
     assertThat(options.headers().firstValue("Allow")).contains("GET, HEAD, PUT, POST, DELETE, OPTIONS");
     HttpResponse<String> patch = send("PATCH", "/kv/contract/x", "v");
     assertThat(patch.statusCode()).isEqualTo(405);
@@ -74,6 +74,16 @@ class KvEndpointContractTest extends LiveNodeTestBase {
     assertProblem(send("GET", "/kv/contract/bad?consistency=eventual", null), 400);
     assertProblem(send("GET", "/kv?limit=ten", null), 400);
     assertProblem(send("GET", "/kv?limit=0", null), 400);
+    // dot segments and ;parameters: the key must be the path as sent, never what the container normalises it to
+    assertProblem(send("PUT", "/kv/contract/x/../bad", "v"), 400);
+    assertProblem(send("PUT", "/kv/contract/%2e%2e/bad", "v"), 400);
+    assertProblem(send("PUT", "/kv/contract/bad;jsessionid=1", "v"), 400);
+    assertThat(send("POST", "/actuator/%2e%2e/kv/contract/bad", "v").statusCode()).isEqualTo(404);
+    assertProblem(send("PUT", "/kv/contract/bad", "v", "If-None-Match", "*", "If-None-Match", "*"), 400);
+    assertProblem(
+        send("PUT", "/kv/contract/bad", "v", "Client-Id", "a", "Client-Id", "b", "Request-Seq", "1"), 400);
+    // empty parameters take their defaults
+    assertThat(send("GET", "/kv?limit=&consistency=", null).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/kv/contract/bad", null).statusCode()).isEqualTo(404);
   }
 

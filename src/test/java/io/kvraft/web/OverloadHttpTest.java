@@ -1,0 +1,97 @@
+package io.kvraft.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.kvraft.KvraftApplication;
+import io.kvraft.TestPorts;
+import io.kvraft.node.GatedStorage;
+import io.kvraft.node.RaftNode;
+import io.kvraft.raft.log.RaftStorage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+
+/**
+ * Over real HTTP: a leader whose disk stalls holds raft.max-pending-proposals writes and answers the next one at
+ * once with 503, Retry-After and an "Overloaded" problem, counts it in raft_proposals_rejected_total, and completes
+ * the held writes once the disk answers.
+ */
+class OverloadHttpTest {
+  @TempDir Path dataDir;
+
+  /** Registered as a source, not scanned (no @Configuration), so no other test's context picks it up. */
+  static class StallableDisk {
+    @Bean
+    @Primary
+    GatedStorage gatedStorage(@Qualifier("raftStorage") RaftStorage disk) {
+      return new GatedStorage(disk);
+    }
+  }
+
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  private HttpRequest.Builder request(int port, String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void writesBeyondTheBoundAre503OverloadedWhileTheHeldOnesCompleteAfterTheDiskAnswers() throws Exception {
+    int port = TestPorts.reserve();
+    try (ConfigurableApplicationContext ctx =
+        new SpringApplicationBuilder(KvraftApplication.class, StallableDisk.class)
+            .run(
+                "--server.port=" + port,
+                "--raft.data-dir=" + dataDir,
+                "--raft.max-pending-proposals=2",
+                "--spring.main.banner-mode=off",
+                "--logging.level.root=WARN")) {
+      RaftNode node = ctx.getBean(RaftNode.class);
+      await().atMost(Duration.ofSeconds(30)).until(() -> node.status().lastApplied() >= 1);
+      GatedStorage disk = ctx.getBean(GatedStorage.class).stall();
+      try {
+        CompletableFuture<HttpResponse<String>> first =
+            http.sendAsync(request(port, "/kv/a").PUT(HttpRequest.BodyPublishers.ofString("1")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> second =
+            http.sendAsync(request(port, "/kv/b").PUT(HttpRequest.BodyPublishers.ofString("2")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.pendingProposals()[0] == 2);
+
+        HttpResponse<String> refused =
+            http.send(request(port, "/kv/c").PUT(HttpRequest.BodyPublishers.ofString("3")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(refused.headers().firstValue("Content-Type")).get().asString()
+            .startsWith("application/problem+json");
+        assertThat(refused.body()).contains("\"title\":\"Overloaded\"", "urn:kvraft:problem:overloaded")
+            .doesNotContain("Exception", "java.");
+        assertThat(first).isNotDone();
+
+        disk.resume();
+        assertThat(first.get().statusCode()).isEqualTo(204);
+        assertThat(second.get().statusCode()).isEqualTo(204);
+      } finally {
+        disk.resume();
+      }
+      HttpResponse<String> c =
+          http.send(request(port, "/kv/c").GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(c.statusCode()).as("the refused write changed nothing").isEqualTo(404);
+      HttpResponse<String> metrics =
+          http.send(request(port, "/actuator/prometheus").GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.body()).containsPattern("raft_proposals_rejected_total\\{[^}]*\\} 1\\.0");
+    }
+  }
+}

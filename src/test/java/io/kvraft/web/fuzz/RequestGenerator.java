@@ -1,0 +1,648 @@
+package io.kvraft.web.fuzz;
+
+import io.kvraft.raft.Entry;
+import io.kvraft.raft.Message;
+import io.kvraft.transport.HttpTransport;
+import io.kvraft.transport.MessageCodec;
+import io.kvraft.transport.SnapshotChunk;
+import io.kvraft.web.fuzz.FuzzCase.Family;
+import java.io.ByteArrayOutputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Builds hostile requests for every endpoint family, each from its own {@code Random(seed + index)} so any case can
+ * be rebuilt from the seed and its index alone. Requests never touch keys outside {@code fz...} (the workload's keys
+ * sit under a random prefix no case can name) and never carry both the cluster token and a member's id, since that
+ * is a member speaking, not a stranger.
+ */
+final class RequestGenerator {
+  static final long STRANGER_TERM_FLOOR = 1_000_000_000L;
+  private static final int MAX_KEY_BYTES = 1024;
+  private static final int MAX_VALUE_BYTES = 1 << 20;
+  private static final long MAX_RAFT_BATCH = 4L * (1 << 20) + (64L << 20);
+  private static final String[] STRANGERS = {"intruder", "n4", "N1", "n1 ", "", "x".repeat(300), "\u00e9v\u00e9"};
+  private static final String[] JUNK_TYPES = {
+    "application/json", "text/plain", "multipart/form-data; boundary=xyz", "multipart/form-data",
+    "application/x-www-form-urlencoded", "application/octet-stream; charset=\u00ff", ";;;", "*/*", "a/b/c",
+    "application/octet-streamx", "text/html; charset=utf-8", "", "application/problem+json"
+  };
+  private static final String[] ACCEPTS = {
+    "*/*", "text/html", "application/xml", "application/json", ";;;", "image/png, */*;q=0.1", "application/*",
+    "text/plain;q=abc", "application/problem+json", "", "\u00ff/\u00ff"
+  };
+
+  private final long seed;
+  private final List<String> members;
+  private final String token;
+  private final Family[] families = Family.values();
+
+  RequestGenerator(long seed, List<String> members, String token) {
+    this.seed = seed;
+    this.members = members;
+    this.token = token;
+  }
+
+  FuzzCase generate(long index) {
+    Random r = new Random(seed * 1_000_003L + index);
+    String node = members.get(r.nextInt(members.size()));
+    Family f = families[r.nextInt(families.length)];
+    Builder b = new Builder(index, f, node);
+    switch (f) {
+      case KV_KEY -> kvKey(r, b);
+      case KV_LIST -> kvList(r, b);
+      case RAFT_APPEND -> raft(r, b, "/raft/append");
+      case RAFT_HEARTBEAT -> raft(r, b, "/raft/heartbeat");
+      case RAFT_VOTE -> raft(r, b, "/raft/vote");
+      case RAFT_SNAPSHOT -> raftSnapshot(r, b);
+      case ACTUATOR -> actuator(r, b);
+      case UNKNOWN_PATH -> unknown(r, b);
+    }
+    return b.build();
+  }
+
+  // ------------------------------------------------------------------------------------------ /kv/{key}
+
+  private void kvKey(Random r, Builder b) {
+    String method = pick(r, "GET", "GET", "PUT", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH", "FOO");
+    b.method = method;
+    boolean invalid = false;
+    boolean neutral = false;
+    String key;
+    switch (r.nextInt(10)) {
+      case 0 -> {
+        key = "fz/" + "k".repeat(MAX_KEY_BYTES - 3 + 1 + r.nextInt(3000));
+        invalid = true;
+        b.note("key over the limit");
+      }
+      case 1 -> {
+        key = "fz/" + "k".repeat(MAX_KEY_BYTES - 3);
+        b.note("key at the limit");
+      }
+      case 2 -> {
+        key = "fz/" + pick(r, "\u00e9t\u00e9", "\u65e5\u672c", "\ud83d\ude00", "\u202e", "a b", "a+b", "\ufeff");
+        b.note("unicode key");
+      }
+      case 3 -> {
+        key = "fz/" + randomSafe(r, 1 + r.nextInt(20));
+        b.target = ("/kv/" + pick(r, "fz/../fz/", "./fz/", "fz/./", "fz//", "%2e/fz/") + key.substring(3))
+            .getBytes(StandardCharsets.UTF_8);
+        neutral = true;
+        b.note("dot segments inside /kv");
+      }
+      case 4 -> {
+        b.target = ("/kv/" + pick(r, "../", "..%2f", "%2e%2e/", "..;/", "fz/../../", "..\\", "%2e%2e%2f%2e%2e/")
+            + pick(r, "actuator/env", "raft/vote", "etc/passwd", "kv/fz", "WEB-INF/web.xml"))
+            .getBytes(StandardCharsets.UTF_8);
+        key = null;
+        neutral = true;
+        b.note("dot segments leaving /kv");
+      }
+      case 5 -> {
+        b.target = ("/kv/fz/" + pick(r, "%00", "%01", "%0a", "%0d%0a", "%7f", "%2F", "%5C", "%", "%zz", "%c0%ae",
+            "%ff%fe")).getBytes(StandardCharsets.ISO_8859_1);
+        key = null;
+        invalid = true;
+        b.note("bad percent-encoding or control characters");
+      }
+      case 6 -> {
+        byte[] raw = ("/kv/fz/x" + (char) (int) pick(r, 0x01, 0x7f, 0x09, 0x0b, 0x1b, 0x20, 0x80, 0xff) + "y")
+            .getBytes(StandardCharsets.ISO_8859_1);
+        b.target = raw;
+        key = null;
+        invalid = true;
+        b.note("raw control or high byte in the request line");
+      }
+      case 7 -> {
+        b.target = ("/kv/fz/" + "a".repeat(8_000 + r.nextInt(70_000))).getBytes(StandardCharsets.ISO_8859_1);
+        key = null;
+        invalid = true;
+        b.note("very long path");
+      }
+      case 8 -> {
+        key = "";
+        invalid = true;
+        b.note("empty key");
+      }
+      default -> {
+        key = "fz/" + randomSafe(r, 1 + r.nextInt(40));
+        b.note("plain key");
+      }
+    }
+    if (b.target == null) {
+      b.target = ("/kv/" + encodePath(key)).getBytes(StandardCharsets.ISO_8859_1);
+    }
+    if (r.nextInt(6) == 0) {
+      String q = pick(r, "consistency=stale", "consistency=linearizable", "consistency=maybe", "consistency=",
+          "consistency=stale&consistency=linearizable", "x=%zz", "=&&=", "consistency");
+      b.target = concat(b.target, ("?" + q).getBytes(StandardCharsets.ISO_8859_1));
+      if (!q.equals("consistency=stale") && !q.equals("consistency=linearizable")) {
+        neutral = true; // GET refuses it; writes ignore the query
+      }
+    }
+    Set<Integer> success = new HashSet<>();
+    switch (method) {
+      case "GET", "HEAD" -> success.addAll(List.of(200, 404));
+      case "PUT", "POST", "DELETE" -> success.add(204);
+      case "OPTIONS" -> success.add(200);
+      default -> invalid = true;
+    }
+    // Headers: preconditions, client identity, content types, junk.
+    int headerMutations = r.nextInt(4);
+    for (int i = 0; i < headerMutations; i++) {
+      switch (r.nextInt(9)) {
+        case 0 -> {
+          String v = pick(r, "\"5\"", "W/\"7\"", " \"3\" ");
+          b.header("If-Match", v);
+          success.add(412);
+          if (method.equals("GET") || method.equals("HEAD")) {
+            neutral = true;
+          }
+        }
+        case 1 -> {
+          b.header("If-Match", pick(r, "abc", "\"-1\"", "\"0\"", "\"\"", "*", "\"99999999999999999999\"", "W/", "\"",
+              "\"5\", \"6\""));
+          invalid |= !(method.equals("GET") || method.equals("HEAD") || method.equals("POST"));
+          neutral = true;
+        }
+        case 2 -> {
+          String v = pick(r, "*", "\"5\"", "junk", "");
+          b.header("If-None-Match", v);
+          success.addAll(List.of(304, 412));
+          if (!v.equals("*")) {
+            invalid |= method.equals("PUT");
+          }
+          neutral = true;
+        }
+        case 3 -> {
+          if (!b.has("Client-Id") && !b.has("Request-Seq")) {
+            b.header("Client-Id", "fz-" + Long.toHexString(r.nextLong()));
+            b.header("Request-Seq", Integer.toString(1 + r.nextInt(1000)));
+          }
+        }
+        case 4 -> {
+          // Each pair is refused by a write: {Client-Id, Request-Seq}, null = header absent.
+          String[][] junk = {
+            {"", "1"}, {"c".repeat(65), "1"}, {null, "7"}, {"lonely", null}, {"fz-j", "abc"}, {"fz-j", "-1"},
+            {"fz-j", "0"}, {"fz-j", "1.5"}, {"fz-j", "99999999999999999999"}, {"fz-j", ""}, {"fz-j", "0x10"}
+          };
+          String[] h = junk[r.nextInt(junk.length)];
+          if (b.has("Client-Id") || b.has("Request-Seq")) {
+            break; // a valid pair is already there
+          }
+          if (h[0] != null) {
+            b.header("Client-Id", h[0]);
+          }
+          if (h[1] != null) {
+            b.header("Request-Seq", h[1]);
+          }
+          invalid |= method.equals("PUT") || method.equals("POST") || method.equals("DELETE");
+          neutral = true;
+        }
+        case 5 -> {
+          b.header("Content-Type", pick(r, JUNK_TYPES));
+          neutral = true;
+        }
+        case 6 -> {
+          b.header("Accept", pick(r, ACCEPTS));
+          neutral = true;
+        }
+        case 7 -> {
+          b.header("X-Fuzz-" + r.nextInt(1000), "v".repeat(r.nextInt(2) == 0 ? 20_000 + r.nextInt(50_000) : 10));
+          neutral = true;
+        }
+        default -> {
+          b.header("Raft-Leader", pick(r, "n1", "evil", "\u00ff"));
+          b.header("Forwarded-By", pick(r, "n2", "n9"));
+          neutral = true;
+        }
+      }
+    }
+    if (method.equals("PUT") || method.equals("POST") || (method.equals("DELETE") && r.nextInt(4) == 0)
+        || r.nextInt(10) == 0) {
+      switch (r.nextInt(20)) {
+        case 0 -> {
+          b.body = new byte[MAX_VALUE_BYTES + 1 + r.nextInt(1000)];
+          r.nextBytes(b.body);
+          invalid |= method.equals("PUT") || method.equals("POST");
+          neutral = true;
+          b.note("oversized body");
+        }
+        case 1 -> {
+          b.body = randomBytes(r, 10);
+          b.declaredLength = pick(r, 1L << 31, Long.MAX_VALUE / 2, (long) MAX_VALUE_BYTES + 1);
+          invalid |= method.equals("PUT") || method.equals("POST");
+          neutral = true;
+          b.close = true;
+          b.note("declares a huge body");
+        }
+        default -> b.body = randomBytes(r, r.nextInt(3) == 0 ? r.nextInt(64 * 1024) : r.nextInt(64));
+      }
+    }
+    Expect e = invalid ? Expect.refused() : neutral ? Expect.succeeds(success).orRefused() : Expect.succeeds(success);
+    if (method.equals("OPTIONS")) {
+      // OPTIONS only lists the allowed methods; it judges neither the key nor the headers.
+      e = Expect.succeeds(Set.of(200)).orRefused();
+    }
+    b.expect = e.orUnavailable();
+  }
+
+  // ------------------------------------------------------------------------------------------ /kv?prefix
+
+  private void kvList(Random r, Builder b) {
+    b.method = pick(r, "GET", "GET", "GET", "HEAD", "POST", "PUT", "DELETE");
+    StringBuilder q = new StringBuilder("/kv");
+    boolean invalid = !b.method.equals("GET") && !b.method.equals("HEAD");
+    boolean neutral = false;
+    List<String> params = new ArrayList<>();
+    if (r.nextBoolean()) {
+      params.add("prefix=" + pick(r, "fz", "fz/", "", "%00", "%ff", "%C3%A9", "a".repeat(2000), "*", "%25", "wl-"));
+    }
+    if (r.nextInt(3) == 0) {
+      params.add("startAfter=" + pick(r, "fz/a", "", "%00", "zzzz"));
+    }
+    if (r.nextInt(3) == 0) {
+      String limit = pick(r, "1", "100", "1000", "", "0", "-1", "1001", "abc", "99999999999", "1e3", "5x");
+      params.add("limit=" + limit);
+      if (!Set.of("1", "100", "1000", "").contains(limit)) {
+        invalid = true;
+      }
+    }
+    if (r.nextInt(5) == 0) {
+      String c = pick(r, "stale", "linearizable", "sometimes", "");
+      params.add("consistency=" + c);
+      invalid |= !Set.of("stale", "linearizable", "").contains(c);
+    }
+    if (r.nextInt(8) == 0) {
+      params.add(pick(r, "prefix=a&prefix=b", "limit=5&limit=6", "&&", "=x", "x"));
+      neutral = true;
+    }
+    if (!params.isEmpty()) {
+      q.append('?').append(String.join("&", params));
+    }
+    b.target = q.toString().getBytes(StandardCharsets.UTF_8);
+    if (r.nextInt(4) == 0) {
+      b.header("Accept", pick(r, ACCEPTS));
+      neutral = true;
+    }
+    b.note("listing");
+    Expect e = invalid ? Expect.refused() : Expect.succeeds(Set.of(200));
+    b.expect = (neutral ? e.orRefused() : e).orUnavailable();
+  }
+
+  // ------------------------------------------------------------------------------------------ /raft/*
+
+  private void raft(Random r, Builder b, String path) {
+    long term = strangerTerm(r, b);
+    List<Message> batch = new ArrayList<>();
+    int n = r.nextInt(8) == 0 ? 0 : 1 + r.nextInt(3);
+    boolean withToken = r.nextBoolean();
+    for (int i = 0; i < n; i++) {
+      String from = withToken || r.nextBoolean() ? pick(r, STRANGERS) : pick(r, members.toArray(String[]::new));
+      String to = r.nextInt(5) == 0 ? pick(r, members.toArray(String[]::new)) : b.node;
+      batch.add(randomMessage(r, path, from, to, term));
+    }
+    byte[] body = safeEncode(batch);
+    body = mutate(r, b, body);
+    rawRaft(r, b, path, body, withToken);
+  }
+
+  private void raftSnapshot(Random r, Builder b) {
+    long term = strangerTerm(r, b);
+    boolean withToken = r.nextBoolean();
+    String from = withToken || r.nextBoolean() ? pick(r, STRANGERS) : pick(r, members.toArray(String[]::new));
+    String to = r.nextInt(5) == 0 ? pick(r, members.toArray(String[]::new)) : b.node;
+    byte[] data = randomBytes(r, r.nextInt(600));
+    long total = r.nextBoolean() ? data.length : Math.abs(r.nextLong() % 1_000_000_000L);
+    long offset = r.nextInt(3) == 0 ? r.nextInt(1000) : 0;
+    byte[] body;
+    try {
+      body = new SnapshotChunk(from.isEmpty() ? "x" : from, to, term, 1 + r.nextInt(1_000_000), 1 + r.nextInt(100),
+          total, offset, data).encode();
+    } catch (RuntimeException e) {
+      body = randomBytes(r, 40);
+    }
+    body = mutate(r, b, body);
+    rawRaft(r, b, "/raft/snapshot", body, withToken);
+  }
+
+  private long strangerTerm(Random r, Builder b) {
+    long term = STRANGER_TERM_FLOOR + (r.nextBoolean() ? r.nextInt(1000) : Math.abs(r.nextLong() % (1L << 60)));
+    b.strangerTerm = term;
+    return term;
+  }
+
+  private Message randomMessage(Random r, String path, String from, String to, long term) {
+    long idx = r.nextBoolean() ? r.nextInt(100) : Math.abs(r.nextLong() % (1L << 50));
+    long t2 = r.nextBoolean() ? term : r.nextInt(10);
+    // Mostly the family of the path; sometimes another, which the node must refuse.
+    String family = r.nextInt(6) == 0 ? pick(r, "/raft/append", "/raft/heartbeat", "/raft/vote") : path;
+    return switch (family) {
+      case "/raft/append" -> {
+        if (r.nextInt(4) == 0) {
+          yield new Message.AppendResponse(from, to, term, r.nextBoolean(), idx, idx, t2, idx);
+        }
+        List<Entry> entries = new ArrayList<>();
+        int k = r.nextInt(4);
+        for (int i = 0; i < k; i++) {
+          entries.add(new Entry(t2, idx + 1 + i, r.nextBoolean() ? Entry.Type.COMMAND : Entry.Type.NOOP,
+              randomBytes(r, r.nextInt(100))));
+        }
+        yield new Message.AppendRequest(from, to, term, idx, t2, entries, idx + k);
+      }
+      case "/raft/heartbeat" -> {
+        int kind = r.nextInt(4);
+        if (kind == 0) {
+          yield new Message.HeartbeatResponse(from, to, term, r.nextInt(100));
+        } else if (kind == 1) {
+          yield new Message.ReadIndexRequest(from, to, term, r.nextLong());
+        } else if (kind == 2) {
+          yield new Message.ReadIndexResponse(from, to, term, r.nextLong(), idx);
+        }
+        yield new Message.Heartbeat(from, to, term, idx, r.nextInt(1000));
+      }
+      default ->
+          r.nextInt(4) == 0
+              ? new Message.VoteResponse(from, to, term, true, r.nextBoolean())
+              : new Message.VoteRequest(from, to, term, idx, t2, r.nextBoolean());
+    };
+  }
+
+  private static byte[] safeEncode(List<Message> batch) {
+    try {
+      return MessageCodec.encode(batch);
+    } catch (RuntimeException e) {
+      // An id too long for the encoding: send what a sloppy stranger would, garbage of about that size.
+      return new byte[64];
+    }
+  }
+
+  /** Truncates, flips, extends or replaces the encoded body, now and then. */
+  private byte[] mutate(Random r, Builder b, byte[] body) {
+    switch (r.nextInt(8)) {
+      case 0 -> {
+        b.note("truncated");
+        return Arrays.copyOf(body, r.nextInt(Math.max(1, body.length)));
+      }
+      case 1 -> {
+        byte[] copy = body.clone();
+        for (int i = 0; i < 1 + r.nextInt(4) && copy.length > 0; i++) {
+          copy[r.nextInt(copy.length)] = (byte) r.nextInt(256);
+        }
+        b.note("flipped bytes");
+        return copy;
+      }
+      case 2 -> {
+        b.note("trailing junk");
+        return concat(body, randomBytes(r, 1 + r.nextInt(50)));
+      }
+      case 3 -> {
+        b.note("random bytes");
+        return randomBytes(r, r.nextInt(3) == 0 ? 0 : r.nextInt(2000));
+      }
+      default -> {
+        b.note("well-formed");
+        return body;
+      }
+    }
+  }
+
+  /** Wraps a Raft body in method, path variant, token and content type, and predicts the filter's exact answer. */
+  private void rawRaft(Random r, Builder b, String path, byte[] body, boolean withToken) {
+    String method = r.nextInt(8) == 0 ? pick(r, "GET", "PUT", "DELETE", "HEAD", "OPTIONS", "FOO") : "POST";
+    b.method = method;
+    String target = path;
+    boolean canonical = true;
+    if (r.nextInt(8) == 0) {
+      target = pick(r, path + "/", path + "?x=1", path.replace("/raft/", "/raft//"), path.toUpperCase(),
+          path + "%00", path.replace("/raft/", "/raft/./"), path + ";jsessionid=1", "/kv/../" + path.substring(1));
+      canonical = target.equals(path + "?x=1");
+      b.note("path variant");
+    }
+    b.target = target.getBytes(StandardCharsets.ISO_8859_1);
+    String type = r.nextInt(6) == 0 ? pick(r, JUNK_TYPES) : "application/octet-stream";
+    if (!(r.nextInt(12) == 0)) {
+      b.header("Content-Type", type);
+    } else {
+      type = null;
+    }
+    String sentToken = withToken ? token : r.nextBoolean() ? null : pick(r, "wrong", "", token + " ", token.toUpperCase(),
+        token.substring(1));
+    if (sentToken != null && token.equals(sentToken.strip()) && actsAsMember(path, body, b.node)) {
+      // With the token, a member's id (flipped bytes turn "n4" into "n1") is a member speaking, whom Raft trusts by
+      // design: not a stranger.
+      sentToken = "wrong";
+      b.note("token withheld from a member's id");
+    }
+    if (sentToken != null) {
+      b.header(HttpTransport.CLUSTER_TOKEN_HEADER, sentToken);
+    }
+    if (r.nextInt(20) == 0) {
+      b.declaredLength = MAX_RAFT_BATCH + 1 + r.nextInt(1000);
+      b.close = true;
+      b.note("declares a huge batch");
+    }
+    b.body = body;
+    if (!canonical) {
+      // Not the filter's path: Spring answers (404/405), or Tomcat refuses the path (400).
+      b.expect = Expect.refused();
+      return;
+    }
+    if (!method.equals("POST")) {
+      b.expect = Expect.exactly(405);
+    } else if (type == null || !type.startsWith("application/octet-stream")) {
+      b.expect = Expect.exactly(415);
+    } else if (sentToken == null || !token.equals(sentToken.strip())) {
+      // A header value's surrounding whitespace is not part of it (RFC 9110 §5.5): "token " is the token.
+      b.expect = Expect.exactly(401);
+    } else if (b.declaredLength > MAX_RAFT_BATCH) {
+      b.expect = Expect.exactly(413);
+    } else {
+      b.expect = Expect.exactly(expectedForAuthenticated(path, body, b.node));
+    }
+  }
+
+  private boolean actsAsMember(String path, byte[] body, String self) {
+    int status = expectedForAuthenticated(path, body, self);
+    if (path.equals("/raft/snapshot")) {
+      return status == 200;
+    }
+    try {
+      return status == 202 && !MessageCodec.decode(body).isEmpty();
+    } catch (MessageCodec.MalformedMessageException e) {
+      return false;
+    }
+  }
+
+  private int expectedForAuthenticated(String path, byte[] body, String self) {
+    if (path.equals("/raft/snapshot")) {
+      try {
+        SnapshotChunk c = SnapshotChunk.decode(body);
+        return members.contains(c.from()) && self.equals(c.to()) ? 200 : 403;
+      } catch (MessageCodec.MalformedMessageException e) {
+        return 400;
+      }
+    }
+    List<Message> batch;
+    try {
+      batch = MessageCodec.decode(body);
+    } catch (MessageCodec.MalformedMessageException e) {
+      return 400;
+    }
+    for (Message m : batch) {
+      if (!members.contains(m.from()) || !self.equals(m.to())) {
+        return 403;
+      }
+      if (!HttpTransport.pathOf(m).equals(path)) {
+        return 400;
+      }
+    }
+    return 202; // only an empty batch can get here: the generator never gives a stranger the token and a member id
+  }
+
+  // ------------------------------------------------------------------------------------------ /actuator, others
+
+  private void actuator(Random r, Builder b) {
+    String p = pick(r, "/actuator", "/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
+        "/actuator/info", "/actuator/prometheus", "/actuator/env", "/actuator/shutdown", "/actuator/heapdump",
+        "/actuator/health/raftLoop", "/actuator/health/nothing", "/actuator/loggers", "/actuator/%2e%2e/kv/fz");
+    boolean known = Set.of("/actuator", "/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
+        "/actuator/info", "/actuator/prometheus", "/actuator/health/raftLoop").contains(p);
+    String method = r.nextInt(3) == 0 ? pick(r, "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE") : "GET";
+    b.method = method;
+    b.target = (p + (r.nextInt(5) == 0 ? pick(r, "?x=%zz", "?format=json", "/", "?" + "q".repeat(5000)) : ""))
+        .getBytes(StandardCharsets.ISO_8859_1);
+    if (r.nextInt(4) == 0) {
+      b.header("Accept", pick(r, ACCEPTS));
+    }
+    if (!method.equals("GET") && !method.equals("HEAD") && r.nextBoolean()) {
+      b.header("Content-Type", pick(r, JUNK_TYPES));
+      b.body = randomBytes(r, r.nextInt(300));
+    }
+    b.note("actuator");
+    Set<Integer> success = new HashSet<>();
+    if (known && (method.equals("GET") || method.equals("HEAD"))) {
+      success.add(200);
+    }
+    if (method.equals("OPTIONS")) {
+      success.add(200); // Spring answers OPTIONS on every path its actuator mapping covers with the allowed methods
+    }
+    if (p.equals("/actuator/%2e%2e/kv/fz") && (method.equals("GET") || method.equals("HEAD"))) {
+      success.addAll(List.of(200, 404)); // normalised to the key fz
+    }
+    Expect e = Expect.succeeds(success).orRefused();
+    // Readiness (and the overall health, which includes it) is 503 while a node has not applied the last commit it
+    // heard of, which under the workload's writes happens for moments: its job to say, not an error.
+    b.expect = p.equals("/actuator/health") || p.startsWith("/actuator/health/readiness") ? e.orUnavailable() : e;
+  }
+
+  private void unknown(Random r, Builder b) {
+    StringBuilder p = new StringBuilder();
+    int segments = 1 + r.nextInt(4);
+    for (int i = 0; i < segments; i++) {
+      p.append('/').append(pick(r, "", "admin", "kv2", "raft", "raft/unknown", "api", "error", "%2e%2e", "WEB-INF",
+          "META-INF", "favicon.ico", "index.html", ".env", "kvraft.jar", "..;", "static", "v3", "swagger-ui.html.bak",
+          "\u00e9", "%00", "%c0%af", "*", randomSafe(r, 1 + r.nextInt(30))));
+    }
+    String path = p.toString();
+    if (path.startsWith("/v3/api-docs") || path.startsWith("/swagger-ui")) {
+      path = "/x" + path;
+    }
+    b.method = pick(r, "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "PROPFIND", "G\u00c9T",
+        "CONNECT");
+    b.target = path.getBytes(StandardCharsets.UTF_8);
+    if (r.nextBoolean()) {
+      b.header("Content-Type", pick(r, JUNK_TYPES));
+      b.body = randomBytes(r, r.nextInt(500));
+    }
+    b.note("unknown path");
+    // CONNECT asks a proxy to open a tunnel: Tomcat answers 501 Not Implemented, which RFC 9110 §9.3.6 and §15.6.2
+    // name as the answer for a method the server does not implement. Every other method is refused with a 4xx.
+    b.expect = b.method.equals("CONNECT") ? Expect.exactly(501) : Expect.refused();
+  }
+
+  // ------------------------------------------------------------------------------------------ helpers
+
+  private static final class Builder {
+    final long index;
+    final Family family;
+    final String node;
+    String method;
+    byte[] target;
+    final List<RawHttp.Header> headers = new ArrayList<>();
+    byte[] body;
+    long declaredLength = -1;
+    boolean close;
+    Expect expect;
+    long strangerTerm;
+    final List<String> notes = new ArrayList<>();
+
+    Builder(long index, Family family, String node) {
+      this.index = index;
+      this.family = family;
+      this.node = node;
+    }
+
+    void header(String name, String value) {
+      headers.add(new RawHttp.Header(name, value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    boolean has(String name) {
+      return headers.stream().anyMatch(h -> h.name().equalsIgnoreCase(name));
+    }
+
+    void note(String n) {
+      notes.add(n);
+    }
+
+    FuzzCase build() {
+      return new FuzzCase(index, family, node, method, target, List.copyOf(headers), body, declaredLength, expect,
+          strangerTerm, String.join(", ", notes));
+    }
+  }
+
+  private static String encodePath(String key) {
+    StringBuilder out = new StringBuilder();
+    for (String seg : key.split("/", -1)) {
+      if (out.length() > 0) {
+        out.append('/');
+      }
+      out.append(URLEncoder.encode(seg, StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+    return out.toString();
+  }
+
+  private static String randomSafe(Random r, int n) {
+    String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-_.~";
+    StringBuilder b = new StringBuilder(n);
+    for (int i = 0; i < n; i++) {
+      b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+    }
+    // "." and ".." are dot segments, not names.
+    return b.toString().matches("\\.+") ? "d" + b : b.toString();
+  }
+
+  private static byte[] randomBytes(Random r, int n) {
+    byte[] b = new byte[n];
+    r.nextBytes(b);
+    return b;
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(a.length + b.length);
+    out.writeBytes(a);
+    out.writeBytes(b);
+    return out.toByteArray();
+  }
+
+  @SafeVarargs
+  private static <T> T pick(Random r, T... options) {
+    return options[r.nextInt(options.length)];
+  }
+}
