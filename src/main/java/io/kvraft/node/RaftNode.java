@@ -435,6 +435,7 @@ public final class RaftNode implements AutoCloseable {
    */
   private PersistentState restore(RecoveredState rec) throws IOException {
     if (snapshots == null) {
+      LOG.info("snapshots are off: replaying {} log entries", rec.entries().size());
       return new PersistentState(rec.hardState(), rec.entries(), rec.snapshotIndex(), rec.snapshotTerm());
     }
     Optional<SnapshotStore.Meta> newest = snapshots.newestValid();
@@ -444,6 +445,7 @@ public final class RaftNode implements AutoCloseable {
             snapshots.directory(), 0, "the log is compacted up to index " + rec.snapshotIndex()
                 + " but no valid snapshot exists, so the state up to it is lost");
       }
+      LOG.info("no snapshot yet: replaying {} log entries", rec.entries().size());
       return new PersistentState(rec.hardState(), rec.entries(), 0, 0);
     }
     SnapshotStore.Meta m = newest.get();
