@@ -5,6 +5,7 @@
 #   bench/compaction.sh                   1,000,000 updates over 10,000 keys (100-byte values), both runs
 #   bench/compaction.sh --updates 100000  fewer updates, for a quick look
 # Options: --updates N, --keys N, --conns N (wrk connections, default 64), --only before|after (one run),
+# --after-args "ARGS" (extra node arguments for the run with snapshots, e.g. "--raft.segment-bytes=8388608"),
 # --keep (keep data dirs and logs), --out DIR (default bench/results/<time>-compaction).
 # Env: KVRAFT_JAVA_OPTS (default -Xmx1g: without snapshots every node holds its whole log in memory),
 # BENCH_PORT_BASE (default 19100: nodes on base+1..3).
@@ -26,6 +27,7 @@ KEYS=10000
 VALUE=100
 CONNS=64
 ONLY=
+AFTER_ARGS=
 KEEP=0
 OUT=
 while [ $# -gt 0 ]; do
@@ -34,9 +36,10 @@ while [ $# -gt 0 ]; do
     --keys) KEYS=$2; shift ;;
     --conns) CONNS=$2; shift ;;
     --only) ONLY=$2; shift ;;
+    --after-args) AFTER_ARGS=$2; shift ;;
     --keep) KEEP=1 ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -290,13 +293,14 @@ if [ "$ONLY" != after ]; then
   measure before --raft.snapshot.enabled=false
 fi
 if [ "$ONLY" != before ]; then
-  measure after
+  # shellcheck disable=SC2086
+  measure after $AFTER_ARGS
 fi
 
 {
   echo "Log compaction: $UPDATES updates over $KEYS keys ($VALUE-byte values) through the leader of a 3-node loopback"
   echo "cluster, fsync on, wrk with $CONNS connections; then kill -9 of all three nodes and a simultaneous restart."
-  echo "before = raft.snapshot.enabled=false (the log is the whole history), after = defaults (snapshots on)."
+  echo "before = raft.snapshot.enabled=false (the log is the whole history), after = snapshots on (defaults${AFTER_ARGS:+ and $AFTER_ARGS})."
   awk -F'\t' '!seen[$1]++ { printf "%s: %s writes/s, commit index %s before the crash. ", $1, $13, $12 }' "$OUT/results.tsv"
   echo
   echo "ready = from process start until /actuator/health/readiness is UP and the node has applied that commit index"
