@@ -91,7 +91,13 @@ public class KvraftConfiguration {
     SnapshotPolicy policy =
         snap.enabled()
             ? new SnapshotPolicy(
-                snap.thresholdBytes(), snap.interval(), snap.chunkBytes(), raft.peerTimeout(), 1 << 20)
+                snap.thresholdBytes(),
+                snap.interval(),
+                snap.chunkBytes(),
+                raft.peerTimeout(),
+                1 << 20,
+                snap.trailingEntries(),
+                snap.trailingBytes())
             : null;
     RaftNode node =
         new RaftNode(

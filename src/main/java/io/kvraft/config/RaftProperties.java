@@ -52,16 +52,28 @@ public record RaftProperties(
    * @param thresholdBytes snapshot once this many bytes of log were applied since the last one (default 16 MiB)
    * @param interval also snapshot when this long has passed and something was applied (default 10 minutes; 0 = off)
    * @param chunkBytes InstallSnapshot chunk size (default 1 MiB)
+   * @param trailingEntries log entries kept in memory and on disk behind each snapshot (default 5000, etcd's
+   *     choice): a follower at most this far behind catches up by AppendEntries instead of receiving the whole
+   *     snapshot; at most {@code thresholdBytes} of them (16 MiB when that is 0), so large values cannot blow it up
    */
-  public record Snapshot(Boolean enabled, Long thresholdBytes, Duration interval, Integer chunkBytes) {
+  public record Snapshot(
+      Boolean enabled, Long thresholdBytes, Duration interval, Integer chunkBytes, Integer trailingEntries) {
+    public static final int DEFAULT_TRAILING_ENTRIES = 5000;
+
     public Snapshot {
       enabled = enabled == null || enabled;
       thresholdBytes = thresholdBytes == null ? 16L << 20 : thresholdBytes;
       interval = interval == null ? Duration.ofMinutes(10) : interval;
       chunkBytes = chunkBytes == null ? 1 << 20 : chunkBytes;
-      if (thresholdBytes < 0 || interval.isNegative() || chunkBytes < 1) {
+      trailingEntries = trailingEntries == null ? DEFAULT_TRAILING_ENTRIES : trailingEntries;
+      if (thresholdBytes < 0 || interval.isNegative() || chunkBytes < 1 || trailingEntries < 0) {
         throw new IllegalArgumentException("raft.snapshot.* must not be negative");
       }
+    }
+
+    /** The most bytes the trailing entries may take: as much as the log between two snapshots. */
+    public long trailingBytes() {
+      return thresholdBytes > 0 ? thresholdBytes : 16L << 20;
     }
   }
 
@@ -81,7 +93,7 @@ public record RaftProperties(
         maxPendingProposals == null ? BackPressure.DEFAULTS.maxPendingProposals() : maxPendingProposals;
     maxPendingBytes = maxPendingBytes == null ? BackPressure.DEFAULTS.maxPendingBytes() : maxPendingBytes;
     maxPendingReads = maxPendingReads == null ? BackPressure.DEFAULTS.maxPendingReads() : maxPendingReads;
-    snapshot = snapshot == null ? new Snapshot(null, null, null, null) : snapshot;
+    snapshot = snapshot == null ? new Snapshot(null, null, null, null, null) : snapshot;
     if (tickInterval.isNegative() || tickInterval.isZero()) {
       throw new IllegalArgumentException("raft.tick-interval must be positive");
     }

@@ -30,4 +30,16 @@ public interface NodeMetrics {
 
   /** One fsync of the log. */
   default void fsync(long nanos) {}
+
+  /** This node wrote a snapshot of {@code bytes} (file size) in {@code nanos}, from capture until it was durable. */
+  default void snapshotTaken(long bytes, long nanos) {}
+
+  /** A snapshot received from the leader replaced this node's state. */
+  default void snapshotInstalled(long bytes) {}
+
+  /** A follower acknowledged a whole snapshot from this node as installed and durable. */
+  default void snapshotSent() {}
+
+  /** One InstallSnapshot chunk of {@code bytes} was delivered to a follower (resent chunks count again). */
+  default void snapshotChunkSent(int bytes) {}
 }

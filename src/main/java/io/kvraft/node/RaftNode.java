@@ -159,8 +159,8 @@ public final class RaftNode implements AutoCloseable {
     this.policy = policy;
     PersistentState restored = restore(storage.recover());
     this.core = new RaftCore(id, members, config, random, restored);
-    this.lastApplied = restored.snapshotIndex();
-    this.lastSnapshotIndex = restored.snapshotIndex();
+    this.lastApplied = restored.appliedIndex();
+    this.lastSnapshotIndex = restored.appliedIndex();
     this.receiver =
         snapshots == null
             ? null
@@ -495,6 +495,7 @@ public final class RaftNode implements AutoCloseable {
    */
   private PersistentState restore(RecoveredState rec) throws IOException {
     if (snapshots == null) {
+      LOG.info("snapshots are off: replaying {} log entries", rec.entries().size());
       return new PersistentState(rec.hardState(), rec.entries(), rec.snapshotIndex(), rec.snapshotTerm());
     }
     Optional<SnapshotStore.Meta> newest = snapshots.newestValid();
@@ -504,6 +505,7 @@ public final class RaftNode implements AutoCloseable {
             snapshots.directory(), 0, "the log is compacted up to index " + rec.snapshotIndex()
                 + " but no valid snapshot exists, so the state up to it is lost");
       }
+      LOG.info("no snapshot yet: replaying {} log entries", rec.entries().size());
       return new PersistentState(rec.hardState(), rec.entries(), 0, 0);
     }
     SnapshotStore.Meta m = newest.get();
@@ -528,13 +530,26 @@ public final class RaftNode implements AutoCloseable {
     if (!logAgrees) {
       // Raft §7: a log that does not contain the snapshot's last entry has nothing after it worth keeping.
       storage.compactPrefix(m.index(), m.term());
-      entries = List.of();
-    } else {
-      entries = entries.subList(at, entries.size());
+      LOG.info("{}: restored snapshot {}@{} ({} bytes), the log does not continue it", m.path().getFileName(),
+          m.index(), m.term(), m.length());
+      return new PersistentState(rec.hardState(), List.of(), m.index(), m.term());
     }
+    // The entries just before the snapshot stay in memory as the trailing tail, exactly as after taking one.
+    int from = at;
+    long bytes = 0;
+    while (at - from < policy.trailingEntries() && from > 0) {
+      bytes += entries.get(from - 1).sizeBytes();
+      if (bytes > policy.trailingBytes()) {
+        break;
+      }
+      from--;
+    }
+    long tailIndex = rec.snapshotIndex() + from;
+    long tailTerm = from == 0 ? rec.snapshotTerm() : entries.get(from - 1).term();
     LOG.info("{}: restored snapshot {}@{} ({} bytes), replaying {} log entries after it",
-        m.path().getFileName(), m.index(), m.term(), m.length(), entries.size());
-    return new PersistentState(rec.hardState(), entries, m.index(), m.term());
+        m.path().getFileName(), m.index(), m.term(), m.length(), entries.size() - at);
+    return new PersistentState(
+        rec.hardState(), entries.subList(from, entries.size()), tailIndex, tailTerm, m.index());
   }
 
   /** Snapshots the state machine when the size or time trigger says so and no snapshot is being written. */
@@ -557,10 +572,12 @@ public final class RaftNode implements AutoCloseable {
     snapshotInProgress = true;
     bytesSinceSnapshot = 0;
     lastSnapshotNanos = System.nanoTime();
+    long started = System.nanoTime();
     snapshotThreads.execute(
         () -> {
           try {
             SnapshotStore.Meta m = snapshots.save(index, term, image::writeTo);
+            metrics.snapshotTaken(m.length(), System.nanoTime() - started);
             events.add(() -> onSnapshotSaved(m));
           } catch (Exception e) {
             LOG.error("{}: writing snapshot at {} failed; will try again", core.id(), index, e);
@@ -569,7 +586,10 @@ public final class RaftNode implements AutoCloseable {
         });
   }
 
-  /** The snapshot is durable: drop the core's log up to it, and the stored log up to the previous snapshot. */
+  /**
+   * The snapshot is durable: drop the core's log up to it but for the trailing entries the policy keeps, and the
+   * stored log up to the previous snapshot or that tail, whichever is older.
+   */
   private void onSnapshotSaved(SnapshotStore.Meta m) {
     snapshotInProgress = false;
     snapshotsTaken++;
@@ -578,12 +598,17 @@ public final class RaftNode implements AutoCloseable {
     }
     lastSnapshotIndex = m.index();
     latestSnapshot = m;
-    core.compact(m.index());
+    core.compact(core.compactionPoint(m.index(), policy.trailingEntries(), policy.trailingBytes()));
     try {
       List<SnapshotStore.Meta> kept = snapshots.list();
-      if (kept.size() >= 2) {
+      long tail = core.snapshotIndex();
+      if (kept.size() >= 2 && tail > 0) {
         SnapshotStore.Meta older = kept.get(1);
-        PendingWrite w = new PendingWrite(null, List.of(), new SnapshotMeta(older.index(), older.term()));
+        SnapshotMeta to =
+            older.index() <= tail
+                ? new SnapshotMeta(older.index(), older.term())
+                : new SnapshotMeta(tail, core.termAt(tail));
+        PendingWrite w = new PendingWrite(null, List.of(), to);
         writesInFlight.addLast(w);
         writer.submit(w);
       }
@@ -633,6 +658,8 @@ public final class RaftNode implements AutoCloseable {
     lastSnapshotIndex = Math.max(lastSnapshotIndex, meta.index());
     bytesSinceSnapshot = 0;
     snapshotsInstalled++;
+    SnapshotStore.Meta installed = latestSnapshot;
+    metrics.snapshotInstalled(installed == null ? 0 : installed.length());
     // Entries up to the snapshot will never be applied here one by one: their proposers cannot learn the outcome.
     proposals.entrySet().removeIf(
         e -> {
@@ -694,8 +721,10 @@ public final class RaftNode implements AutoCloseable {
         SnapshotChunk.Reply reply =
             transport.sendSnapshotChunk(chunk, policy.chunkTimeout(data.length, last, m.length()));
         failures = 0;
+        metrics.snapshotChunkSent(data.length);
         switch (reply.status()) {
           case DONE:
+            metrics.snapshotSent();
             LOG.info("{}: installed snapshot {}@{} ({} bytes) on {}", core.id(), m.index(), m.term(), m.length(), peer);
             return true;
           case REJECTED:

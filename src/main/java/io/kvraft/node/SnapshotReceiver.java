@@ -13,8 +13,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The follower's side of InstallSnapshot: assembles chunks into a partial file keyed by (index, term), so a lost
- * chunk or a new leader costs a resume, not a restart from zero; once whole, verifies the checksum, decodes the image
- * off the event loop and hands it to the node, answering the last chunk only when the install is durable.
+ * chunk, or a new leader that sends the same snapshot, costs a resume, not a restart from zero; a different snapshot
+ * replaces the partial one. Once whole, it verifies the checksum (so bytes of two different images are never
+ * installed together), decodes the image off the event loop and hands it to the node, answering the last chunk only
+ * when the install is durable. Chunks from a leader older than one already heard from are refused, so a deposed
+ * leader's late chunks cannot throw away its successor's transfer.
  */
 final class SnapshotReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotReceiver.class);
@@ -23,6 +26,8 @@ final class SnapshotReceiver {
   private final SnapshotStore store;
   private final Applier applier;
   private final long installTimeoutMillis;
+  /** The highest leader term a chunk came with; the node's own term may not have caught up with it yet. */
+  private long highestSenderTerm;
 
   SnapshotReceiver(RaftNode node, SnapshotStore store, Applier applier, long installTimeoutMillis) {
     this.node = node;
@@ -32,10 +37,11 @@ final class SnapshotReceiver {
   }
 
   synchronized Reply receive(SnapshotChunk c) throws IOException {
-    long term = node.status().term();
+    long term = Math.max(node.status().term(), highestSenderTerm);
     if (c.term() < term) {
       return new Reply(Status.REJECTED, term, 0);
     }
+    highestSenderTerm = c.term();
     long size = store.writePartial(c.snapshotIndex(), c.snapshotTerm(), c.offset(), c.data());
     if (size < c.totalLength()) {
       return new Reply(Status.CONTINUE, term, size);

@@ -91,7 +91,8 @@ public final class RaftCore {
     this.cfg = cfg;
     this.random = random;
     this.mutations = mutations.isEmpty() ? EnumSet.noneOf(Mutation.class) : EnumSet.copyOf(mutations);
-    this.log = new RaftLog(restored.snapshotIndex(), restored.snapshotTerm(), restored.entries());
+    this.log =
+        new RaftLog(restored.snapshotIndex(), restored.snapshotTerm(), restored.entries(), restored.appliedIndex());
     this.term = restored.hardState().term();
     this.votedFor = restored.hardState().votedFor();
     this.handedOutHardState = restored.hardState();
@@ -293,6 +294,15 @@ public final class RaftCore {
   /** Drops log entries up to {@code index}; the caller's snapshot covers them. Only applied entries qualify. */
   public void compact(long index) {
     log.compact(index);
+  }
+
+  /**
+   * Where to compact for a snapshot at {@code snapshotIndex} so that the last {@code trailingEntries} entries before
+   * it (at most {@code trailingBytes} of them) stay: a follower that is only that far behind then gets entries, not
+   * the whole snapshot.
+   */
+  public long compactionPoint(long snapshotIndex, int trailingEntries, long trailingBytes) {
+    return log.compactionPoint(snapshotIndex, trailingEntries, trailingBytes);
   }
 
   // ---------------------------------------------------------------- output

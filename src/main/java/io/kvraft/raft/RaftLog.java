@@ -24,6 +24,14 @@ final class RaftLog {
   private long handedOutIndex;
 
   RaftLog(long snapshotIndex, long snapshotTerm, List<Entry> restored) {
+    this(snapshotIndex, snapshotTerm, restored, snapshotIndex);
+  }
+
+  /**
+   * A restored log whose entries up to {@code appliedIndex} (at least {@code snapshotIndex}) are already in the
+   * state machine: they came with a snapshot, so they are committed and never handed out to be applied again.
+   */
+  RaftLog(long snapshotIndex, long snapshotTerm, List<Entry> restored, long appliedIndex) {
     this.snapshotIndex = snapshotIndex;
     this.snapshotTerm = snapshotTerm;
     long expected = snapshotIndex + 1;
@@ -35,8 +43,11 @@ final class RaftLog {
     }
     this.stableIndex = lastIndex();
     this.unstableFrom = lastIndex() + 1;
-    this.committed = snapshotIndex;
-    this.handedOutIndex = snapshotIndex;
+    if (appliedIndex < snapshotIndex || appliedIndex > lastIndex()) {
+      throw new IllegalArgumentException("applied index " + appliedIndex + " outside the restored log");
+    }
+    this.committed = appliedIndex;
+    this.handedOutIndex = appliedIndex;
   }
 
   long firstIndex() {
@@ -227,6 +238,23 @@ final class RaftLog {
 
   boolean hasCommittedToHandOut() {
     return Math.min(committed, stableIndex) > handedOutIndex;
+  }
+
+  /**
+   * The index to compact to for a snapshot at {@code upTo} that keeps up to {@code maxEntries} entries before it
+   * whose sizes add up to at most {@code maxBytes}; never below what is already compacted.
+   */
+  long compactionPoint(long upTo, int maxEntries, long maxBytes) {
+    long at = Math.min(upTo, lastIndex());
+    long bytes = 0;
+    for (int kept = 0; kept < maxEntries && at > snapshotIndex; kept++) {
+      bytes += entry(at).sizeBytes();
+      if (bytes > maxBytes) {
+        break;
+      }
+      at--;
+    }
+    return at;
   }
 
   /** Drops entries up to {@code index}, which the state machine has captured in a snapshot. */

@@ -10,8 +10,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * The node's events as Micrometer meters in base units (seconds, bytes): {@code raft.proposals},
- * {@code raft.readindex.rounds}, {@code raft.proposals.rejected}, {@code raft.reads.rejected}, {@code raft.elections}, {@code raft.leader.changes}, and the storage timers
- * {@code raft.log.append} and {@code raft.log.fsync} with histograms, so Prometheus can compute any percentile.
+ * {@code raft.readindex.rounds}, {@code raft.proposals.rejected}, {@code raft.reads.rejected}, {@code raft.elections}, {@code raft.leader.changes}, the storage timers
+ * {@code raft.log.append} and {@code raft.log.fsync} with histograms, so Prometheus can compute any percentile, and
+ * the snapshot meters {@code raft.snapshot.taken}, {@code raft.snapshot.installed}, {@code raft.snapshot.sent},
+ * {@code raft.snapshot.sent.bytes} and the timer {@code raft.snapshot.duration}.
  */
 @Component
 public class MicrometerNodeMetrics implements NodeMetrics {
@@ -24,6 +26,11 @@ public class MicrometerNodeMetrics implements NodeMetrics {
   private final Counter entriesWritten;
   private final Timer append;
   private final Timer fsync;
+  private final Counter snapshotsTaken;
+  private final Counter snapshotsInstalled;
+  private final Counter snapshotsSent;
+  private final Counter snapshotBytesSent;
+  private final Timer snapshotDuration;
 
   public MicrometerNodeMetrics(MeterRegistry registry) {
     proposals =
@@ -68,6 +75,30 @@ public class MicrometerNodeMetrics implements NodeMetrics {
             .minimumExpectedValue(Duration.ofNanos(10_000))
             .maximumExpectedValue(Duration.ofSeconds(10))
             .register(registry);
+    snapshotsTaken =
+        Counter.builder("raft.snapshot.taken")
+            .description("Snapshots of the state machine this node wrote (each lets it compact its log)")
+            .register(registry);
+    snapshotsInstalled =
+        Counter.builder("raft.snapshot.installed")
+            .description("Snapshots received from a leader that replaced this node's state")
+            .register(registry);
+    snapshotsSent =
+        Counter.builder("raft.snapshot.sent")
+            .description("Snapshots this node shipped whole to a follower behind its log")
+            .register(registry);
+    snapshotBytesSent =
+        Counter.builder("raft.snapshot.sent.bytes")
+            .description("InstallSnapshot bytes delivered to followers, resent chunks included")
+            .baseUnit("bytes")
+            .register(registry);
+    snapshotDuration =
+        Timer.builder("raft.snapshot.duration")
+            .description("Writing one snapshot, from capturing the state machine until the file is durable")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofMinutes(10))
+            .register(registry);
   }
 
   @Override
@@ -109,5 +140,26 @@ public class MicrometerNodeMetrics implements NodeMetrics {
   @Override
   public void fsync(long nanos) {
     fsync.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void snapshotTaken(long bytes, long nanos) {
+    snapshotsTaken.increment();
+    snapshotDuration.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void snapshotInstalled(long bytes) {
+    snapshotsInstalled.increment();
+  }
+
+  @Override
+  public void snapshotSent() {
+    snapshotsSent.increment();
+  }
+
+  @Override
+  public void snapshotChunkSent(int bytes) {
+    snapshotBytesSent.increment(bytes);
   }
 }

@@ -153,6 +153,11 @@ public class RaftEndpointFilter implements Filter, Ordered {
    */
   private void receiveStream(HttpServletRequest request, HttpServletResponse response, String family)
       throws IOException {
+    if (request.getContentLengthLong() > maxBatchBytes) {
+      // Members stream with chunked bodies; a declared length this large is no member's.
+      problem(request, response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft stream declares more than a batch may hold");
+      return;
+    }
     DataInputStream in = new DataInputStream(new BufferedInputStream(request.getInputStream(), 64 * 1024));
     while (true) {
       if (closing) {

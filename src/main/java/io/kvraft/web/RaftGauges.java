@@ -4,18 +4,21 @@ import io.kvraft.node.NodeStatus;
 import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Role;
 import io.kvraft.raft.log.RaftStorage;
+import io.kvraft.raft.log.SnapshotStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 import org.springframework.stereotype.Component;
 
 /**
  * Gauges read from the status the event loop publishes (never from the core itself): {@code raft.term},
  * {@code raft.commit.index}, {@code raft.applied.index}, {@code raft.last.index}, {@code raft.role} (1 for the
- * current role, 0 for the others, tag {@code role}), {@code raft.healthy}, {@code raft.loop.iterations} and the log
- * size {@code raft.log.size} in bytes.
+ * current role, 0 for the others, tag {@code role}), {@code raft.healthy}, {@code raft.loop.iterations}, the log
+ * size {@code raft.log.size} in bytes, and the newest snapshot on disk: {@code raft.snapshot.last.index} and
+ * {@code raft.snapshot.size} in bytes (0 while there is none).
  */
 @Component
 public class RaftGauges implements MeterBinder {
@@ -50,10 +53,22 @@ public class RaftGauges implements MeterBinder {
         .description("Command bytes of the pending proposals; new ones are refused (503) at raft.max-pending-bytes")
         .baseUnit("bytes")
         .register(registry);
+    Gauge.builder("raft.snapshot.last.index", node, n -> snapshot(n, SnapshotStore.Meta::index))
+        .description("Last log index the newest snapshot on disk covers (written here or installed from a leader)")
+        .register(registry);
+    Gauge.builder("raft.snapshot.size", node, n -> snapshot(n, SnapshotStore.Meta::length))
+        .description("Size of the newest snapshot file on disk")
+        .baseUnit("bytes")
+        .register(registry);
     Gauge.builder("raft.log.size", storage, RaftGauges::logBytes)
         .description("Bytes of Raft log on disk")
         .baseUnit("bytes")
         .register(registry);
+  }
+
+  private static double snapshot(RaftNode node, ToLongFunction<SnapshotStore.Meta> f) {
+    SnapshotStore.Meta m = node.latestSnapshot();
+    return m == null ? 0 : f.applyAsLong(m);
   }
 
   private static double logBytes(RaftStorage storage) {

@@ -52,6 +52,9 @@ class SnapshotNodeTest {
 
   @TempDir Path tmp;
 
+  /** The policy nodes start with; a test may change it before starting them. */
+  private SnapshotPolicy policy = POLICY;
+
   private final Map<String, RaftNode> nodes = new ConcurrentHashMap<>();
   private final Map<String, KvStateMachine> machines = new ConcurrentHashMap<>();
   /** Nodes cut off from everyone (both directions). */
@@ -62,6 +65,11 @@ class SnapshotNodeTest {
   private final AtomicLong chunkBytesSent = new AtomicLong();
   /** Drop every chunk whose sequence number is in this set (to lose chunks mid-transfer). */
   private final Set<Integer> dropChunks = ConcurrentHashMap.newKeySet();
+  /** When set, this node is cut off from everyone once it has delivered {@link #chunksBeforeCut} more data chunks. */
+  private volatile String cutSender;
+  private final AtomicInteger chunksBeforeCut = new AtomicInteger();
+  /** Whether the receiver held a partial snapshot file when the sender was cut off. */
+  private volatile boolean partialAtCut;
 
   private final class Direct implements Transport {
     private final String self;
@@ -81,6 +89,11 @@ class SnapshotNodeTest {
     @Override
     public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout) throws IOException {
       int seq = chunksSent.incrementAndGet();
+      if (self.equals(cutSender) && chunk.data().length > 0 && chunksBeforeCut.getAndDecrement() <= 0) {
+        partialAtCut = hasPartial(chunk.to());
+        down.add(self);
+        cutSender = null;
+      }
       RaftNode to = nodes.get(chunk.to());
       if (to == null || down.contains(self) || down.contains(chunk.to()) || dropChunks.contains(seq)) {
         throw new IOException("chunk " + seq + " lost");
@@ -124,7 +137,7 @@ class SnapshotNodeTest {
             counting,
             new Random(id.hashCode() + nodes.size()),
             SnapshotStore.open(dir, false),
-            POLICY);
+            policy);
     machines.put(id, sm);
     firstApplied.put(id, first);
     nodes.put(id, n);
@@ -225,6 +238,107 @@ class SnapshotNodeTest {
     write(205, 5);
     awaitSameState();
     assertThat(firstApplied.get(lagging).get()).isGreaterThan(snapshotIndex);
+  }
+
+  @Test
+  void aFollowerFewerThanTheTrailingEntriesBehindGetsEntriesNotASnapshot() throws Exception {
+    policy = POLICY.withTrailing(200, Long.MAX_VALUE);
+    for (String id : MEMBERS) {
+      start(id);
+    }
+    write(0, 300);
+    awaitSameState();
+    RaftNode leader = awaitLeader();
+    String lagging = MEMBERS.stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
+    RaftNode f = nodes.get(lagging);
+    long behindFrom = f.status().lastIndex();
+
+    // 150 writes (~6 KB of log): the others snapshot and compact while the follower misses all of them, but the
+    // 200 entries they keep behind each snapshot still reach back to the follower's log.
+    down.add(lagging);
+    write(300, 150);
+    RaftNode l = awaitLeader();
+    await().atMost(Duration.ofSeconds(10)).until(() -> l.latestSnapshot().index() > behindFrom);
+    down.remove(lagging);
+    write(450, 5);
+    awaitSameState();
+    assertThat(f.snapshotCounts()[1]).as("snapshots installed on %s", lagging).isZero();
+
+    // Further behind than the tail: now it takes a snapshot.
+    down.add(lagging);
+    write(455, 400);
+    RaftNode l2 = awaitLeader();
+    long farBehind = f.status().lastIndex();
+    await().atMost(Duration.ofSeconds(10)).until(() -> l2.latestSnapshot().index() > farBehind + 200);
+    down.remove(lagging);
+    write(855, 5);
+    awaitSameState();
+    assertThat(f.snapshotCounts()[1]).as("snapshots installed on %s", lagging).isGreaterThan(0);
+  }
+
+  @Test
+  void aRestartKeepsTheTrailingEntriesButAppliesOnlyWhatFollowsTheSnapshot() throws Exception {
+    policy = POLICY.withTrailing(100, Long.MAX_VALUE);
+    for (String id : MEMBERS) {
+      start(id);
+    }
+    write(0, 200);
+    awaitSameState();
+    RaftNode victim = nodes.get("c");
+    await().atMost(Duration.ofSeconds(10)).until(() -> victim.snapshotCounts()[0] >= 2);
+    victim.close();
+    nodes.remove("c");
+
+    RaftNode again = start("c");
+    long snapshotIndex = again.latestSnapshot().index();
+    assertThat(again.status().lastApplied()).isEqualTo(snapshotIndex);
+    write(200, 5);
+    awaitSameState();
+    // Entries in the kept tail are not applied a second time on top of the snapshot.
+    assertThat(firstApplied.get("c").get()).isEqualTo(snapshotIndex + 1);
+  }
+
+  private boolean hasPartial(String id) {
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(tmp.resolve(id).resolve(SnapshotStore.DIR_NAME))) {
+      return files.anyMatch(p -> p.getFileName().toString().endsWith(".part"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void aLeaderChangeInTheMiddleOfASnapshotTransferEndsWithTheNewLeadersSnapshot() throws Exception {
+    for (String id : MEMBERS) {
+      start(id);
+    }
+    RaftNode first = awaitLeader();
+    String lagging = MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
+    down.add(lagging);
+    write(0, 200);
+    RaftNode a = awaitLeader();
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.latestSnapshot() != null && a.snapshotCounts()[0] >= 2);
+
+    // The follower comes back; after three chunks of the old leader's snapshot the old leader is cut off.
+    chunksBeforeCut.set(3);
+    cutSender = a.id();
+    down.remove(lagging);
+    await().atMost(Duration.ofSeconds(20)).until(() -> down.contains(a.id()));
+    assertThat(partialAtCut).as("the follower held part of the old leader's snapshot").isTrue();
+
+    RaftNode b = awaitLeader();
+    assertThat(b.id()).isNotEqualTo(a.id()).isNotEqualTo(lagging);
+    RaftNode f = nodes.get(lagging);
+    await().atMost(Duration.ofSeconds(30)).until(() -> f.snapshotCounts()[1] > 0);
+    write(200, 5);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(image(machines.get(lagging))).isEqualTo(image(machines.get(b.id()))));
+    // What the follower installed is, byte for byte, a snapshot the new leader has: nothing of a mix.
+    SnapshotStore.Meta installed = f.latestSnapshot();
+    Path leaders = tmp.resolve(b.id()).resolve(SnapshotStore.DIR_NAME).resolve(installed.path().getFileName());
+    assertThat(leaders).exists();
+    assertThat(java.nio.file.Files.readAllBytes(installed.path())).isEqualTo(java.nio.file.Files.readAllBytes(leaders));
+    assertThat(hasPartial(lagging)).isFalse();
   }
 
   @Test

@@ -86,7 +86,15 @@ class ActuatorTest extends LiveNodeTestBase {
             "raft_log_append_seconds_count",
             "raft_log_size_bytes",
             "raft_loop_iterations_total",
-            "raft_forwarded_requests_total{outcome=\"relayed\"}");
+            "raft_forwarded_requests_total{outcome=\"relayed\"}",
+            "raft_snapshot_taken_total",
+            "raft_snapshot_installed_total",
+            "raft_snapshot_sent_total",
+            "raft_snapshot_sent_bytes_total",
+            "raft_snapshot_duration_seconds_count",
+            "raft_snapshot_duration_seconds_sum",
+            "raft_snapshot_last_index",
+            "raft_snapshot_size_bytes");
     assertThat(before.get("raft_role{role=\"LEADER\"}")).isEqualTo(1.0);
     assertThat(before.get("raft_term")).isGreaterThanOrEqualTo(1.0);
     assertThat(before.get("raft_elections_total")).isGreaterThanOrEqualTo(1.0);
@@ -115,6 +123,28 @@ class ActuatorTest extends LiveNodeTestBase {
       assertThat(after.get(moved)).as(moved).isGreaterThan(before.get(moved));
     }
     assertThat(after.get("raft_proposals_total") - before.get("raft_proposals_total")).isGreaterThanOrEqualTo(5.0);
+
+    // More than raft.snapshot.threshold-bytes of log makes the node snapshot (a single node never sends or installs).
+    String big = "x".repeat(1000);
+    for (int i = 0; i < 6; i++) {
+      assertThat(send("PUT", "/kv/snapshot-metrics-" + i, big).statusCode()).isEqualTo(204);
+    }
+    long written = json("/actuator/health").path("components").path("raft").path("details").path("commitIndex").asLong();
+    org.awaitility.Awaitility.await()
+        .untilAsserted(
+            () -> {
+              Map<String, Double> s = scrape();
+              assertThat(s.get("raft_snapshot_taken_total")).isGreaterThan(before.get("raft_snapshot_taken_total"));
+              assertThat(s.get("raft_snapshot_duration_seconds_count"))
+                  .isGreaterThan(before.get("raft_snapshot_duration_seconds_count"));
+              assertThat(s.get("raft_snapshot_last_index"))
+                  .isGreaterThan(before.get("raft_snapshot_last_index"))
+                  .isLessThanOrEqualTo((double) written);
+              // the log since the last snapshot may have been near the threshold already: a new snapshot holds at
+              // least one of the big values
+              assertThat(s.get("raft_snapshot_size_bytes")).isGreaterThan(1000.0);
+              assertThat(s.get("raft_snapshot_installed_total")).isZero();
+            });
     // an async request's observation stops when the servlet container reports it complete, just after the client
     // has its answer
     org.awaitility.Awaitility.await()

@@ -28,7 +28,12 @@ import static org.awaitility.Awaitility.await;
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"raft.tick-interval=20ms", "spring.main.banner-mode=off"})
+    properties = {
+      "raft.tick-interval=20ms",
+      "spring.main.banner-mode=off",
+      // A few kilobytes of writes make the node snapshot, so the snapshot metrics have something to show.
+      "raft.snapshot.threshold-bytes=4096"
+    })
 @AutoConfigureObservability
 public abstract class LiveNodeTestBase {
   protected static final ObjectMapper JSON = new ObjectMapper();

@@ -25,6 +25,7 @@ record FuzzCase(
     RAFT_HEARTBEAT,
     RAFT_VOTE,
     RAFT_SNAPSHOT,
+    RAFT_STREAM,
     ACTUATOR,
     UNKNOWN_PATH
   }

@@ -61,6 +61,7 @@ final class RequestGenerator {
       case RAFT_HEARTBEAT -> raft(r, b, "/raft/heartbeat");
       case RAFT_VOTE -> raft(r, b, "/raft/vote");
       case RAFT_SNAPSHOT -> raftSnapshot(r, b);
+      case RAFT_STREAM -> raftStream(r, b);
       case ACTUATOR -> actuator(r, b);
       case UNKNOWN_PATH -> unknown(r, b);
     }
@@ -299,18 +300,65 @@ final class RequestGenerator {
   // ------------------------------------------------------------------------------------------ /raft/*
 
   private void raft(Random r, Builder b, String path) {
+    boolean withToken = r.nextBoolean();
+    rawRaft(r, b, path, strangerBatch(r, b, path, withToken), withToken);
+  }
+
+  /** A batch of mostly {@code path}'s family from strangers (or members' ids without the token), then mutated. */
+  private byte[] strangerBatch(Random r, Builder b, String path, boolean withToken) {
     long term = strangerTerm(r, b);
     List<Message> batch = new ArrayList<>();
     int n = r.nextInt(8) == 0 ? 0 : 1 + r.nextInt(3);
-    boolean withToken = r.nextBoolean();
     for (int i = 0; i < n; i++) {
       String from = withToken || r.nextBoolean() ? pick(r, STRANGERS) : pick(r, members.toArray(String[]::new));
       String to = r.nextInt(5) == 0 ? pick(r, members.toArray(String[]::new)) : b.node;
       batch.add(randomMessage(r, path, from, to, term));
     }
     byte[] body = safeEncode(batch);
-    body = mutate(r, b, body);
-    rawRaft(r, b, path, body, withToken);
+    return mutate(r, b, body);
+  }
+
+  /**
+   * A peer stream ({@code /raft/stream/append|heartbeat}): the stranger's batch framed by a length, sometimes after
+   * keep-alives, sometimes with a frame length that lies (huge, negative, longer than the bytes that follow).
+   */
+  private void raftStream(Random r, Builder b) {
+    String family = r.nextBoolean() ? "/raft/append" : "/raft/heartbeat";
+    boolean withToken = r.nextBoolean();
+    byte[] batch = strangerBatch(r, b, family, withToken);
+    ByteArrayOutputStream frames = new ByteArrayOutputStream();
+    for (int i = r.nextInt(3) == 0 ? 1 + r.nextInt(3) : 0; i > 0; i--) {
+      writeInt(frames, 0);
+    }
+    switch (r.nextInt(6)) {
+      case 0 -> {
+        writeInt(frames, r.nextBoolean() ? (int) MAX_RAFT_BATCH + 1 + r.nextInt(1000) : -1 - r.nextInt(1000));
+        frames.writeBytes(batch);
+        b.note("frame length out of bounds");
+      }
+      case 1 -> {
+        writeInt(frames, batch.length + 1 + r.nextInt(100));
+        frames.writeBytes(batch);
+        b.note("frame longer than its bytes");
+      }
+      default -> {
+        writeInt(frames, batch.length);
+        frames.writeBytes(batch);
+        if (r.nextInt(4) == 0) {
+          byte[] empty = MessageCodec.encode(List.of());
+          writeInt(frames, empty.length);
+          frames.writeBytes(empty);
+        }
+      }
+    }
+    rawRaft(r, b, "/raft/stream/" + family.substring("/raft/".length()), frames.toByteArray(), withToken);
+  }
+
+  private static void writeInt(ByteArrayOutputStream out, int v) {
+    out.write(v >>> 24);
+    out.write(v >>> 16);
+    out.write(v >>> 8);
+    out.write(v);
   }
 
   private void raftSnapshot(Random r, Builder b) {
@@ -473,6 +521,9 @@ final class RequestGenerator {
     if (path.equals("/raft/snapshot")) {
       return status == 200;
     }
+    if (path.startsWith(STREAM_PREFIX)) {
+      return streamDeliversMessages(path, body, self);
+    }
     try {
       return status == 202 && !MessageCodec.decode(body).isEmpty();
     } catch (MessageCodec.MalformedMessageException e) {
@@ -480,7 +531,68 @@ final class RequestGenerator {
     }
   }
 
+  private static final String STREAM_PREFIX = "/raft/stream/";
+
+  /** Whether a stream would hand any message to the node before it ends (those are a member speaking). */
+  private boolean streamDeliversMessages(String path, byte[] body, String self) {
+    String family = "/raft/" + path.substring(STREAM_PREFIX.length());
+    int at = 0;
+    while (body.length - at >= 4) {
+      int len = ((body[at] & 0xff) << 24) | ((body[at + 1] & 0xff) << 16) | ((body[at + 2] & 0xff) << 8)
+          | (body[at + 3] & 0xff);
+      at += 4;
+      if (len == 0) {
+        continue;
+      }
+      if (len < 0 || len > MAX_RAFT_BATCH || body.length - at < len) {
+        return false;
+      }
+      byte[] frame = Arrays.copyOfRange(body, at, at + len);
+      at += len;
+      if (expectedForAuthenticated(family, frame, self) != 202) {
+        return false;
+      }
+      try {
+        if (!MessageCodec.decode(frame).isEmpty()) {
+          return true;
+        }
+      } catch (MessageCodec.MalformedMessageException e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** The stream endpoint's answer, frame by frame as the filter reads them: 200 when it reaches the end. */
+  private int expectedForStream(String path, byte[] body, String self) {
+    String family = "/raft/" + path.substring(STREAM_PREFIX.length());
+    int at = 0;
+    while (body.length - at >= 4) {
+      int len = ((body[at] & 0xff) << 24) | ((body[at + 1] & 0xff) << 16) | ((body[at + 2] & 0xff) << 8)
+          | (body[at + 3] & 0xff);
+      at += 4;
+      if (len == 0) {
+        continue;
+      }
+      if (len < 0 || len > MAX_RAFT_BATCH) {
+        return 413;
+      }
+      if (body.length - at < len) {
+        return 400;
+      }
+      int status = expectedForAuthenticated(family, Arrays.copyOfRange(body, at, at + len), self);
+      if (status != 202) {
+        return status;
+      }
+      at += len;
+    }
+    return 200; // the end of the stream, also inside a frame's length: nothing was half-read
+  }
+
   private int expectedForAuthenticated(String path, byte[] body, String self) {
+    if (path.startsWith(STREAM_PREFIX)) {
+      return expectedForStream(path, body, self);
+    }
     if (path.equals("/raft/snapshot")) {
       try {
         SnapshotChunk c = SnapshotChunk.decode(body);
