@@ -160,7 +160,7 @@ check_sample() {
 gc_stats() {
   awk '
     / Pause / && /ms$/ {
-      ms = $NF; sub(/ms$/, "", ms)
+      ms = $NF; sub(/ms$/, "", ms); ms += 0
       if ($0 ~ /Diagnostic Command|System\.gc/) {
         if (match($0, /->[0-9]+M/)) { live = substr($0, RSTART + 2, RLENGTH - 3); if (first == "") first = live }
         next
