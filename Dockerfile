@@ -17,7 +17,7 @@ COPY --from=layers /build/extracted/snapshot-dependencies/ ./
 COPY --from=layers /build/extracted/application/ ./
 USER 10001:10001
 # Heap = 75% of the container's memory limit (the rest is metaspace, code, thread stacks and GC structures: about
-# 200-250 MiB measured); G1 named because below 1792 MiB or 2 CPUs the JVM would pick Serial, whose full collections
+# 180 MiB measured); G1 named because below 1792 MiB or 2 CPUs the JVM would pick Serial, whose full collections
 # pause a node with 1M keys for 0.2-0.4 s; a node that ran out of memory exits to be restarted rather than limp on.
 # Sizing: README.md, "Sizing".
 ENV RAFT_DATA_DIR=/var/lib/kvraft \
