@@ -16,8 +16,12 @@ COPY --from=layers /build/extracted/spring-boot-loader/ ./
 COPY --from=layers /build/extracted/snapshot-dependencies/ ./
 COPY --from=layers /build/extracted/application/ ./
 USER 10001:10001
+# Heap = 75% of the container's memory limit (the rest is metaspace, code, thread stacks and GC structures: about
+# 180 MiB measured); G1 named because below 1792 MiB or 2 CPUs the JVM would pick Serial, whose full collections
+# pause a node with 1M keys for 0.2-0.4 s; a node that ran out of memory exits to be restarted rather than limp on.
+# Sizing: README.md, "Sizing".
 ENV RAFT_DATA_DIR=/var/lib/kvraft \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError"
 VOLUME /var/lib/kvraft
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \

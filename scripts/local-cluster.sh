@@ -2,7 +2,8 @@
 # Runs a 3-node kvraft cluster on loopback (ports 9001-9003) for trying it out.
 #   scripts/local-cluster.sh start|stop|status
 # Data and logs go to ./local-cluster/ (override with KVRAFT_CLUSTER_DIR); the jar is target/kvraft.jar
-# (build it with: mvn -B -DskipTests package).
+# (build it with: mvn -B -DskipTests package). KVRAFT_JAVA_OPTS sets each node's JVM options (default -Xmx256m, for
+# trying things out; README.md "Sizing" says what a node needs for more data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${KVRAFT_CLUSTER_DIR:-./local-cluster}

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
@@ -200,25 +199,45 @@ public final class KvStateMachine {
 
   /**
    * A point-in-time copy of the whole state (data, sessions, clock, last applied index) that can be written out from
-   * any thread while this state machine goes on applying. Must be taken on the applier thread. It costs one pass
-   * copying references (keys, values and session records are immutable, so a shallow copy is a consistent cut):
-   * about a millisecond per 10,000 keys, with no encoding and no I/O, which is the only pause a snapshot causes.
+   * any thread while this state machine goes on applying. Must be taken on the applier thread: only the applier
+   * changes the map, so one pass over it in key order is a consistent cut. Keys, values and session records are
+   * immutable, so copying references is enough; they go into two arrays (8 bytes a key with compressed oops, a
+   * fifth of what a TreeMap copy cost), with no encoding and no I/O. This pass is the only pause a snapshot causes;
+   * bench/memory.sh measures it.
    */
   public Image capture() {
-    return new Image(lastAppliedIndex, clock, new TreeMap<>(data), sessions.copy());
+    int count = Math.toIntExact(size);
+    String[] keys = new String[count];
+    Versioned[] values = new Versioned[count];
+    int[] filled = {0};
+    // forEach walks the skip list's nodes without allocating an entry object per key, as entrySet() would.
+    data.forEach(
+        (key, value) -> {
+          int i = filled[0]++;
+          keys[i] = key;
+          values[i] = value;
+        });
+    if (filled[0] != count) {
+      throw new IllegalStateException("key count " + count + " but " + filled[0] + " keys in the map");
+    }
+    return new Image(lastAppliedIndex, clock, keys, values, sessions.copy());
   }
 
   /** See {@link #capture()}; {@link #writeTo} produces the format {@link #readSnapshot} reads. */
   public static final class Image {
     private final long lastAppliedIndex;
     private final long clock;
-    private final TreeMap<String, Versioned> data;
+    /** Ascending, as the map iterates; {@code values[i]} belongs to {@code keys[i]}. */
+    private final String[] keys;
+    private final Versioned[] values;
     private final ClientSessions sessions;
 
-    private Image(long lastAppliedIndex, long clock, TreeMap<String, Versioned> data, ClientSessions sessions) {
+    private Image(
+        long lastAppliedIndex, long clock, String[] keys, Versioned[] values, ClientSessions sessions) {
       this.lastAppliedIndex = lastAppliedIndex;
       this.clock = clock;
-      this.data = data;
+      this.keys = keys;
+      this.values = values;
       this.sessions = sessions;
     }
 
@@ -243,11 +262,11 @@ public final class KvStateMachine {
       body.writeByte(SNAPSHOT_VERSION);
       Wire.writeVarLong(body, lastAppliedIndex);
       Wire.writeVarLong(body, clock);
-      Wire.writeVarLong(body, data.size());
-      for (Map.Entry<String, Versioned> e : data.entrySet()) {
-        Wire.writeString(body, e.getKey());
-        Wire.writeBytes(body, e.getValue().value());
-        Wire.writeVarLong(body, e.getValue().revision());
+      Wire.writeVarLong(body, keys.length);
+      for (int i = 0; i < keys.length; i++) {
+        Wire.writeString(body, keys[i]);
+        Wire.writeBytes(body, values[i].value());
+        Wire.writeVarLong(body, values[i].revision());
       }
       sessions.writeTo(body);
       body.flush();

@@ -40,6 +40,41 @@ class KvSnapshotTest {
     assertArrayEquals(atCapture, out.toByteArray());
   }
 
+  /**
+   * The capture copies the map into arrays sized by the key count: inserts and deletes all over the key range after
+   * it (and a restore before it, which sets the count from the snapshot) must leave the image exactly as it was.
+   */
+  @Test
+  void captureOfManyKeysIgnoresLaterInsertsAndDeletesAnywhereInTheRange() throws IOException {
+    KvStateMachine original = new KvStateMachine();
+    long index = 0;
+    for (int i = 0; i < 5_000; i += 2) {
+      String key = String.format("user/%06d", i);
+      original.apply(++index, new KvCommand.Put(null, 0, 0, key, b("v" + i), Precondition.none()));
+    }
+    for (int i = 0; i < 5_000; i += 6) {
+      original.apply(++index, new KvCommand.Delete(null, 0, 0, String.format("user/%06d", i), Precondition.none()));
+    }
+    KvStateMachine sm = restore(snapshot(original), TTL, 8);
+    byte[] atCapture = snapshot(sm);
+    KvStateMachine.Image image = sm.capture();
+    for (int i = 0; i < 5_000; i++) {
+      String key = String.format("user/%06d", i);
+      sm.apply(
+          ++index,
+          i % 3 == 0
+              ? new KvCommand.Delete(null, 0, 0, key, Precondition.none())
+              : new KvCommand.Put(null, 0, 0, key, b("w" + i), Precondition.none()));
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    image.writeTo(out);
+    assertArrayEquals(atCapture, out.toByteArray());
+    KvStateMachine fromImage = restore(out.toByteArray(), TTL, 8);
+    assertEquals(1_666, fromImage.size());
+    assertEquals(original.keys("", null, 10_000), fromImage.keys("", null, 10_000));
+    assertEquals(3_333, sm.size(), "the live state moved on");
+  }
+
   /** restore() replaces the whole state in place, so services holding this instance see the snapshot's state. */
   @Test
   void restoreReplacesTheStateInPlace() throws IOException {

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
@@ -93,6 +95,25 @@ class ContainerFilesTest {
     String user = df.lines().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow();
     assertThat(user).doesNotContain("root").isNotEqualTo("USER 0");
     assertThat(df).contains("org.springframework.boot.loader.launch.JarLauncher").contains("EXPOSE 8080");
+  }
+
+  /** The image, compose and the chart give a node the same JVM options, and compose a limit for the documented heap. */
+  @Test
+  void jvmOptionsAndMemoryLimitMatchTheDocumentedSizing() throws IOException {
+    String df = Files.readString(Path.of("Dockerfile"));
+    Matcher m = Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"").matcher(df);
+    assertThat(m.find()).as("JAVA_TOOL_OPTIONS in the Dockerfile").isTrue();
+    String options = m.group(1);
+    Map<String, Object> values = new Yaml().load(Files.readString(Path.of("helm/kvraft/values.yaml")));
+    assertThat(values.get("javaOptions")).as("the chart's default").isEqualTo(options);
+    Map<String, Object> services = at(compose(), "services");
+    for (var e : services.entrySet()) {
+      Object limit = at(e.getValue(), "mem_limit");
+      assertThat(limit).as("%s mem_limit", e.getKey()).isNotNull();
+      assertThat(HeapSizing.heapMib(HeapSizing.mebibytes(String.valueOf(limit)), options))
+          .as("%s heap", e.getKey())
+          .isGreaterThanOrEqualTo(HeapSizing.RECOMMENDED_HEAP_MIB);
+    }
   }
 
   @Test

@@ -101,6 +101,19 @@ class HelmChartTest {
         .anyMatch(d -> d.path("kind").asText().equals("Service") && d.at("/metadata/name").asText().equals("kv"));
   }
 
+  /** The default limit and JVM options give the heap README.md recommends, with the flags it explains. */
+  @Test
+  void memoryLimitAndJvmOptionsMatchTheDocumentedSizing() throws IOException {
+    JsonNode c = only(render(Map.of()), "StatefulSet").at("/spec/template/spec/containers/0");
+    String limit = c.at("/resources/limits/memory").asText();
+    assertThat(c.at("/resources/requests/memory").asText()).as("request = limit").isEqualTo(limit);
+    String options = env(c, "JAVA_TOOL_OPTIONS");
+    assertThat(HeapSizing.heapMib(HeapSizing.mebibytes(limit), options))
+        .isGreaterThanOrEqualTo(HeapSizing.RECOMMENDED_HEAP_MIB);
+    assertThat(options).contains("-XX:+UseG1GC").contains("-XX:+ExitOnOutOfMemoryError");
+    assertThat(HeapSizing.heapMib(HeapSizing.mebibytes("2Gi"), options)).isEqualTo(1536);
+  }
+
   @Test
   void probesPvcPdbSecurityAndToken() throws IOException {
     List<JsonNode> docs = render(Map.of());
