@@ -1,5 +1,6 @@
 package io.kvraft.client;
 
+import io.kvraft.transport.NoDelaySocketFactory;
 import io.kvraft.tls.TrustStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -78,7 +79,7 @@ public final class KvClient implements AutoCloseable {
   /** As {@link #http(Map, Duration)}, with a bearer token and/or a trust store for https:// URLs. */
   public static KvClient http(Map<String, String> nodeUrls, Duration deadline, HttpOptions options) {
     OkHttpClient http =
-        TrustStore.apply(options.trustStore(), new OkHttpClient.Builder())
+        TrustStore.apply(options.trustStore(), new OkHttpClient.Builder().socketFactory(NoDelaySocketFactory.INSTANCE))
             .connectTimeout(Duration.ofSeconds(1))
             .callTimeout(Duration.ofSeconds(15))
             .connectionPool(new ConnectionPool(4, 1, TimeUnit.MINUTES))

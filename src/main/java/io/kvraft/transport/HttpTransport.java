@@ -90,7 +90,7 @@ public final class HttpTransport implements Transport {
     dispatcher.setMaxRequests(256);
     dispatcher.setMaxRequestsPerHost(64);
     this.http =
-        TrustStore.apply(trust, new OkHttpClient.Builder())
+        TrustStore.apply(trust, new OkHttpClient.Builder().socketFactory(NoDelaySocketFactory.INSTANCE))
             .dispatcher(dispatcher)
             .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
             .connectTimeout(timeout)

@@ -1,5 +1,6 @@
 package io.kvraft.web;
 
+import io.kvraft.transport.NoDelaySocketFactory;
 import io.kvraft.config.KvraftConfiguration.Members;
 import io.kvraft.config.KvraftConfiguration.PeerTrust;
 import io.kvraft.config.KvProperties;
@@ -62,7 +63,7 @@ public class LeaderForwarder {
     d.setMaxRequests(1024);
     d.setMaxRequestsPerHost(1024);
     this.http =
-        TrustStore.apply(trust.store(), new OkHttpClient.Builder())
+        TrustStore.apply(trust.store(), new OkHttpClient.Builder().socketFactory(NoDelaySocketFactory.INSTANCE))
             .dispatcher(d)
             .callTimeout(kv.requestTimeout().plusSeconds(1))
             .retryOnConnectionFailure(false)
