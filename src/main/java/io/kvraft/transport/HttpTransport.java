@@ -4,8 +4,6 @@ import io.kvraft.raft.Message;
 import io.kvraft.tls.TrustStore;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -192,28 +190,21 @@ public final class HttpTransport implements Transport {
   private final class Lane implements Callback {
     private final String url;
     private final int maxInflight;
-    private final ArrayDeque<Message> queue = new ArrayDeque<>();
-    private long queuedBytes;
+    private final PeerQueue queue;
     private int inflight;
-    private long dropped;
 
     Lane(String url, int maxInflight) {
       this.url = url;
       this.maxInflight = maxInflight;
+      this.queue = new PeerQueue(url, maxQueued, maxQueuedBytes, maxBatchBytes);
     }
 
     void offer(Message m) {
       List<Message> batch;
-      long size = MessageCodec.encodedSizeEstimate(m);
       synchronized (this) {
-        if (queue.size() >= maxQueued || (queuedBytes + size > maxQueuedBytes && !queue.isEmpty())) {
-          if (dropped++ % 1000 == 0) {
-            LOG.debug("peer lane {} is backed up; dropping messages", url);
-          }
+        if (!queue.offer(m)) {
           return;
         }
-        queue.add(m);
-        queuedBytes += size;
         batch = takeBatchIfIdle();
       }
       post(batch);
@@ -224,18 +215,7 @@ public final class HttpTransport implements Transport {
         return null;
       }
       inflight++;
-      List<Message> batch = new ArrayList<>();
-      long bytes = 0;
-      while (!queue.isEmpty()) {
-        long size = MessageCodec.encodedSizeEstimate(queue.peekFirst());
-        if (!batch.isEmpty() && bytes + size > maxBatchBytes) {
-          break;
-        }
-        batch.add(queue.pollFirst());
-        bytes += size;
-      }
-      queuedBytes -= bytes;
-      return batch;
+      return queue.takeBatch();
     }
 
     private void post(List<Message> batch) {

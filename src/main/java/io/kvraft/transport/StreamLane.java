@@ -2,8 +2,6 @@ package io.kvraft.transport;
 
 import io.kvraft.raft.Message;
 import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
@@ -35,14 +33,9 @@ final class StreamLane {
   private final String url;
   private final String clusterToken;
   private final OkHttpClient http;
-  private final int maxQueued;
-  private final long maxQueuedBytes;
-  private final long maxBatchBytes;
   private final long keepAliveMillis;
-  private final ArrayDeque<Message> queue = new ArrayDeque<>();
+  private final PeerQueue queue;
   private final Thread writer;
-  private long queuedBytes;
-  private long dropped;
   private volatile boolean closed;
   private volatile Call call;
 
@@ -58,9 +51,7 @@ final class StreamLane {
     this.url = url;
     this.clusterToken = clusterToken;
     this.http = http;
-    this.maxQueued = maxQueued;
-    this.maxQueuedBytes = maxQueuedBytes;
-    this.maxBatchBytes = maxBatchBytes;
+    this.queue = new PeerQueue(url, maxQueued, maxQueuedBytes, maxBatchBytes);
     this.keepAliveMillis = keepAliveMillis;
     this.writer = new Thread(this::run, threadName);
     this.writer.setDaemon(true);
@@ -68,20 +59,8 @@ final class StreamLane {
   }
 
   void offer(Message m) {
-    long size = MessageCodec.encodedSizeEstimate(m);
     synchronized (this) {
-      if (closed) {
-        return;
-      }
-      if (queue.size() >= maxQueued || (queuedBytes + size > maxQueuedBytes && !queue.isEmpty())) {
-        if (dropped++ % 1000 == 0) {
-          LOG.debug("peer stream {} is backed up; dropping messages", url);
-        }
-        return;
-      }
-      queue.add(m);
-      queuedBytes += size;
-      if (queue.size() == 1) {
+      if (!closed && queue.offer(m) && queue.size() == 1) {
         notifyAll();
       }
     }
@@ -91,7 +70,6 @@ final class StreamLane {
     closed = true;
     synchronized (this) {
       queue.clear();
-      queuedBytes = 0;
       notifyAll();
     }
     Call c = call;
@@ -112,7 +90,6 @@ final class StreamLane {
       }
       synchronized (this) {
         queue.clear();
-        queuedBytes = 0;
       }
       // A stream that lived a while was healthy: reconnect at once; one that failed straight away backs off.
       backoff =
@@ -155,18 +132,7 @@ final class StreamLane {
         }
         TimeUnit.NANOSECONDS.timedWait(this, left);
       }
-      List<Message> batch = new ArrayList<>(Math.min(queue.size(), 64));
-      long bytes = 0;
-      while (!queue.isEmpty()) {
-        long size = MessageCodec.encodedSizeEstimate(queue.peekFirst());
-        if (!batch.isEmpty() && bytes + size > maxBatchBytes) {
-          break;
-        }
-        batch.add(queue.pollFirst());
-        bytes += size;
-      }
-      queuedBytes -= bytes;
-      return batch;
+      return queue.takeBatch();
     }
   }
 
