@@ -98,13 +98,13 @@ public class KvEndpointFilter implements Filter, Ordered {
       chain.doFilter(req, res);
       return;
     }
-    String raw = request.getRequestURI().substring(request.getContextPath().length());
-    boolean list = raw.equals(LIST_URI);
-    if (!list && !raw.startsWith("/kv/")) {
+    if (!isKvRequest(request)) {
       // Not ours, even when the container's normalised path is (/actuator/%2e%2e/kv/x): MVC answers 404.
       chain.doFilter(req, res);
       return;
     }
+    String raw = rawPath(request);
+    boolean list = raw.equals(LIST_URI);
     long start = System.nanoTime();
     String uri = list ? LIST_URI : KEY_URI;
     String path = pathOf(request);
@@ -299,6 +299,16 @@ public class KvEndpointFilter implements Filter, Ordered {
             "method " + request.getMethod() + " is not supported here; allowed: " + allow,
             request.getRequestURI())
         .header("Allow", allow);
+  }
+
+  /** Whether this filter answers the request: its path as sent is {@code /kv} or below {@code /kv/}. */
+  static boolean isKvRequest(HttpServletRequest request) {
+    String raw = rawPath(request);
+    return raw.equals(LIST_URI) || raw.startsWith("/kv/");
+  }
+
+  private static String rawPath(HttpServletRequest request) {
+    return request.getRequestURI().substring(request.getContextPath().length());
   }
 
   /**

@@ -14,10 +14,6 @@ public class KvObservationConfig {
   @Bean
   ObservationPredicate skipKvRequests() {
     return (name, context) ->
-        !(context instanceof ServerRequestObservationContext c && isKv(c.getCarrier().getRequestURI()));
-  }
-
-  private static boolean isKv(String uri) {
-    return uri.equals("/kv") || uri.startsWith("/kv/") || uri.startsWith("/kv?");
+        !(context instanceof ServerRequestObservationContext c && KvEndpointFilter.isKvRequest(c.getCarrier()));
   }
 }
