@@ -72,24 +72,30 @@ final class KvProblems {
   }
 
   private HttpAnswer problem(HttpStatus status, String type, String title, String detail, String path) {
+    HttpAnswer a =
+        HttpAnswer.of(
+            status.value(), MediaType.APPLICATION_PROBLEM_JSON_VALUE, body(json, status, type, title, detail, path));
+    if (status == HttpStatus.SERVICE_UNAVAILABLE) {
+      a.header("Retry-After", RETRY_AFTER_SECONDS);
+    }
+    return a;
+  }
+
+  /** An RFC 9457 problem document; {@code instance} is left out when null. */
+  static byte[] body(
+      ObjectMapper json, HttpStatus status, String type, String title, String detail, String instance) {
     Map<String, Object> pd = new LinkedHashMap<>();
     pd.put("type", type);
     pd.put("title", title);
     pd.put("status", status.value());
     pd.put("detail", detail);
-    if (path != null) {
-      pd.put("instance", path);
+    if (instance != null) {
+      pd.put("instance", instance);
     }
-    byte[] body;
     try {
-      body = json.writeValueAsBytes(pd);
+      return json.writeValueAsBytes(pd);
     } catch (JsonProcessingException impossible) {
-      body = ("{\"status\":" + status.value() + "}").getBytes(StandardCharsets.UTF_8);
+      return ("{\"status\":" + status.value() + "}").getBytes(StandardCharsets.UTF_8);
     }
-    HttpAnswer a = HttpAnswer.of(status.value(), MediaType.APPLICATION_PROBLEM_JSON_VALUE, body);
-    if (status == HttpStatus.SERVICE_UNAVAILABLE) {
-      a.header("Retry-After", RETRY_AFTER_SECONDS);
-    }
-    return a;
   }
 }

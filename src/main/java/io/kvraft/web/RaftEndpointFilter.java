@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.context.event.ContextClosedEvent;
@@ -266,12 +265,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
   private void problem(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
       throws IOException {
     rejections.rejected(request, status.value(), detail);
-    Map<String, Object> pd = new LinkedHashMap<>();
-    pd.put("type", "about:blank");
-    pd.put("title", status.getReasonPhrase());
-    pd.put("status", status.value());
-    pd.put("detail", detail);
-    byte[] bytes = json.writeValueAsBytes(pd);
+    byte[] bytes = KvProblems.body(json, status, "about:blank", status.getReasonPhrase(), detail, null);
     response.setStatus(status.value());
     response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
     response.setContentLength(bytes.length);
