@@ -1,11 +1,8 @@
 package io.kvraft.node;
 
-import io.kvraft.raft.Entry;
-import io.kvraft.raft.HardState;
+import io.kvraft.raft.log.ForwardingRaftStorage;
 import io.kvraft.raft.log.RaftStorage;
-import io.kvraft.raft.log.RecoveredState;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -13,12 +10,11 @@ import java.util.concurrent.CountDownLatch;
  * sync until {@link #resume()}, as behind a disk that stopped answering. Nothing becomes durable meanwhile, so a
  * leader commits nothing.
  */
-public final class GatedStorage implements RaftStorage {
-  private final RaftStorage inner;
+public final class GatedStorage extends ForwardingRaftStorage {
   private volatile CountDownLatch gate = new CountDownLatch(0);
 
   public GatedStorage(RaftStorage inner) {
-    this.inner = inner;
+    super(inner);
   }
 
   public GatedStorage stall() {
@@ -39,41 +35,6 @@ public final class GatedStorage implements RaftStorage {
       throw new IOException("interrupted while stalled", e);
     }
     inner.sync();
-  }
-
-  @Override
-  public RecoveredState recover() throws IOException {
-    return inner.recover();
-  }
-
-  @Override
-  public void append(List<Entry> entries) throws IOException {
-    inner.append(entries);
-  }
-
-  @Override
-  public void saveHardState(HardState hs) throws IOException {
-    inner.saveHardState(hs);
-  }
-
-  @Override
-  public long firstIndex() {
-    return inner.firstIndex();
-  }
-
-  @Override
-  public long lastIndex() {
-    return inner.lastIndex();
-  }
-
-  @Override
-  public void compactPrefix(long upToIndex, long termAtIndex) throws IOException {
-    inner.compactPrefix(upToIndex, termAtIndex);
-  }
-
-  @Override
-  public long sizeBytes() {
-    return inner.sizeBytes();
   }
 
   @Override

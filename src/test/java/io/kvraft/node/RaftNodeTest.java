@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kvraft.raft.Entry;
-import io.kvraft.raft.HardState;
 import io.kvraft.raft.Message;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.Role;
+import io.kvraft.raft.log.ForwardingRaftStorage;
 import io.kvraft.raft.log.MemoryRaftStorage;
 import io.kvraft.raft.log.RaftStorage;
-import io.kvraft.raft.log.RecoveredState;
 import io.kvraft.transport.Transport;
 import java.io.IOException;
 import java.time.Duration;
@@ -31,30 +30,20 @@ class RaftNodeTest {
   private final Map<String, RaftNode> nodes = new ConcurrentHashMap<>();
 
   /** Delegating storage whose fsync takes a while and is counted. */
-  static final class SlowStorage implements RaftStorage {
-    final RaftStorage inner = new MemoryRaftStorage();
+  static final class SlowStorage extends ForwardingRaftStorage {
     final long syncMillis;
     final AtomicInteger syncs = new AtomicInteger();
     final AtomicInteger appendedEntries = new AtomicInteger();
 
     SlowStorage(long syncMillis) {
+      super(new MemoryRaftStorage());
       this.syncMillis = syncMillis;
-    }
-
-    @Override
-    public RecoveredState recover() throws IOException {
-      return inner.recover();
     }
 
     @Override
     public void append(List<Entry> entries) throws IOException {
       appendedEntries.addAndGet(entries.size());
       inner.append(entries);
-    }
-
-    @Override
-    public void saveHardState(HardState hs) throws IOException {
-      inner.saveHardState(hs);
     }
 
     @Override
@@ -67,31 +56,6 @@ class RaftNodeTest {
         throw new IOException("interrupted", e);
       }
       inner.sync();
-    }
-
-    @Override
-    public long firstIndex() {
-      return inner.firstIndex();
-    }
-
-    @Override
-    public long lastIndex() {
-      return inner.lastIndex();
-    }
-
-    @Override
-    public void compactPrefix(long upToIndex, long termAtIndex) throws IOException {
-      inner.compactPrefix(upToIndex, termAtIndex);
-    }
-
-    @Override
-    public long sizeBytes() {
-      return inner.sizeBytes();
-    }
-
-    @Override
-    public void close() throws IOException {
-      inner.close();
     }
   }
 

@@ -12,6 +12,7 @@ import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Entry;
 import io.kvraft.raft.HardState;
 import io.kvraft.raft.Role;
+import io.kvraft.raft.log.ForwardingRaftStorage;
 import io.kvraft.raft.log.RaftStorage;
 import io.kvraft.raft.log.RecoveredState;
 import java.io.IOException;
@@ -44,14 +45,13 @@ import org.springframework.context.ConfigurableApplicationContext;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class FullDiskIT {
   /** Storage whose disk can fill up: after {@link #fill()}, every write fails as ENOSPC would. */
-  static final class FillableStorage implements RaftStorage {
-    private final RaftStorage inner;
+  static final class FillableStorage extends ForwardingRaftStorage {
     private volatile boolean full;
     private final AtomicLong persistedIndex = new AtomicLong();
     private volatile long appendedIndex;
 
     FillableStorage(RaftStorage inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     void fill() {
@@ -96,29 +96,9 @@ class FullDiskIT {
     }
 
     @Override
-    public long firstIndex() {
-      return inner.firstIndex();
-    }
-
-    @Override
-    public long lastIndex() {
-      return inner.lastIndex();
-    }
-
-    @Override
     public void compactPrefix(long upToIndex, long termAtIndex) throws IOException {
       checkSpace();
       inner.compactPrefix(upToIndex, termAtIndex);
-    }
-
-    @Override
-    public long sizeBytes() {
-      return inner.sizeBytes();
-    }
-
-    @Override
-    public void close() throws IOException {
-      inner.close();
     }
   }
 

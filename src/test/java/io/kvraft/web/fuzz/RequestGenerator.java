@@ -522,7 +522,7 @@ final class RequestGenerator {
       return status == 200;
     }
     if (path.startsWith(STREAM_PREFIX)) {
-      return streamDeliversMessages(path, body, self);
+      return readStream(path, body, self).deliveredMessages();
     }
     try {
       return status == 202 && !MessageCodec.decode(body).isEmpty();
@@ -533,39 +533,13 @@ final class RequestGenerator {
 
   private static final String STREAM_PREFIX = "/raft/stream/";
 
-  /** Whether a stream would hand any message to the node before it ends (those are a member speaking). */
-  private boolean streamDeliversMessages(String path, byte[] body, String self) {
-    String family = "/raft/" + path.substring(STREAM_PREFIX.length());
-    int at = 0;
-    while (body.length - at >= 4) {
-      int len = ((body[at] & 0xff) << 24) | ((body[at + 1] & 0xff) << 16) | ((body[at + 2] & 0xff) << 8)
-          | (body[at + 3] & 0xff);
-      at += 4;
-      if (len == 0) {
-        continue;
-      }
-      if (len < 0 || len > MAX_RAFT_BATCH || body.length - at < len) {
-        return false;
-      }
-      byte[] frame = Arrays.copyOfRange(body, at, at + len);
-      at += len;
-      if (expectedForAuthenticated(family, frame, self) != 202) {
-        return false;
-      }
-      try {
-        if (!MessageCodec.decode(frame).isEmpty()) {
-          return true;
-        }
-      } catch (MessageCodec.MalformedMessageException e) {
-        return false;
-      }
-    }
-    return false;
-  }
+  /** What a stream's frames come to: the filter's answer, and whether it handed any message to the node first. */
+  private record StreamOutcome(int status, boolean deliveredMessages) {}
 
-  /** The stream endpoint's answer, frame by frame as the filter reads them: 200 when it reaches the end. */
-  private int expectedForStream(String path, byte[] body, String self) {
+  /** Reads a stream's frames as the filter does: 200 when it reaches the end. */
+  private StreamOutcome readStream(String path, byte[] body, String self) {
     String family = "/raft/" + path.substring(STREAM_PREFIX.length());
+    boolean delivered = false;
     int at = 0;
     while (body.length - at >= 4) {
       int len = ((body[at] & 0xff) << 24) | ((body[at + 1] & 0xff) << 16) | ((body[at + 2] & 0xff) << 8)
@@ -575,23 +549,29 @@ final class RequestGenerator {
         continue;
       }
       if (len < 0 || len > MAX_RAFT_BATCH) {
-        return 413;
+        return new StreamOutcome(413, delivered);
       }
       if (body.length - at < len) {
-        return 400;
+        return new StreamOutcome(400, delivered);
       }
-      int status = expectedForAuthenticated(family, Arrays.copyOfRange(body, at, at + len), self);
+      byte[] frame = Arrays.copyOfRange(body, at, at + len);
+      int status = expectedForAuthenticated(family, frame, self);
       if (status != 202) {
-        return status;
+        return new StreamOutcome(status, delivered);
+      }
+      try {
+        delivered |= !MessageCodec.decode(frame).isEmpty();
+      } catch (MessageCodec.MalformedMessageException impossible) {
+        // expectedForAuthenticated answered 400 for it above
       }
       at += len;
     }
-    return 200; // the end of the stream, also inside a frame's length: nothing was half-read
+    return new StreamOutcome(200, delivered); // the end of the stream, also inside a frame's length
   }
 
   private int expectedForAuthenticated(String path, byte[] body, String self) {
     if (path.startsWith(STREAM_PREFIX)) {
-      return expectedForStream(path, body, self);
+      return readStream(path, body, self).status();
     }
     if (path.equals("/raft/snapshot")) {
       try {
