@@ -81,7 +81,8 @@ public class KvOpenApi {
             .required(true)
             .description(
                 "The key, 1 to " + kv.maxKeyBytes() + " UTF-8 bytes. It may contain '/', sent unencoded"
-                    + " (/kv/users/1); an encoded %2F is rejected by the server.")
+                    + " (/kv/users/1); an encoded %2F is rejected by the server, and so are '.' or '..' segments"
+                    + " and ';' parameters: the key is the path exactly as sent, never a normalised one.")
             .schema(new StringSchema().minLength(1)));
     c.addParameters(
         "Consistency",
