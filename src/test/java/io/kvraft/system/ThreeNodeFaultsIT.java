@@ -271,6 +271,39 @@ class ThreeNodeFaultsIT {
   }
 
   @Test
+  void missingHardStateRefusesToStart() throws Exception {
+    Workload w = Workload.standard(cluster, "missing hard state");
+    w.start();
+    KvraftCluster.sleep(2000);
+    String leader = cluster.awaitLeader(LEADER_WAIT);
+    String victim = follower(leader);
+    cluster.kill(victim);
+    // The log stays: started without its term and vote, the member could vote twice in one term.
+    Path hardState = cluster.dataDir(victim).resolve("raft").resolve("hardstate");
+    Files.delete(hardState);
+    System.out.println("[missing hard state] " + victim + ": deleted " + hardState);
+    long okBefore = w.okCount();
+    cluster.spawn(victim);
+    try {
+      int exit = cluster.awaitExit(victim, Duration.ofSeconds(90));
+      assertThat(exit).as("exit code of " + victim + " without its hard state").isNotZero();
+      assertThat(cluster.log(victim))
+          .contains("kvraft refused to start: its Raft hard state file")
+          .contains("vote twice")
+          .contains("Restore the hard state file");
+      Scenarios.awaitProgress(w, okBefore + 20, "the other two keep serving");
+    } finally {
+      moveAside(victim);
+    }
+    cluster.start(victim);
+    KvraftCluster.sleep(2000);
+    w.stop();
+    String now = cluster.awaitLeader(LEADER_WAIT);
+    cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(90));
+    Scenarios.assertClean(w.finish());
+  }
+
+  @Test
   void missingSegmentRefusesToStart() throws Exception {
     Workload w = Workload.standard(cluster, "missing segment");
     w.start();

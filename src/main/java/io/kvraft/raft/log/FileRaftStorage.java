@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -60,16 +61,27 @@ public final class FileRaftStorage implements RaftStorage {
   private final List<Segment> segments;
   private final Set<Segment> unsynced = new LinkedHashSet<>();
   private HardStateFile.Contents meta;
+  /**
+   * Whether the hard state file exists. Written before the first entry, so a log never lies on disk without it and a
+   * missing file beside a log means it was lost, which {@link #open} refuses.
+   */
+  private boolean metaOnDisk;
   private boolean directoryUnsynced;
   private IOException failure;
   private boolean closed;
 
   private FileRaftStorage(
-      Path dir, Options options, DirectoryLock lock, HardStateFile.Contents meta, List<Segment> segments) {
+      Path dir,
+      Options options,
+      DirectoryLock lock,
+      HardStateFile.Contents meta,
+      boolean metaOnDisk,
+      List<Segment> segments) {
     this.dir = dir;
     this.options = options;
     this.lock = lock;
     this.meta = meta;
+    this.metaOnDisk = metaOnDisk;
     this.segments = segments;
   }
 
@@ -78,6 +90,8 @@ public final class FileRaftStorage implements RaftStorage {
    *
    * @throws DataDirectoryLockedException if another process or instance uses the directory
    * @throws CorruptLogException if the stored state is damaged beyond what a crash can cause
+   * @throws MissingHardStateException if the hard state file is gone but the log holds entries or a snapshot exists
+   *     in {@code <dataDir>/snapshots}: the member would forget its vote
    */
   public static FileRaftStorage open(Path dataDir, Options options) throws IOException {
     Path dir = dataDir.resolve(DIR_NAME);
@@ -91,8 +105,14 @@ public final class FileRaftStorage implements RaftStorage {
     try {
       // A save interrupted by a crash; the previous hard state file is intact.
       Files.deleteIfExists(dir.resolve(HardStateFile.TEMP_NAME));
-      HardStateFile.Contents meta = HardStateFile.read(dir);
-      FileRaftStorage storage = new FileRaftStorage(dir, options, lock, meta, SegmentLoader.load(dir, options.fsync()));
+      Optional<HardStateFile.Contents> stored = HardStateFile.read(dir);
+      List<Segment> segments = SegmentLoader.load(dir, options.fsync());
+      if (stored.isEmpty()) {
+        refuseIfRunBefore(dir, dataDir, segments);
+      }
+      FileRaftStorage storage =
+          new FileRaftStorage(
+              dir, options, lock, stored.orElse(HardStateFile.Contents.EMPTY), stored.isPresent(), segments);
       // Repeats the end of a compactPrefix that a crash may have interrupted.
       storage.dropEntriesCoveredBySnapshot();
       storage.checkLogFollowsSnapshot();
@@ -100,6 +120,26 @@ public final class FileRaftStorage implements RaftStorage {
     } catch (IOException | RuntimeException e) {
       lock.close();
       throw e;
+    }
+  }
+
+  /** A data directory with entries or snapshots but no hard state lost its vote: never start from it. */
+  private static void refuseIfRunBefore(Path dir, Path dataDir, List<Segment> segments) throws IOException {
+    // A torn tail is already cut here, so only entries that were really written count.
+    long entries = 0;
+    for (Segment segment : segments) {
+      entries += segment.count();
+    }
+    if (entries > 0) {
+      throw new MissingHardStateException(
+          dir.resolve(HardStateFile.NAME),
+          "its log holds " + entries + " entries (indexes " + segments.get(0).firstIndex + " to "
+              + segments.get(segments.size() - 1).lastIndex() + ")");
+    }
+    List<Path> snapshots = SnapshotStore.snapshotFiles(dataDir);
+    if (!snapshots.isEmpty()) {
+      throw new MissingHardStateException(
+          dir.resolve(HardStateFile.NAME), "the data directory holds snapshot " + snapshots.get(0).getFileName());
     }
   }
 
@@ -135,6 +175,10 @@ public final class FileRaftStorage implements RaftStorage {
     long first = entries.get(0).index();
     guarded(
         () -> {
+          if (!metaOnDisk) {
+            // Durable before any entry can be, so a log found without it at start means the file was lost.
+            replaceMeta(meta);
+          }
           if (first <= lastIndex()) {
             truncateFrom(first);
           }
@@ -332,6 +376,7 @@ public final class FileRaftStorage implements RaftStorage {
   private void replaceMeta(HardStateFile.Contents next) throws IOException {
     HardStateFile.write(dir, next, options.fsync());
     meta = next;
+    metaOnDisk = true;
   }
 
   private void syncUnsynced() throws IOException {

@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /**
@@ -32,13 +33,14 @@ final class HardStateFile {
 
   private HardStateFile() {}
 
-  static Contents read(Path dir) throws IOException {
+  /** The stored contents, or empty when there is no file: the caller decides whether that is a new member. */
+  static Optional<Contents> read(Path dir) throws IOException {
     Path file = dir.resolve(NAME);
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      return Contents.EMPTY;
+      return Optional.empty();
     }
     ByteBuffer in = ByteBuffer.wrap(bytes);
     int fixed = 4 + 4 + 8 + 8 + 8 + 4;
@@ -66,7 +68,7 @@ final class HardStateFile {
     if (term < 0 || snapshotIndex < 0 || snapshotTerm < 0) {
       throw new CorruptLogException(file, 8, "negative term or index");
     }
-    return new Contents(new HardState(term, votedFor), snapshotIndex, snapshotTerm);
+    return Optional.of(new Contents(new HardState(term, votedFor), snapshotIndex, snapshotTerm));
   }
 
   static void write(Path dir, Contents contents, boolean fsync) throws IOException {

@@ -81,6 +81,17 @@ public final class SnapshotStore {
     return new SnapshotStore(dir, fsync);
   }
 
+  /** The complete snapshot files in {@code <dataDir>/snapshots}, without opening a store (none if it is absent). */
+  static List<Path> snapshotFiles(Path dataDir) throws IOException {
+    Path dir = dataDir.resolve(DIR_NAME);
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> NAME.matcher(f.getFileName().toString()).matches()).sorted().toList();
+    }
+  }
+
   public Path directory() {
     return dir;
   }

@@ -291,6 +291,66 @@ class FileRaftStorageTest {
 
   // --- helpers
 
+  @Test
+  void aMissingHardStateBesideALogIsRefusedWithWhatToDo() throws IOException {
+    Path dataDir = tmp.resolve("node");
+    try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
+      storage.saveHardState(new HardState(3, "node-2"));
+      storage.append(range(1, 6, 2));
+      storage.sync();
+    }
+    Path hardState = dataDir.resolve("raft/hardstate");
+    Files.delete(hardState);
+
+    // Starting with term 0 and no vote would let this member vote for a second candidate in term 3.
+    assertThatThrownBy(() -> FileRaftStorage.open(dataDir, SMALL_SEGMENTS))
+        .isInstanceOf(MissingHardStateException.class)
+        .hasMessageContaining(hardState.toString())
+        .hasMessageContaining("log holds 6 entries")
+        .hasMessageContaining("vote twice")
+        .hasMessageContaining("Restore the file")
+        .hasMessageContaining("empty one");
+    // Refusing touched nothing and released the lock: a second attempt gets the same answer, not "locked".
+    assertThatThrownBy(() -> FileRaftStorage.open(dataDir, SMALL_SEGMENTS))
+        .isInstanceOf(MissingHardStateException.class);
+    assertThat(segmentNames(dataDir)).hasSize(2);
+  }
+
+  @Test
+  void aMissingHardStateBesideASnapshotIsRefused() throws IOException {
+    Path dataDir = tmp.resolve("node");
+    try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
+      storage.saveHardState(new HardState(2, "node-1"));
+      storage.append(range(1, 4, 2));
+      storage.compactPrefix(4, 2);
+    }
+    SnapshotStore.open(dataDir, false).save(4, 2, out -> out.write(42));
+    Files.delete(dataDir.resolve("raft/hardstate"));
+
+    assertThatThrownBy(() -> FileRaftStorage.open(dataDir, SMALL_SEGMENTS))
+        .isInstanceOf(MissingHardStateException.class)
+        .hasMessageContaining("snapshot snap-");
+  }
+
+  @Test
+  void aNewMemberWithoutHardStateStartsFreshAndItsFirstEntryWritesOne() throws IOException {
+    Path dataDir = tmp.resolve("node");
+    try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
+      assertThat(storage.recover()).isEqualTo(new RecoveredState(HardState.INITIAL, List.of(), 0, 0));
+    }
+    // Reopening an empty directory (only its lock file and an empty snapshot directory) is still a new member.
+    Files.createDirectories(dataDir.resolve(SnapshotStore.DIR_NAME));
+    try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
+      // Entries appended without a saved hard state still get the file first, so no log ever lies on disk without it.
+      storage.append(range(1, 2, 1));
+      storage.sync();
+    }
+    assertThat(dataDir.resolve("raft/hardstate")).exists();
+    try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
+      assertThat(storage.recover()).isEqualTo(new RecoveredState(HardState.INITIAL, range(1, 2, 1), 0, 0));
+    }
+  }
+
   private Path writeLog(List<Entry> entries) throws IOException {
     Path dataDir = tmp.resolve("original");
     try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
