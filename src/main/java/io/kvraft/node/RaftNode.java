@@ -91,6 +91,7 @@ public final class RaftNode implements AutoCloseable {
   private final SnapshotStore snapshots;
   private final SnapshotPolicy policy;
   private final SnapshotReceiver receiver;
+  private final SnapshotSender sender;
   private final ExecutorService snapshotThreads;
   private boolean snapshotInProgress;
   private long lastSnapshotIndex;
@@ -165,6 +166,12 @@ public final class RaftNode implements AutoCloseable {
         snapshots == null
             ? null
             : new SnapshotReceiver(this, snapshots, applier, policy.baseTimeout().toMillis() * 10);
+    this.sender =
+        snapshots == null
+            ? null
+            : new SnapshotSender(
+                id, snapshots, policy, transport, () -> metrics,
+                term -> running && status.role() == Role.LEADER && status.term() == term);
     this.snapshotThreads =
         snapshots == null
             ? null
@@ -689,7 +696,7 @@ public final class RaftNode implements AutoCloseable {
     long term = core.term();
     Runnable transfer =
         () -> {
-          boolean ok = m != null && transferSnapshot(peer, m, term);
+          boolean ok = m != null && sender.transfer(peer, m, term);
           long index = m == null ? 0 : m.index();
           Runnable report =
               () -> {
@@ -708,45 +715,6 @@ public final class RaftNode implements AutoCloseable {
       return;
     }
     snapshotThreads.execute(transfer);
-  }
-
-  /**
-   * Sends {@code m} chunk by chunk while this node still leads {@code term}. It first asks where to resume (the
-   * follower may hold part of this snapshot from an earlier attempt or leader) and after a lost chunk asks again.
-   */
-  private boolean transferSnapshot(String peer, SnapshotStore.Meta m, long term) {
-    long offset = -1;
-    int failures = 0;
-    while (running && status.role() == Role.LEADER && status.term() == term) {
-      try {
-        byte[] data = offset < 0 ? new byte[0] : snapshots.readChunk(m, offset, policy.chunkBytes());
-        long at = Math.max(0, offset);
-        boolean last = at + data.length >= m.length();
-        SnapshotChunk chunk =
-            new SnapshotChunk(core.id(), peer, term, m.index(), m.term(), m.length(), at, data);
-        SnapshotChunk.Reply reply =
-            transport.sendSnapshotChunk(chunk, policy.chunkTimeout(data.length, last, m.length()));
-        failures = 0;
-        metrics.snapshotChunkSent(data.length);
-        switch (reply.status()) {
-          case DONE:
-            metrics.snapshotSent();
-            LOG.info("{}: installed snapshot {}@{} ({} bytes) on {}", core.id(), m.index(), m.term(), m.length(), peer);
-            return true;
-          case REJECTED:
-            return false;
-          default:
-            offset = reply.nextOffset();
-        }
-      } catch (IOException e) {
-        LOG.debug("{}: snapshot chunk to {} failed: {}", core.id(), peer, e.toString());
-        if (++failures >= 3) {
-          return false;
-        }
-        offset = -1;
-      }
-    }
-    return false;
   }
 
   /** Called on the storage thread; hops to the loop to keep all state single-threaded. */
