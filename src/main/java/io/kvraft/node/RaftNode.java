@@ -94,6 +94,8 @@ public final class RaftNode implements AutoCloseable {
   private final SnapshotSender sender;
   private final ExecutorService snapshotThreads;
   private boolean snapshotInProgress;
+  /** The newest snapshot's file vanished (deleted by hand): write one again even if nothing was applied since. */
+  private boolean snapshotFileLost;
   private long lastSnapshotIndex;
   private long bytesSinceSnapshot;
   private long lastSnapshotNanos = System.nanoTime();
@@ -561,22 +563,27 @@ public final class RaftNode implements AutoCloseable {
 
   /** Snapshots the state machine when the size or time trigger says so and no snapshot is being written. */
   private void maybeSnapshot() {
-    if (snapshots == null || snapshotInProgress || failure != null || lastApplied <= lastSnapshotIndex) {
+    if (snapshots == null || snapshotInProgress || failure != null) {
+      return;
+    }
+    boolean replaceLost = snapshotFileLost;
+    if (!replaceLost && lastApplied <= lastSnapshotIndex) {
       return;
     }
     boolean bySize = policy.thresholdBytes() > 0 && bytesSinceSnapshot >= policy.thresholdBytes();
     boolean byTime =
         !policy.interval().isZero() && System.nanoTime() - lastSnapshotNanos >= policy.interval().toNanos();
-    if (!bySize && !byTime) {
+    if (!bySize && !byTime && !replaceLost) {
       return;
     }
     long captureStart = System.nanoTime();
     Applier.Image image = applier.capture();
     long index = image.index();
     long term = core.termAt(index);
-    if (index <= lastSnapshotIndex || term < 1) {
+    if (index < lastSnapshotIndex || (index == lastSnapshotIndex && !replaceLost) || term < 1) {
       return;
     }
+    snapshotFileLost = false;
     snapshotInProgress = true;
     bytesSinceSnapshot = 0;
     lastSnapshotNanos = System.nanoTime();
@@ -606,6 +613,10 @@ public final class RaftNode implements AutoCloseable {
   private void onSnapshotSaved(SnapshotStore.Meta m) {
     snapshotInProgress = false;
     snapshotsTaken++;
+    if (m.index() == lastSnapshotIndex && latestSnapshot != null && latestSnapshot.index() == m.index()) {
+      latestSnapshot = m; // rewritten because its file was lost: the log is compacted to it already
+      return;
+    }
     if (m.index() <= lastSnapshotIndex) {
       return; // a snapshot installed from the leader meanwhile is newer
     }
@@ -687,7 +698,23 @@ public final class RaftNode implements AutoCloseable {
     completeReadsUpToApplied();
   }
 
-  /** Streams the newest snapshot to {@code peer} on a background thread, once at a time per peer. */
+  /**
+   * A transfer found no file for the newest snapshot (someone deleted it): write it again, so that the next attempt
+   * has something to send. Pruning alone never causes this, since a newer snapshot replaces what it prunes.
+   */
+  private void onSnapshotFileLost(long index) {
+    SnapshotStore.Meta newest = latestSnapshot;
+    if (newest != null && newest.index() == index && !java.nio.file.Files.exists(newest.path())) {
+      LOG.warn("{}: the file of snapshot {}@{} is gone; writing a new snapshot", core.id(), index, newest.term());
+      snapshotFileLost = true;
+      maybeSnapshot();
+    }
+  }
+
+  /**
+   * Streams the newest snapshot to {@code peer} on a background thread, once at a time per peer; {@link
+   * SnapshotSender} moves on to a newer one if its file is gone by the time the transfer starts.
+   */
   private void sendSnapshot(String peer) {
     if (!sendingSnapshotTo.add(peer)) {
       return; // the transfer under way reports when it ends
@@ -696,14 +723,17 @@ public final class RaftNode implements AutoCloseable {
     long term = core.term();
     Runnable transfer =
         () -> {
-          boolean ok = m != null && sender.transfer(peer, m, term);
-          long index = m == null ? 0 : m.index();
+          SnapshotSender.Result result =
+              m == null ? SnapshotSender.Result.failed(0) : sender.transfer(peer, m, () -> latestSnapshot, term);
+          if (result.fileLost()) {
+            events.add(() -> onSnapshotFileLost(result.index()));
+          }
           Runnable report =
               () -> {
                 sendingSnapshotTo.remove(peer);
-                core.reportSnapshot(peer, index, ok);
+                core.reportSnapshot(peer, result.index(), result.installed());
               };
-          if (ok) {
+          if (result.installed()) {
             events.add(report);
           } else if (running) {
             // The core asks again at once after a failure; pacing the retries is the node's job.

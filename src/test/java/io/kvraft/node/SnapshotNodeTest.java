@@ -70,6 +70,8 @@ class SnapshotNodeTest {
   private final AtomicInteger chunksBeforeCut = new AtomicInteger();
   /** Whether the receiver held a partial snapshot file when the sender was cut off. */
   private volatile boolean partialAtCut;
+  /** Runs on the sender's thread before each chunk is delivered. */
+  private volatile java.util.function.Consumer<SnapshotChunk> beforeChunk = c -> {};
 
   private final class Direct implements Transport {
     private final String self;
@@ -88,6 +90,7 @@ class SnapshotNodeTest {
 
     @Override
     public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout) throws IOException {
+      beforeChunk.accept(chunk);
       int seq = chunksSent.incrementAndGet();
       if (self.equals(cutSender) && chunk.data().length > 0 && chunksBeforeCut.getAndDecrement() <= 0) {
         partialAtCut = hasPartial(chunk.to());
@@ -151,6 +154,12 @@ class SnapshotNodeTest {
   }
 
   private RaftNode awaitLeader() {
+    for (RaftNode n : nodes.values()) {
+      // Most calls find one at once; Awaitility would first sleep its poll interval.
+      if (!down.contains(n.id()) && n.status().role() == Role.LEADER) {
+        return n;
+      }
+    }
     RaftNode[] found = new RaftNode[1];
     await()
         .atMost(Duration.ofSeconds(15))
@@ -339,6 +348,83 @@ class SnapshotNodeTest {
     assertThat(leaders).exists();
     assertThat(java.nio.file.Files.readAllBytes(installed.path())).isEqualTo(java.nio.file.Files.readAllBytes(leaders));
     assertThat(hasPartial(lagging)).isFalse();
+  }
+
+  /**
+   * Issue 12's livelock in small: the leader writes two newer snapshots while it sends one, so the one being sent is
+   * pruned halfway. The transfer must still finish, and the follower end with the leader's state.
+   */
+  @Test
+  void aSnapshotPrunedWhileItIsBeingSentStillBringsTheFollowerUpToDate() throws Exception {
+    for (String id : MEMBERS) {
+      start(id);
+    }
+    RaftNode first = awaitLeader();
+    String lagging = MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
+    down.add(lagging);
+    write(0, 200);
+    RaftNode l = awaitLeader();
+    await().atMost(Duration.ofSeconds(10)).until(() -> l.snapshotCounts()[0] >= 2);
+
+    java.util.concurrent.atomic.AtomicReference<Path> pruned = new java.util.concurrent.atomic.AtomicReference<>();
+    beforeChunk =
+        chunk -> {
+          if (chunk.data().length == 0 || !chunk.from().equals(l.id()) || pruned.get() != null) {
+            return;
+          }
+          Path sending = snapshotFile(l.id(), chunk.snapshotIndex(), chunk.snapshotTerm());
+          pruned.set(sending);
+          try {
+            // ~16 KB of log at a 3 KB threshold: several newer snapshots, and the newest two are all that is kept.
+            write(1_000, 300);
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+          await().atMost(Duration.ofSeconds(10)).until(() -> !java.nio.file.Files.exists(sending));
+        };
+    down.remove(lagging);
+    write(200, 5);
+    await().atMost(Duration.ofSeconds(20)).until(() -> pruned.get() != null);
+    awaitSameState();
+    RaftNode f = nodes.get(lagging);
+    assertThat(f.snapshotCounts()[1]).as("snapshots installed on %s", lagging).isGreaterThan(0);
+    assertThat(f.status().lastApplied()).isEqualTo(l.status().lastApplied());
+    assertThat(pruned.get()).as("the snapshot that was being sent").doesNotExist();
+  }
+
+  /** Someone deleted the leader's newest snapshot file: the leader writes a new one and sends that. */
+  @Test
+  void aLeaderWhoseNewestSnapshotFileWasDeletedWritesANewOneForAFollower() throws Exception {
+    for (String id : MEMBERS) {
+      start(id);
+    }
+    RaftNode first = awaitLeader();
+    String lagging = MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
+    down.add(lagging);
+    write(0, 200);
+    RaftNode l = awaitLeader();
+    await().atMost(Duration.ofSeconds(10)).until(() -> l.snapshotCounts()[0] >= 2);
+    // Quiet now, so the leader has no reason of its own to snapshot again.
+    await().atMost(Duration.ofSeconds(10)).until(() -> l.latestSnapshot().index() == lastSnapshotOnDisk(l.id()));
+    SnapshotStore.Meta deleted = l.latestSnapshot();
+    java.nio.file.Files.delete(deleted.path());
+
+    down.remove(lagging);
+    awaitSameState();
+    RaftNode f = nodes.get(lagging);
+    assertThat(f.snapshotCounts()[1]).as("snapshots installed on %s", lagging).isGreaterThan(0);
+    assertThat(f.latestSnapshot().index()).isGreaterThanOrEqualTo(deleted.index());
+    assertThat(l.latestSnapshot().path()).exists();
+    write(200, 5);
+    awaitSameState();
+  }
+
+  private Path snapshotFile(String id, long index, long term) {
+    return tmp.resolve(id).resolve(SnapshotStore.DIR_NAME).resolve(String.format("snap-%020d-%020d.snap", index, term));
+  }
+
+  private long lastSnapshotOnDisk(String id) throws IOException {
+    return SnapshotStore.open(tmp.resolve(id), false).list().get(0).index();
   }
 
   @Test

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * appear only complete: written to a temp file, forced, atomically renamed, directory forced. The newest {@link
  * #RETAIN} are kept so that a damaged newest snapshot, detected by its checksum, leaves the previous one to start
  * from. Snapshots received from a leader are assembled in a partial file keyed by (index, term), so a transfer
- * resumes where it stopped, and join the others by the same rename once verified.
+ * resumes where it stopped, and join the others by the same rename once verified. A snapshot being sent to a
+ * follower is held open ({@link #openForSending}), so pruning it does not break the transfer; its disk space is freed
+ * when the transfer ends, so while transfers run a node may hold one more snapshot per follower than it keeps.
  *
  * <p>Methods are synchronized: the snapshot writer, the receiver and the node's loop all use the store.
  */
@@ -161,6 +163,55 @@ public final class SnapshotStore {
     InputStream in = Files.newInputStream(meta.path());
     in.skipNBytes(HEADER_BYTES);
     return in;
+  }
+
+  /**
+   * Opens a snapshot for sending it to a follower. The open file keeps its content readable until {@link
+   * Sending#close()}, even if the file is deleted meanwhile (pruned because newer snapshots were written, or by
+   * hand): a transfer never loses its file halfway, and the space comes back when it ends.
+   *
+   * @throws java.nio.file.NoSuchFileException if the file is already gone
+   */
+  public Sending openForSending(Meta meta) throws IOException {
+    return new Sending(meta, FileChannel.open(meta.path(), StandardOpenOption.READ));
+  }
+
+  /** A snapshot file held open while it is sent. */
+  public static final class Sending implements java.io.Closeable {
+    private final Meta meta;
+    private final FileChannel channel;
+    private final long length;
+
+    private Sending(Meta meta, FileChannel channel) throws IOException {
+      this.meta = meta;
+      this.channel = channel;
+      this.length = channel.size();
+    }
+
+    public Meta meta() {
+      return meta;
+    }
+
+    /** The size of the whole file (header included), as it was opened. */
+    public long length() {
+      return length;
+    }
+
+    /** Reads up to {@code length} bytes of the whole file (header included) from {@code offset}. */
+    public byte[] read(long offset, int length) throws IOException {
+      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(length, Math.max(0, this.length - offset)));
+      while (buf.hasRemaining()) {
+        if (channel.read(buf, offset + buf.position()) < 0) {
+          throw new IOException("snapshot " + meta.path() + " shrank while being sent");
+        }
+      }
+      return buf.array();
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
   }
 
   /** Reads {@code length} bytes of the whole file (header included) from {@code offset}, for sending it. */
