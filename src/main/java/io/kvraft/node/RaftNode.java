@@ -772,8 +772,9 @@ public final class RaftNode implements AutoCloseable {
     }
     failure = t.getClass().getSimpleName() + ": " + t.getMessage();
     LOG.error(
-        "node {} stops serving: storage failed ({}). Nothing unpersisted was acknowledged; fix the disk and"
-            + " restart the node.",
+        "node {} stops serving: storage failed ({}). Nothing unpersisted was acknowledged. Only a restart recovers"
+            + " it (after a failed write or fsync, retrying could lose data), so /actuator/health/liveness is now"
+            + " DOWN: Kubernetes restarts it; elsewhere, free space or fix the disk and restart it.",
         core.id(),
         failure,
         t);
@@ -868,12 +869,15 @@ public final class RaftNode implements AutoCloseable {
 
   private void publishStatus() {
     NodeStatus before = status;
+    // A node whose storage failed takes part in nothing and learns no newer term, so what its core last believed is
+    // stale: claiming to lead (or to know the leader) would send clients to it long after the others moved on.
+    boolean failed = failure != null;
     NodeStatus now =
         new NodeStatus(
             core.id(),
-            core.role(),
+            failed ? Role.FOLLOWER : core.role(),
             core.term(),
-            core.leader(),
+            failed ? null : core.leader(),
             core.commitIndex(),
             lastApplied,
             core.lastIndex(),

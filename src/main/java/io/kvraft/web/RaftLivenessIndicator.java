@@ -12,9 +12,12 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 /**
- * Liveness ({@code /actuator/health/liveness}): the Raft event loop makes progress. Ticks reach the loop every
- * {@code raft.tick-interval}, so its iteration count grows whenever it is alive; DOWN once it has not moved for
- * {@code kvraft.health.loop-stall-timeout} (default 10s). Deliberately blind to Raft state: a partitioned node or one
+ * Liveness ({@code /actuator/health/liveness}): the Raft event loop makes progress and the node's storage has not
+ * failed. Ticks reach the loop every {@code raft.tick-interval}, so its iteration count grows whenever it is alive;
+ * DOWN once it has not moved for {@code kvraft.health.loop-stall-timeout} (default 10s). DOWN also once a write or
+ * fsync failed (a full disk, an I/O error): the node then stops serving for good, because after a failed write or
+ * fsync retrying could silently lose data, and only a restart, which re-reads and re-verifies what is really on disk,
+ * recovers it; so the orchestrator should restart it. Deliberately blind to Raft state: a partitioned node or one
  * without a leader is alive, and restarting it would not help.
  */
 @Component("raftLoop")
@@ -39,14 +42,22 @@ public class RaftLivenessIndicator implements HealthIndicator {
 
   @Override
   public synchronized Health health() {
-    long iterations = status.get().loopIterations();
+    NodeStatus s = status.get();
+    long iterations = s.loopIterations();
     long now = nanoClock.getAsLong();
     if (iterations != lastIterations) {
       lastIterations = iterations;
       lastProgressNanos = now;
     }
     long stalledMillis = (now - lastProgressNanos) / 1_000_000;
-    Health.Builder b = now - lastProgressNanos > stallNanos ? Health.down() : Health.up();
+    Health.Builder b;
+    if (!s.healthy()) {
+      b = Health.down().withDetail("reason", "storage failed, only a restart recovers: " + s.failure());
+    } else if (now - lastProgressNanos > stallNanos) {
+      b = Health.down().withDetail("reason", "the Raft event loop has not moved for " + stalledMillis + " ms");
+    } else {
+      b = Health.up();
+    }
     return b.withDetail("loopIterations", iterations).withDetail("millisSinceProgress", stalledMillis).build();
   }
 }

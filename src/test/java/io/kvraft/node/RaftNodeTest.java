@@ -143,4 +143,74 @@ class RaftNodeTest {
     Long readIndex = follower.readBarrier().get();
     assertThat(readIndex).isGreaterThanOrEqualTo(1);
   }
+
+  /** Storage whose disk can fill: after {@link #fill()} every write fails as ENOSPC does. */
+  static final class FillableStorage extends ForwardingRaftStorage {
+    volatile boolean full;
+
+    FillableStorage() {
+      super(new MemoryRaftStorage());
+    }
+
+    void fill() {
+      full = true;
+    }
+
+    private void checkSpace() throws IOException {
+      if (full) {
+        throw new IOException("No space left on device");
+      }
+    }
+
+    @Override
+    public void append(List<Entry> entries) throws IOException {
+      checkSpace();
+      inner.append(entries);
+    }
+
+    @Override
+    public void saveHardState(io.kvraft.raft.HardState hardState) throws IOException {
+      checkSpace();
+      inner.saveHardState(hardState);
+    }
+
+    @Override
+    public void sync() throws IOException {
+      checkSpace();
+      inner.sync();
+    }
+  }
+
+  @Test
+  void aLeaderWhoseDiskFilledStopsClaimingToLeadOnceTheOthersElectAnother() throws Exception {
+    List<String> members = List.of("a", "b", "c");
+    Map<String, FillableStorage> disks = new ConcurrentHashMap<>();
+    for (String id : members) {
+      FillableStorage disk = new FillableStorage();
+      disks.put(id, disk);
+      start(id, members, disk);
+    }
+    RaftNode old = awaitLeader();
+    long oldTerm = old.status().term();
+    disks.get(old.id()).fill();
+    // Its next write fails: a proposal is enough to make it write.
+    old.propose("x".getBytes());
+    await().atMost(Duration.ofSeconds(10)).until(() -> !old.status().healthy());
+
+    RaftNode next =
+        await().atMost(Duration.ofSeconds(20))
+            .until(
+                () -> nodes.values().stream()
+                    .filter(n -> n != old && n.status().role() == Role.LEADER)
+                    .findFirst().orElse(null),
+                java.util.Objects::nonNull);
+    assertThat(next.status().term()).isGreaterThan(oldTerm);
+    NodeStatus failed = old.status();
+    // Health, the Raft-Leader header and the role gauge all read this: none may send clients to the failed node.
+    assertThat(failed.role()).isNotEqualTo(Role.LEADER);
+    assertThat(failed.leader()).isNull();
+    assertThat(failed.failure()).contains("No space left on device");
+    assertThat(old.propose("y".getBytes())).failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(Exception.class).withCauseInstanceOf(UnavailableException.class);
+  }
 }

@@ -28,6 +28,16 @@ class ActuatorTest extends LiveNodeTestBase {
   }
 
   @Test
+  void diskSpaceWatchesTheDataDirectory() throws Exception {
+    JsonNode disk = json("/actuator/health").path("components").path("diskSpace");
+    assertThat(disk.path("status").asText()).isEqualTo("UP");
+    String dataDir = bean(org.springframework.core.env.Environment.class).getProperty("raft.data-dir");
+    // Not the working directory: a full data filesystem must show here.
+    assertThat(java.nio.file.Path.of(disk.path("details").path("path").asText()))
+        .isEqualTo(java.nio.file.Path.of(dataDir).toAbsolutePath());
+  }
+
+  @Test
   void livenessFollowsTheEventLoopAndReadinessTheLeader() {
     HttpResponse<String> live = send("GET", "/actuator/health/liveness", null);
     assertThat(live.statusCode()).isEqualTo(200);

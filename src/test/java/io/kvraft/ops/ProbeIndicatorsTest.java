@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.actuate.health.Status;
 
@@ -26,14 +27,33 @@ class ProbeIndicatorsTest {
     assertThat(live.health().getStatus()).isEqualTo(Status.UP);
     nanos.addAndGet(Duration.ofSeconds(9).toNanos());
     assertThat(live.health().getStatus()).isEqualTo(Status.UP);
-    // a partitioned candidate without a leader, even with failed storage, is alive while its loop turns
-    s.set(status(Role.CANDIDATE, null, 0, 0, 2, "IOException: disk"));
+    // a partitioned candidate without a leader is alive while its loop turns
+    s.set(status(Role.CANDIDATE, null, 0, 0, 2, null));
     nanos.addAndGet(Duration.ofSeconds(9).toNanos());
     assertThat(live.health().getStatus()).isEqualTo(Status.UP);
     nanos.addAndGet(Duration.ofSeconds(11).toNanos());
     assertThat(live.health().getStatus()).isEqualTo(Status.DOWN);
     s.set(status(Role.CANDIDATE, null, 0, 0, 3, null));
     assertThat(live.health().getStatus()).isEqualTo(Status.UP);
+  }
+
+  @Test
+  void livenessIsDownOnceStorageFailedThoughTheLoopStillTurns() {
+    AtomicReference<NodeStatus> s = new AtomicReference<>(status(Role.LEADER, "n2", 5, 5, 1, null));
+    AtomicLong nanos = new AtomicLong();
+    HealthIndicator live = ProbeIndicatorsAccess.liveness(s::get, Duration.ofSeconds(10), nanos::get);
+    assertThat(live.health().getStatus()).isEqualTo(Status.UP);
+    // A full disk: nothing more can be persisted, and only a restart recovers the node, so the kubelet must restart it.
+    s.set(status(Role.FOLLOWER, null, 5, 5, 2, "IOException: No space left on device"));
+    nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+    Health h = live.health();
+    assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+    assertThat(h.getDetails().get("reason").toString())
+        .contains("storage failed")
+        .contains("restart")
+        .contains("No space left on device");
+    s.set(status(Role.FOLLOWER, null, 5, 5, 3, "IOException: No space left on device"));
+    assertThat(live.health().getStatus()).isEqualTo(Status.DOWN);
   }
 
   @Test

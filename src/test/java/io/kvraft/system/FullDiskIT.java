@@ -39,8 +39,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  * A full disk. No small filesystem can be mounted here, so the fault is injected in-process: three nodes run as
  * Spring contexts on loopback (the shipped wiring, HTTP transport, file storage), and each node's storage bean is
  * wrapped so a test can make every later write fail with "No space left on device", as ENOSPC does. The node whose
- * disk fills must acknowledge nothing it did not persist, report itself DOWN on /actuator/health, and the others
- * must keep serving; once the disk has room again and the node restarts, it catches up.
+ * disk fills must acknowledge nothing it did not persist, report itself DOWN on /actuator/health and on its liveness
+ * probe (only a restart recovers it), stop claiming to lead once the others elected a leader, and the others must
+ * keep serving; once the disk has room again and the node restarts, it catches up.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class FullDiskIT {
@@ -152,6 +153,27 @@ class FullDiskIT {
       }
       // The other two elect a leader and keep serving.
       String next = awaitLeader(full);
+      // The failed leader no longer claims to lead (it saw none of the new term), and asks to be restarted: a failed
+      // write or fsync is recovered only by a restart. Its disk space indicator looks at the data directory.
+      assertThat(status(next).term()).isGreaterThan(failed.term());
+      try (Response r = http.newCall(new Request.Builder().url(urls.get(full) + "/actuator/health").build()).execute()) {
+        JsonNode health = JSON.readTree(r.body().bytes()).path("components");
+        assertThat(health.path("raft").path("details").path("role").asText()).isNotEqualTo("LEADER");
+        assertThat(health.path("raft").path("details").path("leader").asText()).isEmpty();
+        assertThat(Path.of(health.path("diskSpace").path("details").path("path").asText()))
+            .isEqualTo(root.resolve(full).toAbsolutePath());
+      }
+      try (Response r = http.newCall(new Request.Builder().url(urls.get(full) + "/actuator/health/liveness").build())
+          .execute()) {
+        assertThat(r.code()).isEqualTo(503);
+        JsonNode loop = JSON.readTree(r.body().bytes()).path("components").path("raftLoop");
+        assertThat(loop.path("status").asText()).isEqualTo("DOWN");
+        assertThat(loop.path("details").path("reason").asText()).contains("restart").contains("No space left on device");
+      }
+      try (Response r = http.newCall(new Request.Builder().url(urls.get(full) + "/kv/full-disk-leader-header").build())
+          .execute()) {
+        assertThat(r.header("Raft-Leader")).as("Raft-Leader from the failed node").isNotEqualTo(full);
+      }
       long okBefore = w.okCount();
       Thread.sleep(Scenarios.load(5).toMillis());
       Scenarios.awaitProgress(w, okBefore + 20, "the others keep serving");
