@@ -151,7 +151,12 @@ public final class KvClient implements AutoCloseable {
 
   private KvReply write(KvRequest.Op op, String key, byte[] value, long ifMatch, boolean ifNoneMatch) {
     if (clientId == null) {
-      clientId = new String(call(KvRequest.register()).value(), StandardCharsets.UTF_8);
+      KvReply registered = call(KvRequest.register());
+      if (registered.status() != 201 || registered.value() == null) {
+        throw new KvClientException(
+            registered.status(), "session registration refused: " + registered.detail());
+      }
+      clientId = new String(registered.value(), StandardCharsets.UTF_8);
       seq = 0;
     }
     long s = ++seq;
