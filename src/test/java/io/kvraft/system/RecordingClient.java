@@ -84,7 +84,8 @@ final class RecordingClient {
    */
   Outcome execute(KvOp op, String onlyNode) {
     long deadline = System.nanoTime() + opDeadline.toNanos();
-    if (!(op instanceof KvOp.Get) && session == null && !register(onlyNode, deadline)) {
+    // Registered through any node even for a probe of one node, so that the probe's write itself reaches that node.
+    if (!(op instanceof KvOp.Get) && session == null && !register(deadline)) {
       // The operation was never sent, so it is not in the history: it cannot have taken effect.
       stats.unknown.incrementAndGet();
       return Outcome.UNKNOWN;
@@ -139,11 +140,11 @@ final class RecordingClient {
 
   private record Reply(int status, String body, String leader) {}
 
-  /** Registers a session on any node (or {@code onlyNode}), retrying until {@code deadline}; false if it never got one. */
-  private boolean register(String onlyNode, long deadline) {
+  /** Registers a session on any node, retrying until {@code deadline}; false if it never got one. */
+  private boolean register(long deadline) {
     long backoff = 10;
     while (System.nanoTime() <= deadline) {
-      String node = onlyNode != null ? onlyNode : nodes.get(current);
+      String node = nodes.get(current);
       Request req =
           new Request.Builder().url(urls.get(node) + "/sessions").post(RequestBody.create(new byte[0], BINARY)).build();
       String leader = null;
@@ -157,10 +158,8 @@ final class RecordingClient {
       } catch (IOException e) {
         // try another node
       }
-      if (onlyNode == null) {
-        int hinted = leader == null ? -1 : nodes.indexOf(leader);
-        current = hinted >= 0 && hinted != current ? hinted : (current + 1) % nodes.size();
-      }
+      int hinted = leader == null ? -1 : nodes.indexOf(leader);
+      current = hinted >= 0 && hinted != current ? hinted : (current + 1) % nodes.size();
       KvraftCluster.sleep(backoff);
       backoff = Math.min(backoff * 2, 100);
     }
