@@ -30,6 +30,9 @@ public final class HttpKvEndpoint implements KvEndpoint {
 
   @Override
   public KvReply call(KvRequest r) throws IOException {
+    if (r.op() == KvRequest.Op.REGISTER) {
+      return register();
+    }
     HttpUrl u = HttpUrl.get(baseUrl + "/kv/" + encodePath(r.key()));
     if (r.stale()) {
       u = u.newBuilder().addQueryParameter("consistency", "stale").build();
@@ -52,6 +55,7 @@ public final class HttpKvEndpoint implements KvEndpoint {
       case PUT -> b.put(RequestBody.create(r.value(), BINARY));
       case APPEND -> b.post(RequestBody.create(r.value(), BINARY));
       case DELETE -> b.delete();
+      case REGISTER -> throw new IllegalStateException("handled above");
     }
     try (Response resp = http.newCall(b.build()).execute()) {
       byte[] body = resp.body() == null ? new byte[0] : resp.body().bytes();
@@ -71,6 +75,23 @@ public final class HttpKvEndpoint implements KvEndpoint {
           revision,
           resp.header("Raft-Leader"),
           ok ? null : new String(body, StandardCharsets.UTF_8));
+    }
+  }
+
+  /** POST /sessions; the issued id is the reply's value (from the Client-Id header the 201 carries). */
+  private KvReply register() throws IOException {
+    Request.Builder b = new Request.Builder().url(baseUrl + "/sessions").post(RequestBody.create(new byte[0], BINARY));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    try (Response resp = http.newCall(b.build()).execute()) {
+      byte[] body = resp.body() == null ? new byte[0] : resp.body().bytes();
+      String id = resp.header("Client-Id");
+      if (resp.code() == 201 && id != null) {
+        return new KvReply(201, id.getBytes(StandardCharsets.UTF_8), 0, resp.header("Raft-Leader"), null);
+      }
+      int status = resp.code() == 201 ? 502 : resp.code(); // a 201 without an id is no answer we can use
+      return new KvReply(status, null, 0, resp.header("Raft-Leader"), new String(body, StandardCharsets.UTF_8));
     }
   }
 

@@ -10,23 +10,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 
 /**
- * A client of a kvraft cluster in the sense of the seed's Clerk: one Client-Id, a Request-Seq that grows by one per
+ * A client of a kvraft cluster in the sense of the seed's Clerk: one session, a Request-Seq that grows by one per
  * operation, the last known leader tried first, other nodes on failure or 503, and the same seq on every retry so
  * a write is applied exactly once however often it is re-sent. It retries until the operation succeeds or the
  * optional deadline passes. One operation at a time: the exactly-once contract assumes it, so calls are serialised.
+ *
+ * <p>Sessions: before its first write the client registers a session ({@code POST /sessions}, retried like any
+ * call) and sends the Client-Id the cluster issued with every write. Reads need none. If the cluster answers 410
+ * (the session expired or was evicted) the write throws {@link KvSessionExpiredException} at once, never retried:
+ * its outcome is unknown (not applied by that attempt, maybe by an earlier one), which only the caller can resolve,
+ * by reading. The client then forgets the session, so its next write registers a fresh one.
  */
 public final class KvClient implements AutoCloseable {
   private final List<String> nodeIds;
   private final Map<String, KvEndpoint> endpoints;
-  private final String clientId;
   private final Duration deadline;
   private final Runnable onClose;
+  /** The session issued by the cluster; null until the first write, and again after a 410. */
+  private String clientId;
   private long seq;
   private int current;
 
@@ -34,17 +40,16 @@ public final class KvClient implements AutoCloseable {
    * @param endpoints node id to endpoint
    * @param deadline give up on one operation after this long (null: retry forever, like the seed's Clerk)
    */
-  public KvClient(Map<String, KvEndpoint> endpoints, String clientId, Duration deadline) {
-    this(endpoints, clientId, deadline, () -> {});
+  public KvClient(Map<String, KvEndpoint> endpoints, Duration deadline) {
+    this(endpoints, deadline, () -> {});
   }
 
-  private KvClient(Map<String, KvEndpoint> endpoints, String clientId, Duration deadline, Runnable onClose) {
+  private KvClient(Map<String, KvEndpoint> endpoints, Duration deadline, Runnable onClose) {
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("no nodes given");
     }
     this.endpoints = new LinkedHashMap<>(endpoints);
     this.nodeIds = new ArrayList<>(endpoints.keySet());
-    this.clientId = clientId == null ? UUID.randomUUID().toString() : clientId;
     this.deadline = deadline;
     this.onClose = onClose;
   }
@@ -89,7 +94,6 @@ public final class KvClient implements AutoCloseable {
     nodeUrls.forEach((id, url) -> eps.put(id, new HttpKvEndpoint(url, http, options.bearerToken())));
     return new KvClient(
         eps,
-        null,
         deadline,
         () -> {
           http.dispatcher().executorService().shutdown();
@@ -97,7 +101,8 @@ public final class KvClient implements AutoCloseable {
         });
   }
 
-  public String clientId() {
+  /** The session id the cluster issued to this client; null before its first write or after a 410. */
+  public synchronized String clientId() {
     return clientId;
   }
 
@@ -145,8 +150,25 @@ public final class KvClient implements AutoCloseable {
   }
 
   private KvReply write(KvRequest.Op op, String key, byte[] value, long ifMatch, boolean ifNoneMatch) {
+    if (clientId == null) {
+      KvReply registered = call(KvRequest.register());
+      if (registered.status() != 201 || registered.value() == null) {
+        throw new KvClientException(
+            registered.status(), "session registration refused: " + registered.detail());
+      }
+      clientId = new String(registered.value(), StandardCharsets.UTF_8);
+      seq = 0;
+    }
     long s = ++seq;
-    return call(new KvRequest(op, key, value, clientId, s, ifMatch, ifNoneMatch, false));
+    KvReply reply = call(new KvRequest(op, key, value, clientId, s, ifMatch, ifNoneMatch, false));
+    if (reply.status() == 410) {
+      String expired = clientId;
+      clientId = null;
+      throw new KvSessionExpiredException(
+          "session " + expired + " expired or was evicted: the outcome of this " + op + " of " + key
+              + " is unknown (not applied by this attempt); read the key before writing again. " + reply.detail());
+    }
+    return reply;
   }
 
   private KvReply call(KvRequest req) {
@@ -162,7 +184,7 @@ public final class KvClient implements AutoCloseable {
         reply = null;
       }
       if (reply != null && !reply.retryable()) {
-        if (reply.status() >= 400 && reply.status() != 404 && reply.status() != 412) {
+        if (reply.status() >= 400 && reply.status() != 404 && reply.status() != 412 && reply.status() != 410) {
           throw new KvClientException(reply.status(), "request refused: " + reply.detail());
         }
         return reply;

@@ -11,7 +11,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param maxValueBytes largest value (and request body)
  * @param maxListLimit largest page of a prefix listing
  * @param sessionTtl a client session idle this long (by leader timestamps) is forgotten
- * @param maxSessions most client sessions kept; the least recently active go first
+ * @param maxSessions most client sessions kept; a registration into a full table evicts the least recently used
+ *     session if it has been idle at least {@code sessionMinIdle}, and is refused (503) otherwise
+ * @param sessionMinIdle how long (by leader timestamps) a session must have been unused before a registration may
+ *     evict it, so that a flood of registrations cannot push out a client in use
  */
 @ConfigurationProperties(prefix = "kv")
 public record KvProperties(
@@ -20,7 +23,8 @@ public record KvProperties(
     Integer maxValueBytes,
     Integer maxListLimit,
     Duration sessionTtl,
-    Integer maxSessions) {
+    Integer maxSessions,
+    Duration sessionMinIdle) {
   public KvProperties {
     requestTimeout = requestTimeout == null ? Duration.ofSeconds(5) : requestTimeout;
     maxKeyBytes = maxKeyBytes == null ? 1024 : maxKeyBytes;
@@ -28,5 +32,6 @@ public record KvProperties(
     maxListLimit = maxListLimit == null ? 1000 : maxListLimit;
     sessionTtl = sessionTtl == null ? Duration.ofHours(1) : sessionTtl;
     maxSessions = maxSessions == null ? 100_000 : maxSessions;
+    sessionMinIdle = sessionMinIdle == null ? Duration.ofMinutes(5) : sessionMinIdle;
   }
 }

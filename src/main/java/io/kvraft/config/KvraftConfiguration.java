@@ -50,7 +50,7 @@ public class KvraftConfiguration {
 
   @Bean
   KvStateMachine kvStateMachine(KvProperties kv) {
-    return new KvStateMachine(kv.sessionTtl().toMillis(), kv.maxSessions());
+    return new KvStateMachine(kv.sessionTtl().toMillis(), kv.maxSessions(), kv.sessionMinIdle().toMillis());
   }
 
   @Bean(destroyMethod = "")
@@ -107,7 +107,7 @@ public class KvraftConfiguration {
             raft.tickInterval(),
             storage,
             transport,
-            new KvApplier(sm, kv.sessionTtl().toMillis(), kv.maxSessions()),
+            new KvApplier(sm, kv.sessionTtl().toMillis(), kv.maxSessions(), kv.sessionMinIdle().toMillis()),
             new SecureRandom(),
             snapshots,
             policy);

@@ -11,15 +11,21 @@ public final class KvApplier implements Applier {
   private final KvStateMachine stateMachine;
   private final long sessionTtlMillis;
   private final int maxSessions;
+  private final long sessionMinIdleMillis;
 
   public KvApplier(KvStateMachine stateMachine) {
     this(stateMachine, KvStateMachine.DEFAULT_SESSION_TTL_MILLIS, KvStateMachine.DEFAULT_MAX_SESSIONS);
   }
 
   public KvApplier(KvStateMachine stateMachine, long sessionTtlMillis, int maxSessions) {
+    this(stateMachine, sessionTtlMillis, maxSessions, KvStateMachine.DEFAULT_SESSION_MIN_IDLE_MILLIS);
+  }
+
+  public KvApplier(KvStateMachine stateMachine, long sessionTtlMillis, int maxSessions, long sessionMinIdleMillis) {
     this.stateMachine = stateMachine;
     this.sessionTtlMillis = sessionTtlMillis;
     this.maxSessions = maxSessions;
+    this.sessionMinIdleMillis = sessionMinIdleMillis;
   }
 
   @Override
@@ -51,7 +57,7 @@ public final class KvApplier implements Applier {
 
   @Override
   public Loaded load(InputStream in) throws IOException {
-    KvStateMachine loaded = KvStateMachine.readSnapshot(in, sessionTtlMillis, maxSessions);
+    KvStateMachine loaded = KvStateMachine.readSnapshot(in, sessionTtlMillis, maxSessions, sessionMinIdleMillis);
     return new Loaded() {
       @Override
       public long index() {

@@ -4,24 +4,57 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A replicated write, as carried in a Raft log entry.
- *
- * <p>{@code clientId}/{@code seq} identify the request for exactly-once application: null clientId means no
- * deduplication and then seq must be 0; otherwise seq is positive. {@code timestampMillis} is the leader's clock when
- * it proposed the command; the state machine derives session expiry from it so that all replicas agree.
+ * A replicated command, as carried in a Raft log entry: a {@link Write} to a key, or the {@link Register}ing of a
+ * client session. {@code timestampMillis} is the leader's clock when it proposed the command; the state machine
+ * derives session expiry and idleness from it so that all replicas agree.
  */
 public sealed interface KvCommand {
-  String clientId();
-
-  long seq();
-
   long timestampMillis();
 
-  String key();
+  /**
+   * A write to one key. {@code clientId}/{@code seq} identify the request for exactly-once application: null
+   * clientId means no deduplication and then seq must be 0; otherwise seq is positive and clientId names a session
+   * the cluster issued through {@link Register}.
+   */
+  sealed interface Write extends KvCommand permits Put, Append, Delete {
+    String clientId();
+
+    long seq();
+
+    String key();
+  }
+
+  /**
+   * Opens a client session (Raft dissertation §6.3): applied at log index i it creates the session whose id is
+   * {@link KvStateMachine#sessionId(long) sessionId(i)}. Log indexes never repeat, so neither do issued ids.
+   */
+  record Register(long timestampMillis) implements KvCommand {
+    public Register {
+      if (timestampMillis < 0) {
+        throw new IllegalArgumentException("negative timestamp " + timestampMillis);
+      }
+    }
+  }
+
+  /**
+   * A write read from a log entry of the encoding before sessions were registered (codec version 1). It is applied
+   * under the rules it was first applied with, where an unknown client id opened a session, so that a replica
+   * replaying an old log after an upgrade reaches the state the others reached, never another one.
+   */
+  record Legacy(Write write) implements KvCommand {
+    public Legacy {
+      Objects.requireNonNull(write, "write");
+    }
+
+    @Override
+    public long timestampMillis() {
+      return write.timestampMillis();
+    }
+  }
 
   record Put(
       String clientId, long seq, long timestampMillis, String key, byte[] value, Precondition pre)
-      implements KvCommand {
+      implements Write {
     public Put {
       validate(clientId, seq, timestampMillis, key);
       Objects.requireNonNull(value, "value");
@@ -49,7 +82,7 @@ public sealed interface KvCommand {
 
   /** Append to the value; an absent key is treated as empty, so the result is just {@code value}. */
   record Append(String clientId, long seq, long timestampMillis, String key, byte[] value)
-      implements KvCommand {
+      implements Write {
     public Append {
       validate(clientId, seq, timestampMillis, key);
       Objects.requireNonNull(value, "value");
@@ -72,7 +105,7 @@ public sealed interface KvCommand {
   }
 
   record Delete(String clientId, long seq, long timestampMillis, String key, Precondition pre)
-      implements KvCommand {
+      implements Write {
     public Delete {
       validate(clientId, seq, timestampMillis, key);
       Objects.requireNonNull(pre, "precondition");
@@ -90,18 +123,18 @@ public sealed interface KvCommand {
     }
   }
 
-  private static boolean sameHeader(KvCommand a, KvCommand b) {
+  private static boolean sameHeader(Write a, Write b) {
     return Objects.equals(a.clientId(), b.clientId())
         && a.seq() == b.seq()
         && a.timestampMillis() == b.timestampMillis()
         && a.key().equals(b.key());
   }
 
-  private static int headerHash(KvCommand c) {
+  private static int headerHash(Write c) {
     return Objects.hash(c.clientId(), c.seq(), c.timestampMillis(), c.key());
   }
 
-  private static String header(KvCommand c) {
+  private static String header(Write c) {
     return c.key() + " client=" + c.clientId() + "#" + c.seq() + " t=" + c.timestampMillis();
   }
 }

@@ -11,22 +11,29 @@ import java.io.UncheckedIOException;
  * Binary encoding of {@link KvCommand} for Raft log payloads.
  *
  * <pre>
- * byte    version (high nibble) | type (low nibble: 1 Put, 2 Append, 3 Delete)
- * varint  clientId length + 1 (0 = no client id), UTF-8 bytes
- * varint  seq
- * varint  timestampMillis
- * varint  key length, UTF-8 bytes
- * Put/Delete: byte precondition (0 none, 1 ifMatch, 2 ifNoneMatch) [varint revision if ifMatch]
- * Put/Append: varint value length, value bytes
+ * byte    version (high nibble) | type (low nibble: 1 Put, 2 Append, 3 Delete, 4 Register)
+ * Register: varint timestampMillis
+ * Put/Append/Delete:
+ *   varint  clientId length + 1 (0 = no client id), UTF-8 bytes
+ *   varint  seq
+ *   varint  timestampMillis
+ *   varint  key length, UTF-8 bytes
+ *   Put/Delete: byte precondition (0 none, 1 ifMatch, 2 ifNoneMatch) [varint revision if ifMatch]
+ *   Put/Append: varint value length, value bytes
  * </pre>
  *
- * Nothing may follow the last field, so truncation and trailing garbage are both detected.
+ * Version 2 is written. Version 1 (Put/Append/Delete only, same fields) was written before client sessions were
+ * registered through the log; it still decodes, as a {@link KvCommand.Legacy} write, so logs and snapshots of that
+ * version load and replay to the same state. Each version has its own set of types: a Register tagged version 1 is
+ * refused. Nothing may follow the last field, so truncation and trailing garbage are both detected.
  */
 public final class KvCommandCodec {
-  private static final int VERSION = 1;
+  private static final int LEGACY_VERSION = 1;
+  private static final int VERSION = 2;
   private static final int PUT = 1;
   private static final int APPEND = 2;
   private static final int DELETE = 3;
+  private static final int REGISTER = 4;
 
   private static final int PRE_NONE = 0;
   private static final int PRE_IF_MATCH = 1;
@@ -37,23 +44,34 @@ public final class KvCommandCodec {
   public static byte[] encode(KvCommand cmd) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 + payloadSize(cmd));
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(VERSION << 4 | typeOf(cmd));
-      Wire.writeNullableString(out, cmd.clientId());
-      Wire.writeVarLong(out, cmd.seq());
-      Wire.writeVarLong(out, cmd.timestampMillis());
-      Wire.writeString(out, cmd.key());
-      if (cmd instanceof KvCommand.Put p) {
-        writePrecondition(out, p.pre());
-        Wire.writeBytes(out, p.value());
-      } else if (cmd instanceof KvCommand.Append a) {
-        Wire.writeBytes(out, a.value());
-      } else if (cmd instanceof KvCommand.Delete d) {
-        writePrecondition(out, d.pre());
+      if (cmd instanceof KvCommand.Register r) {
+        out.writeByte(VERSION << 4 | REGISTER);
+        Wire.writeVarLong(out, r.timestampMillis());
+      } else if (cmd instanceof KvCommand.Legacy l) {
+        writeWrite(out, LEGACY_VERSION, l.write());
+      } else {
+        writeWrite(out, VERSION, (KvCommand.Write) cmd);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("in-memory stream cannot fail", e);
     }
     return bytes.toByteArray();
+  }
+
+  private static void writeWrite(DataOutputStream out, int version, KvCommand.Write cmd) throws IOException {
+    out.writeByte(version << 4 | typeOf(cmd));
+    Wire.writeNullableString(out, cmd.clientId());
+    Wire.writeVarLong(out, cmd.seq());
+    Wire.writeVarLong(out, cmd.timestampMillis());
+    Wire.writeString(out, cmd.key());
+    if (cmd instanceof KvCommand.Put p) {
+      writePrecondition(out, p.pre());
+      Wire.writeBytes(out, p.value());
+    } else if (cmd instanceof KvCommand.Append a) {
+      Wire.writeBytes(out, a.value());
+    } else if (cmd instanceof KvCommand.Delete d) {
+      writePrecondition(out, d.pre());
+    }
   }
 
   /**
@@ -66,29 +84,22 @@ public final class KvCommandCodec {
     try {
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
       int head = in.readUnsignedByte();
-      if (head >>> 4 != VERSION) {
-        throw new IllegalArgumentException("unsupported command version " + (head >>> 4));
-      }
+      int version = head >>> 4;
       int type = head & 0x0F;
-      if (type != PUT && type != APPEND && type != DELETE) {
-        throw new IllegalArgumentException("unknown command type " + type);
+      if (version != VERSION && version != LEGACY_VERSION) {
+        throw new IllegalArgumentException("unsupported command version " + version);
       }
-      String clientId = Wire.readNullableString(in);
-      long seq = Wire.readVarLong(in);
-      long timestamp = Wire.readVarLong(in);
-      String key = Wire.readString(in);
-      KvCommand cmd =
-          switch (type) {
-            case PUT -> {
-              Precondition pre = readPrecondition(in);
-              yield new KvCommand.Put(
-                  clientId, seq, timestamp, key, Wire.readBytes(in, Integer.MAX_VALUE - 8), pre);
-            }
-            case APPEND -> new KvCommand.Append(
-                clientId, seq, timestamp, key, Wire.readBytes(in, Integer.MAX_VALUE - 8));
-            case DELETE -> new KvCommand.Delete(clientId, seq, timestamp, key, readPrecondition(in));
-            default -> throw new AssertionError("type checked above: " + type);
-          };
+      boolean known = type == PUT || type == APPEND || type == DELETE || (type == REGISTER && version == VERSION);
+      if (!known) {
+        throw new IllegalArgumentException("unknown command type " + type + " in version " + version);
+      }
+      KvCommand cmd;
+      if (type == REGISTER) {
+        cmd = new KvCommand.Register(Wire.readVarLong(in));
+      } else {
+        KvCommand.Write write = readWrite(in, type);
+        cmd = version == LEGACY_VERSION ? new KvCommand.Legacy(write) : write;
+      }
       if (in.available() > 0) {
         throw new IllegalArgumentException(in.available() + " trailing bytes after command");
       }
@@ -101,7 +112,23 @@ public final class KvCommandCodec {
     }
   }
 
-  private static int typeOf(KvCommand cmd) {
+  private static KvCommand.Write readWrite(DataInputStream in, int type) throws IOException {
+    String clientId = Wire.readNullableString(in);
+    long seq = Wire.readVarLong(in);
+    long timestamp = Wire.readVarLong(in);
+    String key = Wire.readString(in);
+    return switch (type) {
+      case PUT -> {
+        Precondition pre = readPrecondition(in);
+        yield new KvCommand.Put(clientId, seq, timestamp, key, Wire.readBytes(in, Integer.MAX_VALUE - 8), pre);
+      }
+      case APPEND -> new KvCommand.Append(clientId, seq, timestamp, key, Wire.readBytes(in, Integer.MAX_VALUE - 8));
+      case DELETE -> new KvCommand.Delete(clientId, seq, timestamp, key, readPrecondition(in));
+      default -> throw new AssertionError("type checked by the caller: " + type);
+    };
+  }
+
+  private static int typeOf(KvCommand.Write cmd) {
     if (cmd instanceof KvCommand.Put) {
       return PUT;
     }
@@ -112,6 +139,9 @@ public final class KvCommandCodec {
   }
 
   private static int payloadSize(KvCommand cmd) {
+    if (cmd instanceof KvCommand.Legacy l) {
+      return payloadSize(l.write());
+    }
     if (cmd instanceof KvCommand.Put p) {
       return p.value().length;
     }

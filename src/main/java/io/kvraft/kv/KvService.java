@@ -17,7 +17,8 @@ import java.util.concurrent.TimeoutException;
  * reads wait for a ReadIndex barrier instead of going through the log; stale reads answer from local state.
  *
  * <p>Failures: {@link InvalidRequestException} (nothing changed), {@link NotLeaderException} (ask the leader it
- * names), {@link UnavailableException} (outcome unknown; retry with the same Client-Id and Request-Seq).
+ * names), {@link UnavailableException} (outcome unknown; retry with the same Client-Id and Request-Seq). A write
+ * whose Client-Id names no live session completes with {@link KvResult.Status#SESSION_EXPIRED}, applied nowhere.
  */
 public final class KvService {
   private final RaftNode node;
@@ -49,6 +50,15 @@ public final class KvService {
   public CompletableFuture<KvResult> delete(String key, Precondition pre, ClientRef client) {
     limits.checkKey(key);
     return write(new KvCommand.Delete(client.clientId(), client.seq(), clock.millis(), key, pre));
+  }
+
+  /**
+   * Registers a client session through the log. Completes with {@link KvResult.Status#OK} and the registration's
+   * log index as revision (the id is {@link KvStateMachine#sessionId}), or {@link KvResult.Status#SESSIONS_FULL}.
+   * A registration whose answer was lost just leaves an unused session behind, which expires like any idle one.
+   */
+  public CompletableFuture<KvResult> register() {
+    return write(new KvCommand.Register(clock.millis()));
   }
 
   public CompletableFuture<Optional<Versioned>> get(String key, boolean stale) {

@@ -31,6 +31,8 @@ import java.util.zip.CheckedOutputStream;
 public final class KvStateMachine {
   public static final long DEFAULT_SESSION_TTL_MILLIS = 60 * 60 * 1000L;
   public static final int DEFAULT_MAX_SESSIONS = 100_000;
+  /** A full session table evicts only a session idle this long; see {@link ClientSessions}. */
+  public static final long DEFAULT_SESSION_MIN_IDLE_MILLIS = 5 * 60 * 1000L;
 
   private static final int SNAPSHOT_VERSION = 1;
   /** Values are limited far below this by the HTTP layer; this only bounds what a corrupt snapshot can claim. */
@@ -50,13 +52,24 @@ public final class KvStateMachine {
   }
 
   public KvStateMachine(long sessionTtlMillis, int maxSessions) {
-    this.sessions = new ClientSessions(sessionTtlMillis, maxSessions);
+    this(sessionTtlMillis, maxSessions, DEFAULT_SESSION_MIN_IDLE_MILLIS);
+  }
+
+  public KvStateMachine(long sessionTtlMillis, int maxSessions, long sessionMinIdleMillis) {
+    this.sessions = new ClientSessions(sessionTtlMillis, maxSessions, sessionMinIdleMillis);
+  }
+
+  /** The id of the client session opened by the {@link KvCommand.Register} applied at {@code registrationIndex}. */
+  public static String sessionId(long registrationIndex) {
+    return Long.toString(registrationIndex);
   }
 
   /**
    * Applies the committed command at log {@code index}. A successful write sets the key's revision to {@code index}.
-   * For a command with a client id, a repeated seq returns the recorded result without re-applying, and an older seq
-   * returns {@link KvResult.Status#STALE_REQUEST}.
+   * For a write with a client id: no live session gives {@link KvResult.Status#SESSION_EXPIRED} and applies nothing,
+   * a repeated seq returns the recorded result without re-applying, and an older seq returns {@link
+   * KvResult.Status#STALE_REQUEST}. A {@link KvCommand.Register} opens session {@link #sessionId sessionId(index)} or
+   * gives {@link KvResult.Status#SESSIONS_FULL}.
    *
    * @throws IllegalStateException if {@code index} does not follow the last applied index (applying out of order
    *     would silently fork this replica)
@@ -66,7 +79,14 @@ public final class KvStateMachine {
     clock = Math.max(clock, cmd.timestampMillis());
     // Before the lookup, so a session idle past its TTL is gone for this command on every replica alike.
     sessions.expire(clock);
-    KvResult result = applyOnce(index, cmd);
+    KvResult result;
+    if (cmd instanceof KvCommand.Register) {
+      result = sessions.register(sessionId(index), clock) ? KvResult.ok(index) : KvResult.SESSIONS_FULL;
+    } else if (cmd instanceof KvCommand.Legacy legacy) {
+      result = applyOnce(index, legacy.write(), true);
+    } else {
+      result = applyOnce(index, (KvCommand.Write) cmd, false);
+    }
     lastAppliedIndex = index;
     return result;
   }
@@ -83,12 +103,22 @@ public final class KvStateMachine {
     }
   }
 
-  private KvResult applyOnce(long index, KvCommand cmd) {
+  /**
+   * @param legacy the write comes from the encoding before registration, where an unknown client id opened a
+   *     session: the only way to replay such a log to the state the other replicas reached
+   */
+  private KvResult applyOnce(long index, KvCommand.Write cmd, boolean legacy) {
     String clientId = cmd.clientId();
     if (clientId == null) {
       return execute(index, cmd);
     }
     ClientSessions.Session session = sessions.get(clientId);
+    if (session == null && !legacy) {
+      // Maybe a retry of a write this session applied before it expired or was evicted: applying it could apply it
+      // twice, and the recorded answer is gone. Refused on every replica alike; the client learns its outcome is
+      // unknown and must read before it retries under a new session.
+      return KvResult.SESSION_EXPIRED;
+    }
     if (session != null && cmd.seq() <= session.lastSeq()) {
       sessions.touch(clientId, session, clock);
       return cmd.seq() == session.lastSeq() ? session.lastResult() : KvResult.STALE_REQUEST;
@@ -98,7 +128,7 @@ public final class KvStateMachine {
     return result;
   }
 
-  private KvResult execute(long index, KvCommand cmd) {
+  private KvResult execute(long index, KvCommand.Write cmd) {
     ConcurrentSkipListMap<String, Versioned> data = this.data;
     Versioned current = data.get(cmd.key());
     if (cmd instanceof KvCommand.Put put) {
@@ -299,6 +329,12 @@ public final class KvStateMachine {
   /** Restores a state machine written by {@link #writeSnapshot}; corrupt or truncated input gives an IOException. */
   public static KvStateMachine readSnapshot(InputStream in, long sessionTtlMillis, int maxSessions)
       throws IOException {
+    return readSnapshot(in, sessionTtlMillis, maxSessions, DEFAULT_SESSION_MIN_IDLE_MILLIS);
+  }
+
+  /** As {@link #readSnapshot(InputStream, long, int)}, with the session table's minimum idle time for eviction. */
+  public static KvStateMachine readSnapshot(
+      InputStream in, long sessionTtlMillis, int maxSessions, long sessionMinIdleMillis) throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(in);
     CheckedInputStream checked = new CheckedInputStream(buffered, new CRC32C());
     DataInputStream body = new DataInputStream(checked);
@@ -307,7 +343,7 @@ public final class KvStateMachine {
       if (version != SNAPSHOT_VERSION) {
         throw new IOException("unsupported snapshot version " + version);
       }
-      KvStateMachine sm = new KvStateMachine(sessionTtlMillis, maxSessions);
+      KvStateMachine sm = new KvStateMachine(sessionTtlMillis, maxSessions, sessionMinIdleMillis);
       sm.lastAppliedIndex = Wire.readVarLong(body);
       sm.clock = Wire.readVarLong(body);
       long count = Wire.readVarLong(body);

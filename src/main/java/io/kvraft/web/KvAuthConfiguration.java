@@ -9,7 +9,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Puts {@link KvAuthFilter} in front of {@code /kv} and {@code /kv/*} (which covers every key path) when client
+ * Puts {@link KvAuthFilter} in front of {@code /kv}, {@code /kv/*} (which covers every key path) and {@code
+ * /sessions} (registering a session needs write access, as a write does) when client
  * tokens are configured. A registration bean rather than a {@code @Component}: that would apply the filter to every
  * URL, the actuator and {@code /raft/*} included.
  */
@@ -21,7 +22,7 @@ public class KvAuthConfiguration {
   FilterRegistrationBean<KvAuthFilter> kvAuthFilter(KvAuthProperties auth, ObjectMapper json) {
     FilterRegistrationBean<KvAuthFilter> reg = new FilterRegistrationBean<>(new KvAuthFilter(auth, json));
     reg.setName("kvAuthFilter");
-    reg.addUrlPatterns("/kv", "/kv/*");
+    reg.addUrlPatterns("/kv", "/kv/*", SessionEndpointFilter.URI);
     reg.setOrder(KvAuthFilter.ORDER);
     reg.setEnabled(auth.enabled());
     if (auth.enabled()) {

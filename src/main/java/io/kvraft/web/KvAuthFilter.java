@@ -75,7 +75,7 @@ public final class KvAuthFilter implements Filter {
           HttpStatus.UNAUTHORIZED,
           absent ? REALM : REALM + ", error=\"invalid_request\"",
           absent
-              ? "this node requires Authorization: Bearer <token> on /kv"
+              ? "this node requires Authorization: Bearer <token> on /kv and /sessions"
               : "the Authorization header is not a single 'Bearer <token>'");
       return;
     }

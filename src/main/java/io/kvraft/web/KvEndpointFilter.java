@@ -287,6 +287,8 @@ public class KvEndpointFilter implements Filter, Ordered {
               "Stale Request",
               "Request-Seq is older than this client's last applied request; its answer is no longer kept",
               path);
+      case SESSION_EXPIRED -> problems.sessionExpired(path);
+      case SESSIONS_FULL -> throw new IllegalStateException("a write is not a session registration: " + r);
     };
   }
 

@@ -36,7 +36,7 @@ import org.springframework.context.annotation.Configuration;
  * The OpenAPI 3.0 description of the client contract (design §3) that springdoc serves at {@code /v3/api-docs}.
  * {@link KvEndpointFilter} serves {@code /kv} outside Spring MVC, where annotation scanning cannot see it,
  * so the contract is stated here once, in full: raw octet-stream values, the ETag/If-Match/If-None-Match revision
- * protocol, Client-Id/Request-Seq, Raft-Leader, the optional bearer token, and every status with its problem+json body. The checked-in copy
+ * protocol, sessions (POST /sessions) and Client-Id/Request-Seq, Raft-Leader, the optional bearer token, and every status with its problem+json body. The checked-in copy
  * {@code src/main/openapi/kvraft.yaml} must equal it (OpenApiDriftTest); the generated Java client is built from that.
  */
 @Configuration
@@ -60,7 +60,10 @@ public class KvOpenApi {
                     + " to the leader and serve linearizable reads after a ReadIndex round. Values are raw bytes."
                     + " A key's revision (the Raft log index of its last write) is its ETag.")
             .license(new License().name("Apache-2.0")));
-    api.setTags(List.of(new Tag().name("kv").description("Keys and values")));
+    api.setTags(
+        List.of(
+            new Tag().name("kv").description("Keys and values"),
+            new Tag().name("sessions").description("Client sessions for exactly-once writes")));
     api.setComponents(components(kv));
     // Either no credentials (a cluster without kv.auth tokens) or a bearer token (one with them).
     api.setSecurity(List.of(new SecurityRequirement(), new SecurityRequirement().addList(BEARER)));
@@ -68,6 +71,7 @@ public class KvOpenApi {
     paths.addPathItem("/kv", new PathItem().get(list(kv)));
     paths.addPathItem(
         "/kv/{key}", new PathItem().get(get()).put(put(kv)).post(append(kv)).delete(delete()));
+    paths.addPathItem(SessionEndpointFilter.URI, new PathItem().post(registerSession(kv)));
     api.setPaths(paths);
   }
 
@@ -99,9 +103,10 @@ public class KvOpenApi {
             .in("header")
             .name("Client-Id")
             .description(
-                "Exactly-once writes: a stable id for this client (1 to 64 characters), sent with Request-Seq."
-                    + " The cluster keeps each client's last Request-Seq and its result, and answers a retry with"
-                    + " that result instead of applying it again.")
+                "Exactly-once writes: the id POST /sessions issued to this client, sent with Request-Seq. The"
+                    + " cluster keeps each session's last Request-Seq and its result, and answers a retry with that"
+                    + " result instead of applying it again. An id without a live session (never issued, expired"
+                    + " after kv.session-ttl idle, or evicted) is refused with 410 and nothing is applied.")
             .schema(new StringSchema().minLength(1).maxLength(64)));
     c.addParameters(
         "RequestSeq",
@@ -132,6 +137,8 @@ public class KvOpenApi {
     c.addHeaders(
         "RaftLeader", header("The leader this node knows of, when it knows one", new StringSchema()));
     c.addHeaders(
+        "ClientIdIssued", header("The session id the cluster issued, as in the body", new StringSchema()));
+    c.addHeaders(
         "WwwAuthenticate",
         header(
             "The bearer challenge: Bearer realm=\"kvraft\", with error=\"invalid_token\", \"invalid_request\" or"
@@ -141,6 +148,17 @@ public class KvOpenApi {
         "RetryAfter", header("Seconds to wait before retrying", new IntegerSchema().format("int32")));
 
     c.addSchemas("Value", new BinarySchema().description("The value's raw bytes"));
+    c.addSchemas(
+        "Session",
+        new ObjectSchema()
+            .description("A client session registered through the Raft log")
+            .addProperty(
+                "clientId",
+                new StringSchema()
+                    .description(
+                        "Send it as Client-Id with every write of this session; issued by the cluster (the log index"
+                            + " of the registration) and never issued again"))
+            .required(List.of("clientId")));
     c.addSchemas(
         "KeyPage",
         new ObjectSchema()
@@ -168,6 +186,21 @@ public class KvOpenApi {
     c.addResponses(
         "StaleRequest",
         problem("Request-Seq is older than this client's last applied one; that answer is no longer kept"));
+    c.addResponses(
+        "SessionExpired",
+        problem("Client-Id has no live session: it was never issued, expired (idle longer than kv.session-ttl) or"
+                + " was evicted (type urn:kvraft:problem:session-expired). The request was NOT applied, but an"
+                + " earlier attempt of it may have been: its outcome is unknown. Register a new session and read"
+                + " the key before retrying"));
+    c.addResponses(
+        "RegistrationUnavailable",
+        problem("No session was created: the session table holds kv.max-sessions sessions and none has been idle"
+                + " for kv.session-min-idle (type urn:kvraft:problem:too-many-sessions); or there is no leader, or"
+                + " the registration was not confirmed within kv.request-timeout (a session may then exist unused;"
+                + " it expires). Retry after Retry-After")
+            .headers(
+                new LinkedHashMap<>(
+                    Map.of("Retry-After", headerRef("RetryAfter"), "Raft-Leader", headerRef("RaftLeader")))));
     c.addResponses(
         "PreconditionFailed",
         problem("If-Match / If-None-Match did not hold; nothing changed. ETag gives the current revision"
@@ -197,11 +230,46 @@ public class KvOpenApi {
             .type(SecurityScheme.Type.HTTP)
             .scheme("bearer")
             .description(
-                "Required on every /kv request only when the cluster is configured with client tokens"
-                    + " (kv.auth.read-write-tokens, kv.auth.read-only-tokens). A read-only token may GET; writes"
-                    + " need a read-write token."));
+                "Required on every /kv and /sessions request only when the cluster is configured with client"
+                    + " tokens (kv.auth.read-write-tokens, kv.auth.read-only-tokens). A read-only token may GET;"
+                    + " writes and session registration need a read-write token."));
     c.addResponses("InternalError", problem("Unexpected server error; see the server log"));
     return c;
+  }
+
+  private static Operation registerSession(KvProperties kv) {
+    Map<String, Header> headers = new LinkedHashMap<>();
+    headers.put("Client-Id", headerRef("ClientIdIssued"));
+    headers.putAll(leaderHeader());
+    return new Operation()
+        .operationId("registerSession")
+        .summary("Register a client session for exactly-once writes (no body); any node takes it")
+        .description(
+            "The session is created through the Raft log and its id issued by the cluster, so a Client-Id without"
+                + " a live session can be told apart from a new client. A session idle longer than kv.session-ttl ("
+                + kv.sessionTtl().toSeconds()
+                + " s) expires; when kv.max-sessions ("
+                + kv.maxSessions()
+                + ") are held, a registration evicts the least recently used one only if it has been idle for"
+                + " kv.session-min-idle ("
+                + kv.sessionMinIdle().toSeconds()
+                + " s), and is refused with 503 otherwise.")
+        .addTagsItem("sessions")
+        .responses(
+            errors(
+                new ApiResponses()
+                    .addApiResponse(
+                        "201",
+                        new ApiResponse()
+                            .description("Registered; the body and the Client-Id header carry the issued id")
+                            .headers(headers)
+                            .content(
+                                new Content()
+                                    .addMediaType(
+                                        "application/json", new MediaType().schema(schemaRef("Session"))))),
+                "Unauthorized",
+                "Forbidden",
+                "RegistrationUnavailable"));
   }
 
   private static Operation list(KvProperties kv) {
@@ -291,6 +359,7 @@ public class KvOpenApi {
                 "Unauthorized",
                 "Forbidden",
                 "StaleRequest",
+                "SessionExpired",
                 "PreconditionFailed",
                 "PayloadTooLarge",
                 "Unavailable"));
@@ -312,6 +381,7 @@ public class KvOpenApi {
                 "Unauthorized",
                 "Forbidden",
                 "StaleRequest",
+                "SessionExpired",
                 "PayloadTooLarge",
                 "Unavailable"));
   }
@@ -334,6 +404,7 @@ public class KvOpenApi {
                 "Unauthorized",
                 "Forbidden",
                 "StaleRequest",
+                "SessionExpired",
                 "PreconditionFailed",
                 "Unavailable"));
   }
@@ -353,9 +424,10 @@ public class KvOpenApi {
       case "Forbidden" -> "403";
       case "NotFound" -> "404";
       case "StaleRequest" -> "409";
+      case "SessionExpired" -> "410";
       case "PreconditionFailed" -> "412";
       case "PayloadTooLarge" -> "413";
-      case "Unavailable" -> "503";
+      case "Unavailable", "RegistrationUnavailable" -> "503";
       default -> throw new IllegalArgumentException(response);
     };
   }

@@ -25,6 +25,8 @@ final class KvProblems {
   private static final Logger LOG = LoggerFactory.getLogger(KvProblems.class);
   static final String RETRY_AFTER_SECONDS = "1";
   static final String OVERLOADED_TYPE = ApiExceptionHandler.OVERLOADED_TYPE.toString();
+  static final String SESSION_EXPIRED_TYPE = "urn:kvraft:problem:session-expired";
+  static final String TOO_MANY_SESSIONS_TYPE = "urn:kvraft:problem:too-many-sessions";
 
   private final ObjectMapper json;
   private final RejectionLog rejections;
@@ -71,7 +73,33 @@ final class KvProblems {
     return problem(status, "about:blank", title, detail, path);
   }
 
-  private HttpAnswer problem(HttpStatus status, String type, String title, String detail, String path) {
+  /**
+   * 410: the write's Client-Id names no live session. Never applied by this request, but an earlier send of it may
+   * have been applied before the session went away: the client must find out by reading, not by retrying blindly.
+   */
+  HttpAnswer sessionExpired(String path) {
+    return problem(
+        HttpStatus.GONE,
+        SESSION_EXPIRED_TYPE,
+        "Session Expired",
+        "this Client-Id has no session: it expired or was evicted (or was never issued by POST /sessions). The"
+            + " outcome of this request is unknown: it was NOT applied by this request, but an earlier attempt may"
+            + " have been. Register a new session with POST /sessions and read the key before retrying.",
+        path);
+  }
+
+  /** 503: the session table is full and its least recently used session is still too recently used to evict. */
+  HttpAnswer tooManySessions(String path) {
+    return problem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        TOO_MANY_SESSIONS_TYPE,
+        "Too Many Sessions",
+        "the cluster holds kv.max-sessions client sessions and none has been idle for kv.session-min-idle; no"
+            + " session was created. Retry later.",
+        path);
+  }
+
+  HttpAnswer problem(HttpStatus status, String type, String title, String detail, String path) {
     HttpAnswer a =
         HttpAnswer.of(
             status.value(), MediaType.APPLICATION_PROBLEM_JSON_VALUE, body(json, status, type, title, detail, path));

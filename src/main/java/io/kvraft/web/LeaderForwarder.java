@@ -47,7 +47,8 @@ public class LeaderForwarder {
           "Content-Type",
           HttpHeaders.AUTHORIZATION);
   private static final List<String> RESPONSE_HEADERS =
-      List.of("ETag", "Retry-After", KvHeaders.RAFT_LEADER, HttpHeaders.WWW_AUTHENTICATE);
+      List.of(
+          "ETag", "Retry-After", KvHeaders.RAFT_LEADER, HttpHeaders.WWW_AUTHENTICATE, KvHeaders.CLIENT_ID);
   private static final MediaType OCTETS = MediaType.parse("application/octet-stream");
 
   private final Members members;

@@ -163,7 +163,10 @@ public final class StorageAndApplyBench {
     }
   }
 
-  /** 200,000 PUT entries over the key space; with clients, 64 of them take turns with growing seqs. */
+  /**
+   * 200,000 entries over the key space; with clients, 64 registrations (at indexes 1..64, so their ids are "1".."64")
+   * then PUTs by those 64 taking turns with growing seqs, else PUTs only.
+   */
   private static Entry[] entries(boolean withClient) {
     byte[] value = new byte[VALUE_BYTES];
     Arrays.fill(value, (byte) 'v');
@@ -172,9 +175,12 @@ public final class StorageAndApplyBench {
     for (int i = 0; i < n; i++) {
       String key = String.format(Locale.ROOT, "k%05d", i % KEYS);
       KvCommand cmd =
-          withClient
-              ? new KvCommand.Put("client-" + (i % 64), i / 64 + 1, 1_700_000_000_000L, key, value, Precondition.none())
-              : new KvCommand.Put(null, 0, 1_700_000_000_000L, key, value, Precondition.none());
+          !withClient
+              ? new KvCommand.Put(null, 0, 1_700_000_000_000L, key, value, Precondition.none())
+              : i < 64
+                  ? new KvCommand.Register(1_700_000_000_000L)
+                  : new KvCommand.Put(
+                      KvStateMachine.sessionId(i % 64 + 1), i / 64, 1_700_000_000_000L, key, value, Precondition.none());
       out[i] = Entry.command(1, i + 1, KvCommandCodec.encode(cmd));
     }
     return out;

@@ -4,6 +4,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -29,8 +31,27 @@ class KvClientAuthTest {
     for (WireMockServer s : new WireMockServer[] {a, b}) {
       s.start();
       s.stubFor(
+          post(urlEqualTo("/sessions"))
+              .withHeader("Authorization", equalTo("Bearer good"))
+              .willReturn(
+                  aResponse()
+                      .withStatus(201)
+                      .withHeader("Client-Id", "41")
+                      .withHeader("Content-Type", "application/json")
+                      .withBody("{\"clientId\":\"41\"}")));
+      s.stubFor(
+          post(urlEqualTo("/sessions"))
+              .withHeader("Authorization", absent())
+              .willReturn(
+                  aResponse()
+                      .withStatus(401)
+                      .withHeader("WWW-Authenticate", "Bearer realm=\"kvraft\"")
+                      .withHeader("Content-Type", "application/problem+json")
+                      .withBody("{\"status\":401}")));
+      s.stubFor(
           put(urlEqualTo("/kv/k"))
               .withHeader("Authorization", equalTo("Bearer good"))
+              .withHeader("Client-Id", equalTo("41"))
               .willReturn(aResponse().withStatus(204).withHeader("ETag", "\"7\"")));
       s.stubFor(
           put(urlEqualTo("/kv/k"))
@@ -68,6 +89,7 @@ class KvClientAuthTest {
       assertThat(c.put("k", "v")).isEqualTo(7);
       assertThat(c.getString("k")).isEqualTo("v");
     }
+    a.verify(1, postRequestedFor(urlEqualTo("/sessions")).withHeader("Authorization", equalTo("Bearer good")));
     a.verify(1, putRequestedFor(urlEqualTo("/kv/k")).withHeader("Authorization", equalTo("Bearer good")));
   }
 
@@ -77,7 +99,9 @@ class KvClientAuthTest {
       assertThatThrownBy(() -> c.put("k", "v"))
           .isInstanceOfSatisfying(KvClientException.class, e -> assertThat(e.status()).isEqualTo(401));
     }
-    a.verify(1, putRequestedFor(urlEqualTo("/kv/k")));
-    b.verify(0, putRequestedFor(urlEqualTo("/kv/k")));
+    // The registration before the first write is what is refused; nothing is retried elsewhere or sent after it.
+    a.verify(1, postRequestedFor(urlEqualTo("/sessions")));
+    b.verify(0, postRequestedFor(urlEqualTo("/sessions")));
+    a.verify(0, putRequestedFor(urlEqualTo("/kv/k")));
   }
 }

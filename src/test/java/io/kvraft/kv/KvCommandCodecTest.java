@@ -28,7 +28,12 @@ class KvCommandCodecTest {
           new KvCommand.Append("c2", 99, 4, "log", new byte[70_000]),
           new KvCommand.Delete(null, 0, 9, "gone", Precondition.none()),
           new KvCommand.Delete("c3", 2, 9, "gone", Precondition.ifMatch(Long.MAX_VALUE)),
-          new KvCommand.Delete("c3", 3, 9, "gone", Precondition.ifNoneMatch()));
+          new KvCommand.Delete("c3", 3, 9, "gone", Precondition.ifNoneMatch()),
+          new KvCommand.Register(0),
+          new KvCommand.Register(1_700_000_000_000L),
+          new KvCommand.Legacy(new KvCommand.Put("c", 2, 5, "k", b("v"), Precondition.ifMatch(3))),
+          new KvCommand.Legacy(new KvCommand.Append(null, 0, 3, "log", b("x"))),
+          new KvCommand.Legacy(new KvCommand.Delete("c", 4, 9, "gone", Precondition.none())));
 
   @Test
   void roundTripsEveryCommandKindAndPrecondition() {
@@ -69,9 +74,9 @@ class KvCommandCodecTest {
   void rejectsUnknownVersionTypeAndPrecondition() {
     byte[] put = KvCommandCodec.encode(new KvCommand.Put(null, 0, 0, "k", b("v"), Precondition.none()));
     byte[] badVersion = put.clone();
-    badVersion[0] = (byte) (2 << 4 | 1);
+    badVersion[0] = (byte) (3 << 4 | 1);
     byte[] badType = put.clone();
-    badType[0] = (byte) (1 << 4 | 9);
+    badType[0] = (byte) (2 << 4 | 9);
     // head, clientId(0), seq(0), ts(0), key length, 'k', then the precondition byte
     int preIndex = 6;
     byte[] badPre = put.clone();
@@ -79,6 +84,51 @@ class KvCommandCodecTest {
     for (byte[] bad : List.of(badVersion, badType, badPre)) {
       assertThrows(IllegalArgumentException.class, () -> KvCommandCodec.decode(bad));
     }
+  }
+
+  @Test
+  void everyUnknownTagIsRefusedInEitherVersion() {
+    for (int version = 0; version < 16; version++) {
+      for (int type = 0; type < 16; type++) {
+        boolean known = (version == 1 && type >= 1 && type <= 3) || (version == 2 && type >= 1 && type <= 4);
+        if (!known) {
+          byte[] bytes = {(byte) (version << 4 | type), 0, 0, 0, 1, 'k', 0, 0};
+          assertThrows(IllegalArgumentException.class, () -> KvCommandCodec.decode(bytes), version + "/" + type);
+        }
+      }
+    }
+    // Register exists only in version 2: a version-1 entry cannot be one.
+    assertThrows(IllegalArgumentException.class, () -> KvCommandCodec.decode(new byte[] {0x14, 0}));
+  }
+
+  @Test
+  void registerRoundTripsAsItsOwnTag() {
+    byte[] encoded = KvCommandCodec.encode(new KvCommand.Register(300));
+    assertArrayEquals(new byte[] {0x24, (byte) 0xAC, 0x02}, encoded);
+    assertEquals(new KvCommand.Register(300), KvCommandCodec.decode(encoded));
+  }
+
+  /**
+   * Bytes exactly as the version before session registration wrote them (head 0x1T): logs and snapshots of that
+   * version still load, as legacy writes that replay under the rules they were first applied with.
+   */
+  @Test
+  void previousVersionEncodingsStillDecodeAsLegacyWrites() {
+    byte[] put = {0x11, 2, 'c', 7, 5, 1, 'k', 1, 42, 1, 'v'};
+    byte[] append = {0x12, 0, 0, 3, 3, 'l', 'o', 'g', 1, 'x'};
+    byte[] delete = {0x13, 3, 'c', '3', 2, 9, 4, 'g', 'o', 'n', 'e', 2};
+    assertEquals(
+        new KvCommand.Legacy(new KvCommand.Put("c", 7, 5, "k", b("v"), Precondition.ifMatch(42))),
+        KvCommandCodec.decode(put));
+    assertEquals(new KvCommand.Legacy(new KvCommand.Append(null, 0, 3, "log", b("x"))), KvCommandCodec.decode(append));
+    assertEquals(
+        new KvCommand.Legacy(new KvCommand.Delete("c3", 2, 9, "gone", Precondition.ifNoneMatch())),
+        KvCommandCodec.decode(delete));
+    for (byte[] old : List.of(put, append, delete)) {
+      assertArrayEquals(old, KvCommandCodec.encode(KvCommandCodec.decode(old)));
+    }
+    // New writes are tagged version 2, so a replica can tell which rules an entry was written under.
+    assertEquals(0x21, KvCommandCodec.encode(new KvCommand.Put(null, 0, 0, "k", b("v"), Precondition.none()))[0]);
   }
 
   @Test
@@ -95,10 +145,10 @@ class KvCommandCodecTest {
   @Test
   void rejectsOverlongVarint() {
     // seq 1 as [0x81, 0x00] instead of [0x01]
-    byte[] overlong = {0x11, 2, 'c', (byte) 0x81, 0x00, 0, 1, 'k', 0, 0};
+    byte[] overlong = {0x21, 2, 'c', (byte) 0x81, 0x00, 0, 1, 'k', 0, 0};
     assertEquals(
         new KvCommand.Put("c", 1, 0, "k", new byte[0], Precondition.none()),
-        KvCommandCodec.decode(new byte[] {0x11, 2, 'c', 1, 0, 1, 'k', 0, 0}));
+        KvCommandCodec.decode(new byte[] {0x21, 2, 'c', 1, 0, 1, 'k', 0, 0}));
     assertThrows(IllegalArgumentException.class, () -> KvCommandCodec.decode(overlong));
   }
 

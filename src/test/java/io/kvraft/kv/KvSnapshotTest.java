@@ -133,9 +133,11 @@ class KvSnapshotTest {
   @Test
   void duplicateAfterRestoreReturnsTheRecordedResult() throws IOException {
     KvStateMachine sm = new KvStateMachine();
-    sm.apply(1, new KvCommand.Append("c", 1, 0, "log", b("x")));
+    sm.apply(1, new KvCommand.Register(0));
+    String c = KvStateMachine.sessionId(1);
+    sm.apply(2, new KvCommand.Append(c, 1, 0, "log", b("x")));
     KvStateMachine restored = restore(snapshot(sm), TTL, 10);
-    assertEquals(KvResult.ok(1), restored.apply(2, new KvCommand.Append("c", 1, 0, "log", b("x"))));
+    assertEquals(KvResult.ok(2), restored.apply(3, new KvCommand.Append(c, 1, 0, "log", b("x"))));
     assertArrayEquals(b("x"), restored.get("log").orElseThrow().value());
   }
 
@@ -143,9 +145,12 @@ class KvSnapshotTest {
   void snapshotOfOneKeyAndThreeClientsIsUnder500Bytes() throws IOException {
     KvStateMachine sm = new KvStateMachine();
     long t = 1_767_225_600_000L; // a realistic epoch-millis leader clock
-    sm.apply(1, new KvCommand.Put("client-aaaaaaaa", 1, t, "user/42", b("hello world"), Precondition.none()));
-    sm.apply(2, new KvCommand.Append("client-bbbbbbbb", 17, t + 5, "user/42", b("!")));
-    sm.apply(3, new KvCommand.Delete("client-cccccccc", 3, t + 9, "absent", Precondition.none()));
+    for (int i = 1; i <= 3; i++) {
+      sm.apply(i, new KvCommand.Register(t));
+    }
+    sm.apply(4, new KvCommand.Put("1", 1, t, "user/42", b("hello world"), Precondition.none()));
+    sm.apply(5, new KvCommand.Append("2", 17, t + 5, "user/42", b("!")));
+    sm.apply(6, new KvCommand.Delete("3", 3, t + 9, "absent", Precondition.none()));
     byte[] bytes = snapshot(sm);
     assertEquals(3, sm.sessionCount());
     assertTrue(bytes.length < 500, "snapshot is " + bytes.length + " bytes");
@@ -154,11 +159,33 @@ class KvSnapshotTest {
   @Test
   void restoringWithASmallerCapKeepsTheMostRecentSessions() throws IOException {
     KvStateMachine sm = new KvStateMachine(TTL, 10);
-    for (String c : List.of("a", "b", "c", "d")) {
-      sm.apply(sm.lastAppliedIndex() + 1, new KvCommand.Append(c, 1, 0, "k", b(c)));
+    for (int i = 1; i <= 4; i++) {
+      sm.apply(i, new KvCommand.Register(0));
     }
+    sm.apply(5, new KvCommand.Append("1", 1, 0, "k", b("a"))); // session 1 is now the most recently used
     KvStateMachine restored = restore(snapshot(sm), TTL, 2);
-    assertEquals(List.of("c", "d"), List.copyOf(restored.sessionsView().keySet()));
+    assertEquals(List.of("4", "1"), List.copyOf(restored.sessionsView().keySet()));
+  }
+
+  /** A restored replica keeps the least-recently-used order, so it evicts (or refuses) exactly as the original. */
+  @Test
+  void restoredSessionsEvictInTheSameOrderAndStillProtectRecentlyUsedOnes() throws IOException {
+    long minIdle = 500;
+    KvStateMachine sm = new KvStateMachine(TTL, 3, minIdle);
+    sm.apply(1, new KvCommand.Register(0));
+    sm.apply(2, new KvCommand.Register(0));
+    sm.apply(3, new KvCommand.Register(0));
+    sm.apply(4, new KvCommand.Append("1", 1, 100, "k", b("a"))); // LRU order now 2, 3, 1
+    KvStateMachine restored = KvStateMachine.readSnapshot(new ByteArrayInputStream(snapshot(sm)), TTL, 3, minIdle);
+    assertEquals(List.of("2", "3", "1"), List.copyOf(restored.sessionsView().keySet()));
+    for (KvStateMachine replica : List.of(sm, restored)) {
+      assertEquals(KvResult.ok(5), replica.apply(5, new KvCommand.Register(500))); // 2 idle 500: evicted
+      assertEquals(KvResult.ok(6), replica.apply(6, new KvCommand.Register(500))); // 3 idle 500: evicted
+      assertEquals(KvResult.SESSIONS_FULL, replica.apply(7, new KvCommand.Register(500))); // 1 idle only 400
+      assertEquals(List.of("1", "5", "6"), List.copyOf(replica.sessionsView().keySet()));
+      assertEquals(KvResult.SESSION_EXPIRED, replica.apply(8, new KvCommand.Append("2", 1, 500, "k", b("x"))));
+    }
+    assertArrayEquals(snapshot(sm), snapshot(restored));
   }
 
   @Test

@@ -176,12 +176,15 @@ class SnapshotNodeTest {
     return found[0];
   }
 
-  /** Writes {@code count} puts through whichever node leads, retrying as a client would. */
+  /**
+   * Writes {@code count} puts through whichever node leads, retrying as a client would. Without a session: a put
+   * re-applied with the same value changes nothing these tests compare.
+   */
   private void write(int from, int count) throws Exception {
     for (int i = from; i < from + count; i++) {
       byte[] cmd =
           KvCommandCodec.encode(
-              new KvCommand.Put("client", i + 1, 1_000 + i, "k" + (i % 20),
+              new KvCommand.Put(null, 0, 1_000 + i, "k" + (i % 20),
                   ("value-" + i).getBytes(StandardCharsets.UTF_8), Precondition.none()));
       while (true) {
         try {

@@ -89,7 +89,7 @@ class SnapshotTransferTest {
     for (int i = 1; i <= entries; i++) {
       byte[] cmd =
           KvCommandCodec.encode(
-              new KvCommand.Put("client", i, 1_000 + i, "k" + (i % 40),
+              new KvCommand.Put(null, 0, 1_000 + i, "k" + (i % 40),
                   (tag + "-" + i).getBytes(StandardCharsets.UTF_8), Precondition.none()));
       applier.apply(Entry.command(term, i, cmd));
     }

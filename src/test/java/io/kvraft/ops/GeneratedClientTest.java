@@ -7,6 +7,7 @@ import io.kvraft.generated.ApiClient;
 import io.kvraft.generated.ApiException;
 import io.kvraft.generated.ApiResponse;
 import io.kvraft.generated.api.KvApi;
+import io.kvraft.generated.api.SessionsApi;
 import io.kvraft.generated.model.KeyPage;
 import java.io.File;
 import java.io.IOException;
@@ -21,12 +22,14 @@ import org.junit.jupiter.api.Test;
  */
 class GeneratedClientTest extends LiveNodeTestBase {
   private KvApi api;
+  private SessionsApi sessions;
 
   @BeforeEach
   void client() {
     ApiClient c = new ApiClient();
     c.updateBaseUri(base());
     api = new KvApi(c);
+    sessions = new SessionsApi(c);
   }
 
   private static String text(File f) throws IOException {
@@ -35,12 +38,13 @@ class GeneratedClientTest extends LiveNodeTestBase {
 
   @Test
   void putAppendGetCasDelete() throws Exception {
-    ApiResponse<Void> put = api.putValueWithHttpInfo("gen-client", "hello", null, null, "gen-1", 1L);
+    String session = sessions.registerSession().getClientId();
+    ApiResponse<Void> put = api.putValueWithHttpInfo("gen-client", "hello", null, null, session, 1L);
     assertThat(put.getStatusCode()).isEqualTo(204);
     String etag = put.getHeaders().get("etag").get(0);
     assertThat(etag).matches("\"\\d+\"");
 
-    api.appendValue("gen-client", ", world", "gen-1", 2L);
+    api.appendValue("gen-client", ", world", session, 2L);
     ApiResponse<File> got = api.getValueWithHttpInfo("gen-client", null);
     assertThat(got.getStatusCode()).isEqualTo(200);
     assertThat(text(got.getData())).isEqualTo("hello, world");
@@ -89,8 +93,23 @@ class GeneratedClientTest extends LiveNodeTestBase {
 
   @Test
   void aRetryWithTheSameSeqIsAppliedOnce() throws Exception {
-    api.appendValue("gen-once", "x", "gen-2", 1L);
-    api.appendValue("gen-once", "x", "gen-2", 1L);
+    ApiResponse<io.kvraft.generated.model.Session> registered = sessions.registerSessionWithHttpInfo();
+    assertThat(registered.getStatusCode()).isEqualTo(201);
+    String session = registered.getData().getClientId();
+    assertThat(registered.getHeaders().get("client-id")).containsExactly(session);
+    api.appendValue("gen-once", "x", session, 1L);
+    api.appendValue("gen-once", "x", session, 1L);
     assertThat(text(api.getValue("gen-once", null))).isEqualTo("x");
+  }
+
+  @Test
+  void aClientIdWithoutASessionIs410() {
+    assertThatThrownBy(() -> api.appendValue("gen-gone", "x", "never-issued", 1L))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(410);
+              assertThat(e.getResponseBody()).contains("urn:kvraft:problem:session-expired");
+            });
   }
 }

@@ -114,16 +114,29 @@ class KvEndpointContractTest extends LiveNodeTestBase {
   }
 
   @Test
-  void appendAndDeleteWithSessions() {
-    assertThat(send("POST", "/kv/contract/log", "a", "Client-Id", "ct", "Request-Seq", "1").statusCode())
+  void appendAndDeleteWithSessions() throws Exception {
+    HttpResponse<String> registered = send("POST", "/sessions", null);
+    assertThat(registered.statusCode()).isEqualTo(201);
+    assertThat(registered.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+    String ct = JSON.readTree(registered.body()).get("clientId").asText();
+    assertThat(registered.headers().firstValue("Client-Id")).contains(ct);
+    assertThat(send("POST", "/kv/contract/log", "a", "Client-Id", ct, "Request-Seq", "1").statusCode())
         .isEqualTo(204);
     // the same request again (a retry) is not applied twice
-    assertThat(send("POST", "/kv/contract/log", "a", "Client-Id", "ct", "Request-Seq", "1").statusCode())
+    assertThat(send("POST", "/kv/contract/log", "a", "Client-Id", ct, "Request-Seq", "1").statusCode())
         .isEqualTo(204);
-    assertThat(send("POST", "/kv/contract/log", "b", "Client-Id", "ct", "Request-Seq", "2").statusCode())
+    assertThat(send("POST", "/kv/contract/log", "b", "Client-Id", ct, "Request-Seq", "2").statusCode())
         .isEqualTo(204);
     assertThat(send("GET", "/kv/contract/log", null).body()).isEqualTo("ab");
-    assertProblem(send("POST", "/kv/contract/log", "c", "Client-Id", "ct", "Request-Seq", "0"), 400);
+    assertProblem(send("POST", "/kv/contract/log", "c", "Client-Id", ct, "Request-Seq", "0"), 400);
+    // older seq: 409; a Client-Id the cluster never issued: 410, nothing applied
+    assertProblem(send("POST", "/kv/contract/log", "c", "Client-Id", ct, "Request-Seq", "1"), 409);
+    HttpResponse<String> gone = send("POST", "/kv/contract/log", "c", "Client-Id", "not-issued", "Request-Seq", "3");
+    assertProblem(gone, 410);
+    assertThat(JSON.readTree(gone.body()).get("type").asText()).isEqualTo("urn:kvraft:problem:session-expired");
+    assertThat(send("GET", "/kv/contract/log", null).body()).isEqualTo("ab");
+    assertThat(send("OPTIONS", "/sessions", null).headers().firstValue("Allow")).contains("POST, OPTIONS");
+    assertProblem(send("DELETE", "/sessions", null), 405);
     assertThat(send("DELETE", "/kv/contract/log", null).statusCode()).isEqualTo(204);
     assertThat(send("GET", "/kv/contract/log", null).statusCode()).isEqualTo(404);
   }

@@ -68,5 +68,13 @@ class OpenApiDriftTest extends LiveNodeTestBase {
         .isTrue();
     assertThat(doc.path("components").path("parameters").path("ClientId").path("name").asText()).isEqualTo("Client-Id");
     assertThat(doc.path("paths").has("/raft/append")).isFalse();
+    // sessions: registered with POST /sessions; a write under an id without a live session is 410
+    JsonNode register = doc.path("paths").path("/sessions").path("post");
+    assertThat(register.path("responses").fieldNames()).toIterable().contains("201", "401", "403", "503");
+    assertThat(register.at("/responses/201/content/application~1json/schema/$ref").asText())
+        .isEqualTo("#/components/schemas/Session");
+    for (String method : new String[] {"put", "post", "delete"}) {
+      assertThat(key.path(method).path("responses").fieldNames()).toIterable().contains("410");
+    }
   }
 }

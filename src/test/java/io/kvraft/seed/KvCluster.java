@@ -24,6 +24,7 @@ import io.kvraft.raft.log.SnapshotStore;
 import io.kvraft.transport.Transport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -287,7 +288,7 @@ final class KvCluster implements AutoCloseable {
       byId.put(ids.get(i), e);
     }
     int id = nextClientId.incrementAndGet();
-    return new Clerk(id, new KvClient(byId, "clerk-" + id, null), ends);
+    return new Clerk(id, new KvClient(byId, null), ends);
   }
 
   /** One clerk: a real {@link KvClient} and the endpoints it reaches the servers through. */
@@ -423,6 +424,7 @@ final class KvCluster implements AutoCloseable {
       case PUT -> kv.put(r.key(), r.value(), pre, client).thenApply(KvCluster::writeReply);
       case APPEND -> kv.append(r.key(), r.value(), client).thenApply(KvCluster::writeReply);
       case DELETE -> kv.delete(r.key(), pre, client).thenApply(KvCluster::writeReply);
+      case REGISTER -> kv.register().thenApply(KvCluster::registerReply);
     };
   }
 
@@ -433,7 +435,16 @@ final class KvCluster implements AutoCloseable {
       case NOT_FOUND -> new KvReply(204, new byte[0], 0, null, null);
       case PRECONDITION_FAILED -> new KvReply(412, null, r.revision(), null, "precondition failed");
       case STALE_REQUEST -> new KvReply(409, null, 0, null, "stale Request-Seq");
+      case SESSION_EXPIRED -> new KvReply(410, null, 0, null, "session expired");
+      case SESSIONS_FULL -> throw new IllegalStateException("a write is not a registration: " + r);
     };
+  }
+
+  /** As POST /sessions answers: 201 with the issued id, or 503 when the session table is full. */
+  private static KvReply registerReply(KvResult r) {
+    return r.isOk()
+        ? new KvReply(201, KvStateMachine.sessionId(r.revision()).getBytes(StandardCharsets.UTF_8), 0, null, null)
+        : new KvReply(503, null, 0, null, "too many sessions");
   }
 
   private static void pause(long millis) {

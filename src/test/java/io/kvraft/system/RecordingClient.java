@@ -17,7 +17,8 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * One client of the HTTP contract, used by one thread: its own Client-Id, a Request-Seq that grows by one per write,
+ * One client of the HTTP contract, used by one thread: its own session (registered with POST /sessions before its
+ * first write, on any node, retried until the operation's deadline), a Request-Seq that grows by one per write,
  * and on a failure (I/O error, timeout, 5xx) the same seq re-sent to another node (the one the answer names as
  * leader, else the next) until the operation's deadline. Every operation is recorded in the {@link HistoryRecorder}
  * (when one is given) from just before the first attempt to just after the answer, or as outcome-unknown when the
@@ -40,7 +41,9 @@ final class RecordingClient {
   }
 
   private final int id;
+  /** A name for reports; the Client-Id sent is {@link #session}, issued by the cluster. */
   private final String clientId;
+  private String session;
   private final List<String> nodes;
   private final Map<String, String> urls;
   private final OkHttpClient http;
@@ -80,9 +83,15 @@ final class RecordingClient {
    * should not answer).
    */
   Outcome execute(KvOp op, String onlyNode) {
+    long deadline = System.nanoTime() + opDeadline.toNanos();
+    // Registered through any node even for a probe of one node, so that the probe's write itself reaches that node.
+    if (!(op instanceof KvOp.Get) && session == null && !register(deadline)) {
+      // The operation was never sent, so it is not in the history: it cannot have taken effect.
+      stats.unknown.incrementAndGet();
+      return Outcome.UNKNOWN;
+    }
     long s = op instanceof KvOp.Get ? 0 : ++seq;
     long opId = recorder == null ? -1 : recorder.invoke(id, op);
-    long deadline = System.nanoTime() + opDeadline.toNanos();
     int attempts = 0;
     int failuresThisRound = 0;
     long backoff = 10;
@@ -131,10 +140,36 @@ final class RecordingClient {
 
   private record Reply(int status, String body, String leader) {}
 
+  /** Registers a session on any node, retrying until {@code deadline}; false if it never got one. */
+  private boolean register(long deadline) {
+    long backoff = 10;
+    while (System.nanoTime() <= deadline) {
+      String node = nodes.get(current);
+      Request req =
+          new Request.Builder().url(urls.get(node) + "/sessions").post(RequestBody.create(new byte[0], BINARY)).build();
+      String leader = null;
+      try (Response resp = http.newCall(req).execute()) {
+        if (resp.code() == 201 && resp.header("Client-Id") != null) {
+          session = resp.header("Client-Id");
+          seq = 0;
+          return true;
+        }
+        leader = resp.header("Raft-Leader");
+      } catch (IOException e) {
+        // try another node
+      }
+      int hinted = leader == null ? -1 : nodes.indexOf(leader);
+      current = hinted >= 0 && hinted != current ? hinted : (current + 1) % nodes.size();
+      KvraftCluster.sleep(backoff);
+      backoff = Math.min(backoff * 2, 100);
+    }
+    return false;
+  }
+
   private Reply attempt(String node, KvOp op, long s) {
     Request.Builder b = new Request.Builder().url(urls.get(node) + "/kv/" + op.key());
     if (s > 0) {
-      b.header("Client-Id", clientId).header("Request-Seq", Long.toString(s));
+      b.header("Client-Id", session).header("Request-Seq", Long.toString(s));
     }
     if (op instanceof KvOp.Put p) {
       b.put(RequestBody.create(p.value().getBytes(StandardCharsets.UTF_8), BINARY));

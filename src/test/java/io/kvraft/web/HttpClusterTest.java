@@ -126,6 +126,16 @@ class HttpClusterTest {
     }
   }
 
+  /** POST /sessions on node {@code id}: 201 with the issued id in the body and the Client-Id header. */
+  private String register(String id) throws IOException {
+    try (Response r = call("POST", id, "/sessions", "")) {
+      assertThat(r.code()).isEqualTo(201);
+      String issued = r.header("Client-Id");
+      assertThat(r.body().string()).isEqualTo("{\"clientId\":\"" + issued + "\"}");
+      return issued;
+    }
+  }
+
   private Response callOnce(String method, String id, String path, String body, String... headers)
       throws IOException {
     Request.Builder b = new Request.Builder().url(url(id, path));
@@ -145,7 +155,7 @@ class HttpClusterTest {
       assertThat(r.header("ETag")).matches("\"\\d+\"");
       assertThat(r.header("Raft-Leader")).isIn(nodes.keySet());
     }
-    try (Response r = call("POST", f, "/kv/users/1", "+bob", "Client-Id", "c-users", "Request-Seq", "1")) {
+    try (Response r = call("POST", f, "/kv/users/1", "+bob", "Client-Id", register(f), "Request-Seq", "1")) {
       assertThat(r.code()).isEqualTo(204);
     }
     for (String id : nodes.keySet()) {
@@ -188,10 +198,32 @@ class HttpClusterTest {
     }
   }
 
+  /**
+   * Sessions are registered through the log on any member (a follower forwards), issued ids are distinct, and a
+   * Client-Id the cluster never issued is refused with 410 on every member, nothing applied.
+   */
+  @Test
+  void sessionsRegisterThroughAnyMemberAndAnUnissuedIdIsRefused() throws IOException {
+    String viaFollower = register(follower());
+    String viaLeader = register(leader());
+    assertThat(viaFollower).isNotEqualTo(viaLeader);
+    for (String id : nodes.keySet()) {
+      try (Response r = call("PUT", id, "/kv/unissued", "x", "Client-Id", "never-issued", "Request-Seq", "1")) {
+        assertThat(r.code()).as(id).isEqualTo(410);
+        assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(r.body().string()).contains("urn:kvraft:problem:session-expired");
+      }
+    }
+    try (Response r = call("GET", leader(), "/kv/unissued", null)) {
+      assertThat(r.code()).isEqualTo(404);
+    }
+  }
+
   @Test
   void retriedWriteWithSameSeqIsAppliedOnce() throws IOException {
+    String session = register(follower());
     for (String id : nodes.keySet()) {
-      try (Response r = call("POST", id, "/kv/once", "x", "Client-Id", "c-once", "Request-Seq", "7")) {
+      try (Response r = call("POST", id, "/kv/once", "x", "Client-Id", session, "Request-Seq", "7")) {
         assertThat(r.code()).isEqualTo(204);
       }
     }
@@ -272,9 +304,10 @@ class HttpClusterTest {
     String away = follower();
     nodes.get(away).close();
     String value = "";
+    String snapper = register(leader());
     for (int i = 0; i < 150; i++) {
       value = "v" + i;
-      try (Response r = call("PUT", leader(), "/kv/snap" + (i % 10), value, "Client-Id", "snapper", "Request-Seq",
+      try (Response r = call("PUT", leader(), "/kv/snap" + (i % 10), value, "Client-Id", snapper, "Request-Seq",
           String.valueOf(i + 1))) {
         assertThat(r.code()).isBetween(200, 204);
       }

@@ -99,7 +99,7 @@ class KvAuthFilterTest {
     for (String[] req :
         new String[][] {
           {"GET", "/kv/secret"}, {"GET", "/kv?prefix="}, {"GET", "/kv"}, {"GET", "/kv/secret?consistency=stale"},
-          {"PUT", "/kv/secret"}, {"POST", "/kv/secret"}, {"DELETE", "/kv/secret"}
+          {"PUT", "/kv/secret"}, {"POST", "/kv/secret"}, {"DELETE", "/kv/secret"}, {"POST", "/sessions"}
         }) {
       String body = req[0].equals("PUT") || req[0].equals("POST") ? "x" : null;
       try (Response r = send(req[0], req[1], body)) {
@@ -148,12 +148,21 @@ class KvAuthFilterTest {
       assertThat(r.code()).isEqualTo(200);
       assertThat(r.body().string()).contains("\"ro/k\"");
     }
+    String session;
+    try (Response r = send("POST", "/sessions", "", "Authorization", RW)) {
+      assertThat(r.code()).isEqualTo(201);
+      session = r.header("Client-Id");
+    }
     for (String method : new String[] {"PUT", "POST", "DELETE"}) {
       try (Response r =
           send(method, "/kv/ro/k", method.equals("DELETE") ? null : "after", "Authorization", RO,
-              "Client-Id", "ro-client", "Request-Seq", "1")) {
+              "Client-Id", session, "Request-Seq", "1")) {
         assertRefused(r, 403, "insufficient_scope");
       }
+    }
+    // Registering a session goes through the log like a write, so it needs a read-write token too.
+    try (Response r = send("POST", "/sessions", "", "Authorization", RO)) {
+      assertRefused(r, 403, "insufficient_scope");
     }
     try (Response r = send("GET", "/kv/ro/k", null, "Authorization", RO)) {
       assertThat(r.body().string()).isEqualTo("before");

@@ -140,8 +140,15 @@ class SecureClusterTest {
     String[] followers = nodes.keySet().stream().filter(id -> !id.equals(leader)).toArray(String[]::new);
     String via = followers[0];
     double relayedBefore = relayedBy(via);
+    String session;
+    try (Response r = call("POST", via, "/sessions", "", "Authorization", RW)) {
+      // registered through the follower, relayed to the leader over TLS with the client's token
+      assertThat(r.code()).isEqualTo(201);
+      session = r.header("Client-Id");
+      assertThat(session).isNotBlank();
+    }
     try (Response r =
-        call("PUT", via, "/kv/tls/k", "over-tls", "Authorization", RW, "Client-Id", "tls-c", "Request-Seq", "1")) {
+        call("PUT", via, "/kv/tls/k", "over-tls", "Authorization", RW, "Client-Id", session, "Request-Seq", "1")) {
       assertThat(r.code()).isEqualTo(204);
       assertThat(r.header("ETag")).matches("\"\\d+\"");
     }

@@ -21,6 +21,7 @@ record FuzzCase(
   enum Family {
     KV_KEY,
     KV_LIST,
+    SESSIONS,
     RAFT_APPEND,
     RAFT_HEARTBEAT,
     RAFT_VOTE,

@@ -21,8 +21,8 @@ import okhttp3.Response;
 
 /**
  * Well-behaved clients that run beside the fuzzer: puts, appends and linearizable gets on a few keys under a prefix
- * no fuzz case can name, through random nodes, each write with its own Client-Id/Request-Seq and re-sent with the
- * same seq after a 503 or an I/O error. Every operation is recorded for the linearizability checker; any other
+ * no fuzz case can name, through random nodes, each client with a session it registered (POST /sessions) and each
+ * write with that Client-Id and its own Request-Seq, re-sent with the same seq after a 503 or an I/O error. Every operation is recorded for the linearizability checker; any other
  * answer (a 4xx, a 500) is an anomaly.
  */
 final class RegisterWorkload {
@@ -71,7 +71,11 @@ final class RegisterWorkload {
   }
 
   private void run(int id, Random r) {
-    String clientId = "wl-" + id + "-" + Long.toHexString(r.nextLong());
+    String clientId = register(r);
+    if (clientId == null) {
+      anomalies.add("client " + id + " could not register a session within " + OP_DEADLINE);
+      return;
+    }
     long seq = 0;
     int n = 0;
     while (!stop.get()) {
@@ -93,6 +97,30 @@ final class RegisterWorkload {
         completed.incrementAndGet();
       }
     }
+  }
+
+  /** POST /sessions on random nodes until one answers 201; the issued id, or null if none did in time. */
+  private String register(Random r) {
+    long deadline = System.nanoTime() + OP_DEADLINE.toNanos();
+    while (System.nanoTime() < deadline && !stop.get()) {
+      String node = nodes.get(r.nextInt(nodes.size()));
+      Request req =
+          new Request.Builder().url(urls.get(node) + "/sessions").post(RequestBody.create(new byte[0], BINARY)).build();
+      try (Response resp = http.newCall(req).execute()) {
+        if (resp.code() == 201 && resp.header("Client-Id") != null) {
+          return resp.header("Client-Id");
+        }
+      } catch (IOException e) {
+        // another node, after a pause
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+    return null;
   }
 
   /** The value read ("" when absent) or "" for a write; null when the outcome stays unknown. */

@@ -62,6 +62,7 @@ final class RequestGenerator {
       case RAFT_VOTE -> raft(r, b, "/raft/vote");
       case RAFT_SNAPSHOT -> raftSnapshot(r, b);
       case RAFT_STREAM -> raftStream(r, b);
+      case SESSIONS -> sessions(r, b);
       case ACTUATOR -> actuator(r, b);
       case UNKNOWN_PATH -> unknown(r, b);
     }
@@ -183,8 +184,12 @@ final class RequestGenerator {
         }
         case 3 -> {
           if (!b.has("Client-Id") && !b.has("Request-Seq")) {
+            // Well-formed, but never issued by POST /sessions: a write is refused (410), a read ignores it.
             b.header("Client-Id", "fz-" + Long.toHexString(r.nextLong()));
             b.header("Request-Seq", Integer.toString(1 + r.nextInt(1000)));
+            if (method.equals("PUT") || method.equals("POST") || method.equals("DELETE")) {
+              success.add(410);
+            }
           }
         }
         case 4 -> {
@@ -250,6 +255,36 @@ final class RequestGenerator {
     if (method.equals("OPTIONS")) {
       // OPTIONS only lists the allowed methods; it judges neither the key nor the headers.
       e = Expect.succeeds(Set.of(200)).orRefused();
+    }
+    b.expect = e.orUnavailable();
+  }
+
+  // ------------------------------------------------------------------------------------------ /sessions
+
+  /** Session registration: POST (whatever headers or body) opens one; other methods and paths below are refused. */
+  private void sessions(Random r, Builder b) {
+    b.method = pick(r, "POST", "POST", "POST", "GET", "PUT", "DELETE", "OPTIONS", "PATCH");
+    String path = pick(r, "/sessions", "/sessions", "/sessions?x=1", "/sessions/", "/sessions/1", "/sessions;a=b");
+    b.target = path.getBytes(StandardCharsets.UTF_8);
+    boolean ours = path.equals("/sessions") || path.equals("/sessions?x=1");
+    if (r.nextInt(3) == 0) {
+      // Ignored by a registration, even when they would be refused on a write.
+      b.header("Client-Id", pick(r, "fz-s", "", "c".repeat(65)));
+      b.header("Request-Seq", pick(r, "1", "-1", "x"));
+    }
+    if (r.nextInt(3) == 0) {
+      b.body = randomBytes(r, r.nextInt(64));
+    }
+    b.note("session registration");
+    Expect e;
+    if (!ours) {
+      e = Expect.refused();
+    } else if (b.method.equals("POST")) {
+      e = Expect.succeeds(Set.of(201));
+    } else if (b.method.equals("OPTIONS")) {
+      e = Expect.succeeds(Set.of(200));
+    } else {
+      e = Expect.refused();
     }
     b.expect = e.orUnavailable();
   }
