@@ -4,6 +4,7 @@ import io.kvraft.kv.KvApplier;
 import io.kvraft.kv.KvLimits;
 import io.kvraft.kv.KvService;
 import io.kvraft.kv.KvStateMachine;
+import io.kvraft.node.MemoryBudget;
 import io.kvraft.node.NodeMetrics;
 import io.kvraft.node.RaftNode;
 import io.kvraft.node.SnapshotPolicy;
@@ -61,9 +62,19 @@ public class KvraftConfiguration {
             .withSegmentBytes(raft.segmentBytes()));
   }
 
+  /**
+   * The member's budget for client data in memory (issue 12): the node counts its proposals and log against it, the
+   * /kv endpoint the writes it relays, and it is there for anything else that holds request bytes.
+   */
+  @Bean
+  MemoryBudget memoryBudget(RaftProperties raft) {
+    return new MemoryBudget(raft.memoryBudgetBytes());
+  }
+
   @Bean(destroyMethod = "close")
   RaftNode raftNode(
       RaftProperties raft,
+      MemoryBudget memory,
       Members members,
       RaftStorage storage,
       KvStateMachine sm,
@@ -82,7 +93,7 @@ public class KvraftConfiguration {
             raft.clusterToken(),
             raft.peerTimeout(),
             10_000,
-            16 * raft.maxBytesPerAppend(),
+            raft.maxQueuedBytesPerPeer(),
             raft.maxBytesPerAppend(),
             trust.store());
     RaftProperties.Snapshot snap = raft.snapshot();
@@ -113,6 +124,7 @@ public class KvraftConfiguration {
             policy);
     node.setMetrics(metrics.getIfAvailable(() -> NodeMetrics.NONE));
     node.setBackPressure(raft.backPressure());
+    node.setMemoryBudget(memory);
     node.start();
     return node;
   }

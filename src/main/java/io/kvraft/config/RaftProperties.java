@@ -1,6 +1,7 @@
 package io.kvraft.config;
 
 import io.kvraft.node.BackPressure;
+import io.kvraft.node.MemoryBudget;
 import io.kvraft.raft.log.FileRaftStorage;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -23,7 +24,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param peerTimeout connect/read timeout of node-to-node HTTP calls
  * @param segmentBytes a log segment file is closed and a new one started past this size
  * @param maxPendingProposals the leader refuses new writes (503, Retry-After) while this many are unapplied
- * @param maxPendingBytes ... or while their commands add up to this many bytes
+ * @param maxPendingBytes ... or while their commands add up to this many bytes (default: half the memory budget)
+ * @param memoryBudgetBytes the member refuses writes and relays (503 Overloaded) while the client data it holds in
+ *     memory (proposals, the Raft log kept in memory, AppendEntries received, writes being relayed) would pass this
+ *     (default: an eighth of the heap, {@code Runtime.maxMemory() / 8}; see {@link MemoryBudget})
  * @param maxPendingReads a node refuses new linearizable reads (503) while this many wait for confirmation
  * @param snapshot {@code raft.snapshot.*}: when to snapshot and compact the log, and how snapshots are shipped
  */
@@ -45,11 +49,13 @@ public record RaftProperties(
     Integer maxPendingProposals,
     Long maxPendingBytes,
     Integer maxPendingReads,
+    Long memoryBudgetBytes,
     Snapshot snapshot) {
 
   /**
    * @param enabled snapshot and compact at all (default true)
-   * @param thresholdBytes snapshot once this many bytes of log were applied since the last one (default 16 MiB)
+   * @param thresholdBytes snapshot once this many bytes of log were applied since the last one (default 16 MiB, or
+   *     a quarter of the default memory budget when that is less: the log since the last snapshot stays in memory)
    * @param interval also snapshot when this long has passed and something was applied (default 10 minutes; 0 = off)
    * @param chunkBytes InstallSnapshot chunk size (default 1 MiB)
    * @param trailingEntries log entries kept in memory and on disk behind each snapshot (default 5000, etcd's
@@ -62,7 +68,7 @@ public record RaftProperties(
 
     public Snapshot {
       enabled = enabled == null || enabled;
-      thresholdBytes = thresholdBytes == null ? 16L << 20 : thresholdBytes;
+      thresholdBytes = thresholdBytes == null ? defaultThresholdBytes() : thresholdBytes;
       interval = interval == null ? Duration.ofMinutes(10) : interval;
       chunkBytes = chunkBytes == null ? 1 << 20 : chunkBytes;
       trailingEntries = trailingEntries == null ? DEFAULT_TRAILING_ENTRIES : trailingEntries;
@@ -73,7 +79,12 @@ public record RaftProperties(
 
     /** The most bytes the trailing entries may take: as much as the log between two snapshots. */
     public long trailingBytes() {
-      return thresholdBytes > 0 ? thresholdBytes : 16L << 20;
+      return thresholdBytes > 0 ? thresholdBytes : defaultThresholdBytes();
+    }
+
+    /** 16 MiB, or a quarter of the default memory budget on a heap too small for that (8 MiB at -Xmx256m). */
+    static long defaultThresholdBytes() {
+      return Math.max(1L << 20, Math.min(16L << 20, MemoryBudget.defaultBytes() / 4));
     }
   }
 
@@ -91,12 +102,24 @@ public record RaftProperties(
     segmentBytes = segmentBytes == null ? FileRaftStorage.Options.DEFAULT_SEGMENT_BYTES : segmentBytes;
     maxPendingProposals =
         maxPendingProposals == null ? BackPressure.DEFAULTS.maxPendingProposals() : maxPendingProposals;
-    maxPendingBytes = maxPendingBytes == null ? BackPressure.DEFAULTS.maxPendingBytes() : maxPendingBytes;
+    memoryBudgetBytes = memoryBudgetBytes == null ? MemoryBudget.defaultBytes() : memoryBudgetBytes;
+    maxPendingBytes = maxPendingBytes == null ? Math.max(1, memoryBudgetBytes / 2) : maxPendingBytes;
     maxPendingReads = maxPendingReads == null ? BackPressure.DEFAULTS.maxPendingReads() : maxPendingReads;
     snapshot = snapshot == null ? new Snapshot(null, null, null, null, null) : snapshot;
+    if (memoryBudgetBytes < 1) {
+      throw new IllegalArgumentException("raft.memory-budget-bytes must be positive");
+    }
     if (tickInterval.isNegative() || tickInterval.isZero()) {
       throw new IllegalArgumentException("raft.tick-interval must be positive");
     }
+  }
+
+  /**
+   * The bytes of messages one peer lane may queue: 16 appends, but at most an eighth of the memory budget (messages
+   * share their entries with the log, so this bounds what outlives a compaction while queued).
+   */
+  public long maxQueuedBytesPerPeer() {
+    return Math.max(maxBytesPerAppend, Math.min(16 * maxBytesPerAppend, memoryBudgetBytes / 8));
   }
 
   public BackPressure backPressure() {

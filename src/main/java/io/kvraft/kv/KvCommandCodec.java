@@ -1,10 +1,10 @@
 package io.kvraft.kv;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 
 /**
@@ -41,21 +41,63 @@ public final class KvCommandCodec {
 
   private KvCommandCodec() {}
 
+  /**
+   * The command's bytes in one array of exactly their size. A value may be 1 MiB, and every array that large is a
+   * humongous object under G1 (two regions at -Xmx256m), so the encoding is measured first (the value is only
+   * counted) and written once into its final array, not grown in a buffer and copied out of it (issue 12).
+   */
   public static byte[] encode(KvCommand cmd) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 + payloadSize(cmd));
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      if (cmd instanceof KvCommand.Register r) {
-        out.writeByte(VERSION << 4 | REGISTER);
-        Wire.writeVarLong(out, r.timestampMillis());
-      } else if (cmd instanceof KvCommand.Legacy l) {
-        writeWrite(out, LEGACY_VERSION, l.write());
-      } else {
-        writeWrite(out, VERSION, (KvCommand.Write) cmd);
+    try {
+      DataOutputStream measure = new DataOutputStream(OutputStream.nullOutputStream());
+      writeTo(measure, cmd);
+      ExactBuffer bytes = new ExactBuffer(measure.size());
+      try (DataOutputStream out = new DataOutputStream(bytes)) {
+        writeTo(out, cmd);
       }
+      return bytes.array();
     } catch (IOException e) {
       throw new UncheckedIOException("in-memory stream cannot fail", e);
     }
-    return bytes.toByteArray();
+  }
+
+  private static void writeTo(DataOutputStream out, KvCommand cmd) throws IOException {
+    if (cmd instanceof KvCommand.Register r) {
+      out.writeByte(VERSION << 4 | REGISTER);
+      Wire.writeVarLong(out, r.timestampMillis());
+    } else if (cmd instanceof KvCommand.Legacy l) {
+      writeWrite(out, LEGACY_VERSION, l.write());
+    } else {
+      writeWrite(out, VERSION, (KvCommand.Write) cmd);
+    }
+    out.flush();
+  }
+
+  /** A stream into an array of a known size, handed out as it is. */
+  private static final class ExactBuffer extends OutputStream {
+    private final byte[] buf;
+    private int at;
+
+    ExactBuffer(int size) {
+      this.buf = new byte[size];
+    }
+
+    @Override
+    public void write(int b) {
+      buf[at++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      System.arraycopy(b, off, buf, at, len);
+      at += len;
+    }
+
+    byte[] array() {
+      if (at != buf.length) {
+        throw new IllegalStateException("encoded " + at + " bytes of " + buf.length + " measured");
+      }
+      return buf;
+    }
   }
 
   private static void writeWrite(DataOutputStream out, int version, KvCommand.Write cmd) throws IOException {
@@ -136,19 +178,6 @@ public final class KvCommandCodec {
       return APPEND;
     }
     return DELETE;
-  }
-
-  private static int payloadSize(KvCommand cmd) {
-    if (cmd instanceof KvCommand.Legacy l) {
-      return payloadSize(l.write());
-    }
-    if (cmd instanceof KvCommand.Put p) {
-      return p.value().length;
-    }
-    if (cmd instanceof KvCommand.Append a) {
-      return a.value().length;
-    }
-    return 0;
   }
 
   private static void writePrecondition(DataOutputStream out, Precondition pre) throws IOException {

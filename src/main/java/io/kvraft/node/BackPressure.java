@@ -10,7 +10,9 @@ package io.kvraft.node;
  * @param maxPendingReads linearizable reads waiting for their ReadIndex round or for the apply that follows it
  */
 public record BackPressure(int maxPendingProposals, long maxPendingBytes, int maxPendingReads) {
-  public static final BackPressure DEFAULTS = new BackPressure(10_000, 64L << 20, 10_000);
+  /** Pending bytes default to half the default {@link MemoryBudget}: 16 MiB at -Xmx256m, 128 MiB at 2 GiB. */
+  public static final BackPressure DEFAULTS =
+      new BackPressure(10_000, Math.max(1, MemoryBudget.defaultBytes() / 2), 10_000);
 
   public BackPressure {
     if (maxPendingProposals < 1 || maxPendingBytes < 1 || maxPendingReads < 1) {

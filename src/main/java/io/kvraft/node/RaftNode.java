@@ -74,6 +74,18 @@ public final class RaftNode implements AutoCloseable {
   /** Proposals taken by {@link #propose} until applied or failed, whether or not their caller still waits. */
   private volatile PendingBudget proposalBudget = budgetFor(BackPressure.DEFAULTS.maxPendingProposals(),
       BackPressure.DEFAULTS.maxPendingBytes());
+  /**
+   * The member's bound on client data in memory: a proposal holds a reservation from {@link #propose} until its entry
+   * is in the core's log, and from then on counts as part of the log's bytes, which are counted here until
+   * compaction drops them; so are AppendEntries received and not yet stepped.
+   */
+  private volatile MemoryBudget memory = new MemoryBudget(MemoryBudget.defaultBytes());
+  /** What the core's log holds in memory, as of the last loop iteration (read by {@link #memory}). */
+  private volatile long logBytes;
+  /** Entry bytes of AppendEntries handed to {@link #receive} and not yet stepped (read by {@link #memory}). */
+  private final java.util.concurrent.atomic.AtomicLong inboundBytes = new java.util.concurrent.atomic.AtomicLong();
+  /** Reservations of proposals now in the log, given back once {@link #logBytes} counts them. Loop-owned. */
+  private long reservedNowInLog;
   /** Linearizable reads taken by {@link #readBarrier} until answered or given up on by their caller. */
   private volatile PendingBudget readBudget = budgetFor(BackPressure.DEFAULTS.maxPendingReads(), Long.MAX_VALUE);
   private long loopIterations;
@@ -162,6 +174,7 @@ public final class RaftNode implements AutoCloseable {
     this.policy = policy;
     PersistentState restored = restore(storage.recover());
     this.core = new RaftCore(id, members, config, random, restored);
+    countLogIn(memory);
     this.lastApplied = restored.appliedIndex();
     this.lastSnapshotIndex = restored.appliedIndex();
     this.receiver =
@@ -208,6 +221,20 @@ public final class RaftNode implements AutoCloseable {
     this.readBudget = budgetFor(limits.maxPendingReads(), Long.MAX_VALUE);
   }
 
+  /** Counts client data this node holds against {@code budget} (default: its own, an eighth of the heap). */
+  public void setMemoryBudget(MemoryBudget budget) {
+    this.memory = budget;
+    countLogIn(budget);
+  }
+
+  public MemoryBudget memoryBudget() {
+    return memory;
+  }
+
+  private void countLogIn(MemoryBudget budget) {
+    budget.count(() -> logBytes + inboundBytes.get());
+  }
+
   private static PendingBudget budgetFor(long count, long bytes) {
     return new PendingBudget(count, bytes);
   }
@@ -235,7 +262,13 @@ public final class RaftNode implements AutoCloseable {
     if (!running || failure != null) {
       return;
     }
-    events.add(() -> messages.forEach(core::step));
+    long bytes = entryBytes(messages);
+    inboundBytes.addAndGet(bytes);
+    events.add(
+        () -> {
+          inboundBytes.addAndGet(-bytes);
+          messages.forEach(core::step);
+        });
   }
 
   /**
@@ -255,11 +288,34 @@ public final class RaftNode implements AutoCloseable {
               + backPressure.maxPendingBytes() + " bytes of them unfinished; nothing was applied, retry shortly"));
       return f;
     }
-    if (!post(() -> doPropose(command, f, budget))) {
+    MemoryBudget mem = memory;
+    // Alone: no other proposal of this node is unapplied, so whatever the log holds is kept for followers only and
+    // goes at the next compaction, which needs entries applied: let it in, as the pending bound does.
+    if (!mem.tryReserve(command.length, budget.count() == 1)) {
       budget.giveBack(command.length);
+      metrics.proposalRejected();
+      f.completeExceptionally(new OverloadedException(
+          "node " + core.id() + " " + mem.describe() + "; nothing was applied, retry shortly"));
+      return f;
+    }
+    if (!post(() -> doPropose(command, f, budget, mem))) {
+      budget.giveBack(command.length);
+      mem.release(command.length);
       f.completeExceptionally(unavailable());
     }
     return f;
+  }
+
+  private static long entryBytes(List<Message> messages) {
+    long n = 0;
+    for (Message m : messages) {
+      if (m instanceof Message.AppendRequest a) {
+        for (Entry e : a.entries()) {
+          n += e.sizeBytes();
+        }
+      }
+    }
+    return n;
   }
 
   /**
@@ -424,8 +480,9 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
-  private void doPropose(byte[] command, CompletableFuture<Object> f, PendingBudget budget) {
-    if (budget != proposalBudget) {
+  private void doPropose(
+      byte[] command, CompletableFuture<Object> f, PendingBudget budget, MemoryBudget mem) {
+    if (budget != proposalBudget || mem != memory) {
       // Only setBackPressure before start replaces the budget; a proposal taken from the old one cannot be here.
       throw new IllegalStateException("back-pressure changed while running");
     }
@@ -439,8 +496,10 @@ public final class RaftNode implements AutoCloseable {
             new UnavailableException("leadership changed before the request committed"));
       }
       metrics.proposalAccepted();
+      reservedNowInLog += command.length;
     } else {
       budget.giveBack(command.length);
+      mem.release(command.length);
       f.completeExceptionally(new NotLeaderException(((ProposeResult.NotLeader) r).leaderHint()));
     }
   }
@@ -885,6 +944,12 @@ public final class RaftNode implements AutoCloseable {
             failure,
             loopIterations);
     status = now;
+    // The log's bytes first, then the reservations they now cover: never a moment where neither counts them.
+    logBytes = core.logBytes();
+    if (reservedNowInLog > 0) {
+      memory.release(reservedNowInLog);
+      reservedNowInLog = 0;
+    }
     if (before != null) {
       // A term this node raised itself (it campaigns or already won); one loop iteration may cover a whole
       // single-node election, so roles seen in between are not enough.

@@ -812,6 +812,11 @@ public final class RaftCore {
     return log.stableIndex();
   }
 
+  /** Bytes of the log entries this core holds in memory ({@link Entry#sizeBytes} summed), for memory budgets. */
+  public long logBytes() {
+    return log.bytes();
+  }
+
   public String votedFor() {
     return votedFor;
   }

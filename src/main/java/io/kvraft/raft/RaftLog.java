@@ -22,6 +22,8 @@ final class RaftLog {
   private long committed;
   /** Last index handed out to be applied to the state machine. */
   private long handedOutIndex;
+  /** {@link Entry#sizeBytes} of every entry held here, which is what this log costs the heap. */
+  private long bytes;
 
   RaftLog(long snapshotIndex, long snapshotTerm, List<Entry> restored) {
     this(snapshotIndex, snapshotTerm, restored, snapshotIndex);
@@ -40,6 +42,7 @@ final class RaftLog {
         throw new IllegalArgumentException("restored log is not contiguous at " + e);
       }
       entries.add(e);
+      bytes += e.sizeBytes();
     }
     this.stableIndex = lastIndex();
     this.unstableFrom = lastIndex() + 1;
@@ -78,6 +81,11 @@ final class RaftLog {
     return snapshotIndex;
   }
 
+  /** Bytes of the entries held in memory (applied ones kept until compaction included). */
+  long bytes() {
+    return bytes;
+  }
+
   /**
    * Term of the entry at {@code index}: 0 for index 0 of a log never compacted, -1 when unknown (compacted away,
    * index 0 included, or beyond the end).
@@ -111,6 +119,7 @@ final class RaftLog {
       throw new IllegalStateException("leader append out of order: " + e + " after " + lastIndex());
     }
     entries.add(e);
+    bytes += e.sizeBytes();
   }
 
   /**
@@ -132,6 +141,7 @@ final class RaftLog {
       }
       for (int j = i; j < incoming.size(); j++) {
         entries.add(incoming.get(j));
+        bytes += incoming.get(j).sizeBytes();
       }
       return;
     }
@@ -143,7 +153,7 @@ final class RaftLog {
           "refusing to truncate committed entry " + index + " (commit=" + committed + ")");
     }
     int keep = (int) (index - snapshotIndex - 1);
-    entries.subList(keep, entries.size()).clear();
+    drop(entries.subList(keep, entries.size()));
     unstableFrom = Math.min(unstableFrom, index);
     stableIndex = Math.min(stableIndex, index - 1);
   }
@@ -266,7 +276,7 @@ final class RaftLog {
       throw new IllegalArgumentException("cannot compact " + index + " beyond applied " + handedOutIndex);
     }
     long t = term(index);
-    entries.subList(0, (int) (index - snapshotIndex)).clear();
+    drop(entries.subList(0, (int) (index - snapshotIndex)));
     snapshotTerm = t;
     snapshotIndex = index;
   }
@@ -282,11 +292,11 @@ final class RaftLog {
       throw new IllegalArgumentException("snapshot " + index + " is not beyond commit " + committed);
     }
     if (matchTerm(index, term)) {
-      entries.subList(0, (int) (index - snapshotIndex)).clear();
+      drop(entries.subList(0, (int) (index - snapshotIndex)));
       stableIndex = Math.max(stableIndex, index);
       unstableFrom = Math.max(unstableFrom, index + 1);
     } else {
-      entries.clear();
+      drop(entries);
       stableIndex = index;
       unstableFrom = index + 1;
     }
@@ -294,6 +304,13 @@ final class RaftLog {
     snapshotTerm = term;
     committed = index;
     handedOutIndex = index;
+  }
+
+  private void drop(List<Entry> range) {
+    for (Entry e : range) {
+      bytes -= e.sizeBytes();
+    }
+    range.clear();
   }
 
   long snapshotTerm() {

@@ -8,8 +8,11 @@ import io.kvraft.kv.InvalidRequestException;
 import io.kvraft.kv.KvResult;
 import io.kvraft.kv.KvService;
 import io.kvraft.kv.Precondition;
-import io.kvraft.node.NotLeaderException;
+import io.kvraft.node.MemoryBudget;
+import io.kvraft.node.NodeStatus;
+import io.kvraft.node.OverloadedException;
 import io.kvraft.node.RaftNode;
+import io.kvraft.raft.Role;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -27,7 +30,6 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.core.Ordered;
@@ -250,23 +252,39 @@ public class KvEndpointFilter implements Filter, Ordered {
       Supplier<CompletableFuture<KvResult>> write) {
     // Read now: the answer is built on a Raft thread, which must not touch the servlet request.
     String path = request.getRequestURI();
-    LeaderForwarder.Relay relay =
-        request.getHeader(KvHeaders.FORWARDED_BY) == null ? LeaderForwarder.Relay.of(request, body) : null;
-    return write
-        .get()
-        .thenApply(r -> writeAnswer(r, path))
-        .exceptionallyCompose(
-            e -> {
-              Throwable cause = unwrap(e);
-              if (cause instanceof NotLeaderException nle && nle.leaderHint() != null && relay != null) {
-                return forwarder.forward(nle.leaderHint(), relay);
-              }
-              return CompletableFuture.failedFuture(cause);
-            });
+    NodeStatus status = node.status();
+    String leader = status.leader();
+    if (request.getHeader(KvHeaders.FORWARDED_BY) == null
+        && status.role() != Role.LEADER
+        && leader != null
+        && !leader.equals(status.id())) {
+      // A follower passes the write on at once, holding the body only while it is relayed. It used to propose
+      // first and relay on NotLeader, so every request, the leader's own included, kept its body in a closure for
+      // as long as its proposal lived: a second copy of every value in flight on the leader (issue 12).
+      return relay(leader, LeaderForwarder.Relay.of(request, body));
+    }
+    // Served here. Nothing keeps the body once it is encoded into the proposal; should leadership have moved
+    // meanwhile, the client is told where to (503 No Leader with Raft-Leader) instead of a relay being kept for it.
+    return write.get().thenApply(r -> writeAnswer(r, path));
   }
 
-  private static Throwable unwrap(Throwable e) {
-    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  /** Relays a write to the leader while the member's memory budget has room for its body (else 503 Overloaded). */
+  private CompletableFuture<HttpAnswer> relay(String leader, LeaderForwarder.Relay relay) {
+    MemoryBudget memory = node.memoryBudget();
+    long bytes = relay.body().length;
+    if (!memory.tryReserve(bytes)) {
+      return CompletableFuture.failedFuture(
+          new OverloadedException(
+              "node " + node.id() + " " + memory.describe() + "; the write was not relayed, retry shortly"));
+    }
+    CompletableFuture<HttpAnswer> relayed;
+    try {
+      relayed = forwarder.forward(leader, relay);
+    } catch (RuntimeException e) {
+      memory.release(bytes);
+      throw e;
+    }
+    return relayed.whenComplete((answer, failure) -> memory.release(bytes));
   }
 
   private HttpAnswer writeAnswer(KvResult r, String path) {

@@ -45,6 +45,8 @@ final class KvraftCluster implements AutoCloseable {
   private final Set<String> paused = ConcurrentHashMap.newKeySet();
   private final Path root;
   private final List<String> extraArgs;
+  /** JVM options of every node; a collector named here replaces the default serial one. */
+  private List<String> jvmOptions = List.of();
   private final Path jar;
   private final OkHttpClient http =
       new OkHttpClient.Builder()
@@ -76,6 +78,12 @@ final class KvraftCluster implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** Starts nodes from now on with these JVM options too (e.g. {@code -XX:+ExitOnOutOfMemoryError}). */
+  KvraftCluster withJvmOptions(String... options) {
+    this.jvmOptions = List.of(options);
+    return this;
   }
 
   List<String> ids() {
@@ -138,8 +146,14 @@ final class KvraftCluster implements AutoCloseable {
             "-Xmx256m",
             "-Xss512k",
             "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC",
-            "-Xshare:auto",
+            "-Xshare:auto"));
+    boolean ownCollector = jvmOptions.stream().anyMatch(o -> o.matches("-XX:\\+Use\\w+GC"));
+    if (!ownCollector) {
+      cmd.add("-XX:+UseSerialGC");
+    }
+    cmd.addAll(jvmOptions);
+    cmd.addAll(
+        List.of(
             "-jar",
             jar.toString(),
             "--server.port=" + ports.get(id),

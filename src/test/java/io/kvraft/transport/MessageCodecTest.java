@@ -35,6 +35,29 @@ class MessageCodecTest {
   }
 
   @Test
+  void aBatchWrittenIntoAStreamIsTheEncodingOfTheMeasuredSize() throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    MessageCodec.writeTo(ALL_KINDS, out);
+    assertThat(out.toByteArray()).isEqualTo(MessageCodec.encode(ALL_KINDS));
+    assertThat(MessageCodec.encodedSize(ALL_KINDS)).isEqualTo(out.size());
+  }
+
+  @Test
+  void aBatchIsDecodedOffAStreamWithoutReadingPastIt() throws Exception {
+    byte[] one = MessageCodec.encode(ALL_KINDS);
+    byte[] two = MessageCodec.encode(List.of(ALL_KINDS.get(0)));
+    byte[] both = Arrays.copyOf(one, one.length + two.length);
+    System.arraycopy(two, 0, both, one.length, two.length);
+    java.io.InputStream in = new java.io.ByteArrayInputStream(both);
+    assertThat(MessageCodec.decode(in, one.length)).isEqualTo(ALL_KINDS);
+    assertThat(MessageCodec.decode(in, two.length)).containsExactly(ALL_KINDS.get(0));
+    assertThat(in.read()).isEqualTo(-1);
+    assertThatThrownBy(() -> MessageCodec.decode(new java.io.ByteArrayInputStream(one), one.length + 1))
+        .as("a frame longer than its batch")
+        .isInstanceOf(MessageCodec.MalformedMessageException.class);
+  }
+
+  @Test
   void truncatedOrTrailingBytesAreRejected() {
     byte[] good = MessageCodec.encode(ALL_KINDS);
     for (int cut = 0; cut < good.length; cut++) {

@@ -219,6 +219,30 @@ class HttpClusterTest {
     }
   }
 
+  /**
+   * Issue 12: a follower relays a write at once and counts its body against its memory budget while it is relayed;
+   * with no room it answers 503 Overloaded itself, and the write reaches nobody.
+   */
+  @Test
+  void aFollowerWithNoRoomInItsMemoryBudgetRefusesToRelay() throws IOException {
+    String f = follower();
+    io.kvraft.node.MemoryBudget budget = nodes.get(f).getBean(io.kvraft.node.MemoryBudget.class);
+    assertThat(budget.tryReserve(budget.maxBytes())).isTrue();
+    try (Response r = callOnce("PUT", f, "/kv/relay-refused", "x")) {
+      assertThat(r.code()).isEqualTo(503);
+      assertThat(r.body().string()).contains("urn:kvraft:problem:overloaded", "not relayed");
+    } finally {
+      budget.release(budget.maxBytes());
+    }
+    try (Response r = call("GET", leader(), "/kv/relay-refused", null)) {
+      assertThat(r.code()).isEqualTo(404);
+    }
+    try (Response r = call("PUT", f, "/kv/relay-refused", "y")) {
+      assertThat(r.code()).isEqualTo(204);
+    }
+    assertThat(budget.reservedBytes()).as("the relay's reservation came back").isZero();
+  }
+
   @Test
   void retriedWriteWithSameSeqIsAppliedOnce() throws IOException {
     String session = register(follower());

@@ -94,4 +94,59 @@ class OverloadHttpTest {
       assertThat(metrics.body()).containsPattern("raft_proposals_rejected_total\\{[^}]*\\} 1\\.0");
     }
   }
+
+  /**
+   * Issue 12: the member's memory budget (raft.memory-budget-bytes) refuses a write whose value would pass it, over
+   * HTTP as 503 Overloaded with Retry-After, while writes it holds complete once the disk answers.
+   */
+  @Test
+  void aWriteBeyondTheMemoryBudgetIs503OverloadedAndChangesNothing() throws Exception {
+    int port = TestPorts.reserve();
+    try (ConfigurableApplicationContext ctx =
+        new SpringApplicationBuilder(KvraftApplication.class, StallableDisk.class)
+            .run(
+                "--server.port=" + port,
+                "--raft.data-dir=" + dataDir,
+                "--raft.memory-budget-bytes=250000",
+                // Explicit, so the memory budget is what refuses (by default it would be half the budget).
+                "--raft.max-pending-bytes=1000000",
+                "--spring.main.banner-mode=off",
+                "--logging.level.root=WARN")) {
+      RaftNode node = ctx.getBean(RaftNode.class);
+      assertThat(node.memoryBudget()).isSameAs(ctx.getBean(io.kvraft.node.MemoryBudget.class));
+      assertThat(node.memoryBudget().maxBytes()).isEqualTo(250_000);
+      await().atMost(Duration.ofSeconds(30)).until(() -> node.status().lastApplied() >= 1);
+      GatedStorage disk = ctx.getBean(GatedStorage.class).stall();
+      String value = "v".repeat(100_000);
+      try {
+        CompletableFuture<HttpResponse<String>> first =
+            http.sendAsync(request(port, "/kv/a").PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.pendingProposals()[0] == 1);
+        CompletableFuture<HttpResponse<String>> second =
+            http.sendAsync(request(port, "/kv/b").PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.pendingProposals()[0] == 2 || second.isDone());
+        assertThat(second).as("%s", second.isDone() ? second.get().body() : "").isNotDone();
+
+        HttpResponse<String> refused =
+            http.send(request(port, "/kv/c").PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        assertThat(refused.body()).contains("urn:kvraft:problem:overloaded", "its budget is 244 KiB");
+        assertThat(node.pendingProposals()[0]).isEqualTo(2);
+
+        disk.resume();
+        assertThat(first.get().statusCode()).isEqualTo(204);
+        assertThat(second.get().statusCode()).isEqualTo(204);
+      } finally {
+        disk.resume();
+      }
+      HttpResponse<String> c =
+          http.send(request(port, "/kv/c").GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(c.statusCode()).as("the refused write changed nothing").isEqualTo(404);
+      assertThat(node.memoryBudget().reservedBytes()).isZero();
+    }
+  }
 }
