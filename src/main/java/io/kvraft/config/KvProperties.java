@@ -12,6 +12,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param maxListLimit largest page of a prefix listing
  * @param sessionTtl a client session idle this long (by leader timestamps) is forgotten
  * @param maxSessions most client sessions kept; the least recently active go first
+ * @param bodyReadTimeout a request body (of {@code /kv} and posted {@code /raft/*} requests) not complete this long
+ *     after its headers is answered 408 and its connection closed; nothing is applied
+ * @param bodyBudgetBytes the {@code /kv} request bodies a member reads at once may hold this many bytes; past it a
+ *     write is answered 503 Overloaded (default: a sixteenth of the heap, {@code Runtime.maxMemory() / 16})
  */
 @ConfigurationProperties(prefix = "kv")
 public record KvProperties(
@@ -20,7 +24,9 @@ public record KvProperties(
     Integer maxValueBytes,
     Integer maxListLimit,
     Duration sessionTtl,
-    Integer maxSessions) {
+    Integer maxSessions,
+    Duration bodyReadTimeout,
+    Long bodyBudgetBytes) {
   public KvProperties {
     requestTimeout = requestTimeout == null ? Duration.ofSeconds(5) : requestTimeout;
     maxKeyBytes = maxKeyBytes == null ? 1024 : maxKeyBytes;
@@ -28,5 +34,13 @@ public record KvProperties(
     maxListLimit = maxListLimit == null ? 1000 : maxListLimit;
     sessionTtl = sessionTtl == null ? Duration.ofHours(1) : sessionTtl;
     maxSessions = maxSessions == null ? 100_000 : maxSessions;
+    bodyReadTimeout = bodyReadTimeout == null ? Duration.ofSeconds(10) : bodyReadTimeout;
+    bodyBudgetBytes = bodyBudgetBytes == null ? Runtime.getRuntime().maxMemory() / 16 : bodyBudgetBytes;
+    if (bodyReadTimeout.isNegative() || bodyReadTimeout.isZero()) {
+      throw new IllegalArgumentException("kv.body-read-timeout must be positive");
+    }
+    if (bodyBudgetBytes < 1) {
+      throw new IllegalArgumentException("kv.body-budget-bytes must be positive");
+    }
   }
 }
