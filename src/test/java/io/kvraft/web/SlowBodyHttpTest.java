@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,17 +33,20 @@ class SlowBodyHttpTest {
 
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-  private ConfigurableApplicationContext start(int port, String bodyReadTimeout) {
-    ConfigurableApplicationContext ctx =
-        new SpringApplicationBuilder(KvraftApplication.class)
-            .run(
+  private ConfigurableApplicationContext start(int port, String bodyReadTimeout, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
                 "--server.port=" + port,
                 "--raft.data-dir=" + dataDir,
                 "--server.tomcat.threads.max=" + THREADS,
                 "--server.tomcat.threads.min-spare=" + THREADS,
                 "--kv.body-read-timeout=" + bodyReadTimeout,
                 "--spring.main.banner-mode=off",
-                "--logging.level.root=WARN");
+                "--logging.level.root=WARN"));
+    args.addAll(List.of(more));
+    ConfigurableApplicationContext ctx =
+        new SpringApplicationBuilder(KvraftApplication.class).run(args.toArray(String[]::new));
     RaftNode node = ctx.getBean(RaftNode.class);
     await().atMost(Duration.ofSeconds(30)).until(() -> node.status().lastApplied() >= 1);
     return ctx;
@@ -93,9 +97,32 @@ class SlowBodyHttpTest {
   }
 
   @Test
+  void bodiesPastTheBudgetAre503OverloadedUntilTheBytesHeldAreGiven() throws Exception {
+    int port = TestPorts.reserve();
+    try (ConfigurableApplicationContext ctx = start(port, "3s", "--kv.body-budget-bytes=8192");
+        SlowSender holder = SlowSender.open(port, "PUT", "/kv/held", 100_000)) {
+      // 4000 bytes arrived of a promised 100000: the buffer holds 4 KiB of the 8 KiB budget.
+      assertThat(holder.send(new byte[4000])).isTrue();
+      String big = "b".repeat(6000);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                HttpResponse<String> refused = send(port, "PUT", "/kv/big", big);
+                assertThat(refused.statusCode()).isEqualTo(503);
+                assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+                assertThat(refused.body()).contains("urn:kvraft:problem:overloaded", "\"title\":\"Overloaded\"");
+              });
+      assertThat(send(port, "GET", "/kv/big", null).statusCode()).as("nothing was applied").isEqualTo(404);
+      assertThat(holder.awaitAnswer(Duration.ofSeconds(20)).status()).isEqualTo(408);
+      assertThat(send(port, "PUT", "/kv/big", big).statusCode()).as("the held bytes were given back").isEqualTo(204);
+    }
+  }
+
+  @Test
   void aBodyNotCompleteWithinTheDeadlineIs408AndNotAppliedWhileASlowCompleteOneIsApplied() throws Exception {
     int port = TestPorts.reserve();
-    try (ConfigurableApplicationContext ctx = start(port, "3s")) {
+    try (ConfigurableApplicationContext ctx = start(port, "3s", "--kv.body-budget-bytes=8192")) {
       // In time: ten bytes, one every 100 ms, well inside the 3 s deadline.
       try (SlowSender slow = SlowSender.open(port, "PUT", "/kv/in-time", 10)) {
         for (byte b : "0123456789".getBytes(StandardCharsets.US_ASCII)) {
