@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.Ordered;
@@ -79,14 +80,19 @@ public class RaftEndpointFilter implements Filter, Ordered {
       RaftProperties raft,
       KvProperties kv,
       ObjectMapper json,
-      RejectionLog rejections) {
+      RejectionLog rejections,
+      @Value("${server.tomcat.threads.max:200}") int containerThreads) {
     this.node = node;
     this.members = members;
     this.json = json;
     this.rejections = rejections;
     this.bodyReadTimeoutMillis = kv.bodyReadTimeout().toMillis();
-    // Each peer streams two families; room for each to reconnect while its old stream is not yet seen gone.
-    this.streams = new Semaphore(STREAMS_PER_PEER * Math.max(0, members.urls().size() - 1));
+    // Each peer streams two families; room for each to reconnect while its old stream is not yet seen gone. A lone
+    // member still takes a few, so that a stream is answered by its checks (a stranger's frames 403) as anywhere.
+    // And never more than a quarter of the container's threads, whatever the membership.
+    this.streams =
+        new Semaphore(
+            Math.min(STREAMS_PER_PEER * Math.max(1, members.urls().size() - 1), Math.max(1, containerThreads / 4)));
     this.clusterToken =
         raft.clusterToken() == null || raft.clusterToken().isEmpty()
             ? null
