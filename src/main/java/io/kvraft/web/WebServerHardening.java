@@ -42,6 +42,17 @@ public class WebServerHardening implements WebServerFactoryCustomizer<TomcatServ
 
   @Override
   public void customize(TomcatServletWebServerFactory factory) {
+    if (!env.containsProperty("server.tomcat.max-swallow-size")) {
+      // A request answered before its body was read (a refusal: 401, 413, a stream past its bound) has the rest of
+      // its body drained by Tomcat after the answer, with blocking reads on a container thread: a slow sender held
+      // that thread as long as it trickled. Close such connections instead of draining them.
+      factory.addConnectorCustomizers(
+          connector -> {
+            if (connector.getProtocolHandler() instanceof org.apache.coyote.http11.AbstractHttp11Protocol<?> http) {
+              http.setMaxSwallowSize(0);
+            }
+          });
+    }
     if (!env.containsProperty("server.tomcat.max-connections")) {
       int max = maxConnectionsFor(Runtime.getRuntime().maxMemory());
       factory.addConnectorCustomizers(
