@@ -24,7 +24,6 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
@@ -59,6 +58,7 @@ public class KvEndpointFilter implements Filter, Ordered {
   static final String LIST_URI = "/kv";
   private static final String ALLOW_KEY = "GET, HEAD, PUT, POST, DELETE, OPTIONS";
   private static final String ALLOW_LIST = "GET, HEAD, OPTIONS";
+  private static final String BODY_ATTRIBUTE = KvEndpointFilter.class.getName() + ".body";
 
   private final KvService kv;
   private final RaftNode node;
@@ -68,6 +68,8 @@ public class KvEndpointFilter implements Filter, Ordered {
   private final KvRequestMetrics metrics;
   private final ObjectMapper json;
   private final long asyncTimeoutMillis;
+  private final long bodyReadTimeoutMillis;
+  private final BodyBudget bodies;
 
   public KvEndpointFilter(
       KvService kv,
@@ -86,6 +88,8 @@ public class KvEndpointFilter implements Filter, Ordered {
     this.rejections = rejections;
     // Every answer is bounded by kv.request-timeout (or the relay's call timeout) already; this is a backstop.
     this.asyncTimeoutMillis = 2 * props.requestTimeout().toMillis() + 5_000;
+    this.bodyReadTimeoutMillis = props.bodyReadTimeout().toMillis();
+    this.bodies = new BodyBudget(props.bodyBudgetBytes());
   }
 
   @Override
@@ -110,8 +114,13 @@ public class KvEndpointFilter implements Filter, Ordered {
     long start = System.nanoTime();
     String uri = list ? LIST_URI : KEY_URI;
     String path = pathOf(request);
+    boolean verbatim = isVerbatim(raw, path);
+    if (verbatim && !list && hasBody(request)) {
+      readBodyThenRoute(request, response, path, start, uri);
+      return;
+    }
     CompletableFuture<HttpAnswer> answer =
-        isVerbatim(raw, path)
+        verbatim
             ? route(request, list, path)
             : CompletableFuture.failedFuture(
                 InvalidRequestException.bad(
@@ -123,22 +132,61 @@ public class KvEndpointFilter implements Filter, Ordered {
     }
     AsyncContext ctx = request.startAsync(request, response);
     ctx.setTimeout(asyncTimeoutMillis);
-    AtomicBoolean answered = new AtomicBoolean();
-    ctx.addListener(new BackstopListener(answered, request, response, start, uri));
-    answer.whenComplete(
-        (a, e) ->
-            ctx.start(
-                () -> {
-                  if (answered.compareAndSet(false, true)) {
-                    try {
-                      finish(request, response, answer, start, uri);
-                    } catch (IOException | RuntimeException gone) {
-                      // The client went away; the outcome stands and a retry with its Request-Seq is safe.
-                    } finally {
-                      completeQuietly(ctx);
-                    }
-                  }
-                }));
+    Exchange exchange = new Exchange(ctx, request, response, start, uri);
+    ctx.addListener(exchange);
+    exchange.answerWhenDone(answer);
+  }
+
+  /** The methods whose body is the value: read before the request is routed. */
+  private static boolean hasBody(HttpServletRequest request) {
+    String method = request.getMethod();
+    return method.equals("PUT") || method.equals("POST");
+  }
+
+  /**
+   * Reads the body without holding a container thread ({@link BodyReader}), then routes the request as any other:
+   * {@link #readBody} finds the body in a request attribute. The body must be complete within kv.body-read-timeout
+   * (else 408, see {@link Exchange#onTimeout}); the wait for Raft's answer gets the backstop timeout after that.
+   */
+  private void readBodyThenRoute(
+      HttpServletRequest request, HttpServletResponse response, String path, long start, String uri)
+      throws IOException {
+    int limit = kv.limits().maxValueBytes();
+    long declared = request.getContentLengthLong();
+    if (declared > limit) {
+      CompletableFuture<HttpAnswer> tooLarge =
+          CompletableFuture.failedFuture(
+              InvalidRequestException.tooLarge("body is " + declared + " bytes; the limit is " + limit));
+      finish(request, response, tooLarge, start, uri);
+      return;
+    }
+    AsyncContext ctx = request.startAsync(request, response);
+    long asyncStart = System.currentTimeMillis();
+    ctx.setTimeout(bodyReadTimeoutMillis);
+    Exchange exchange = new Exchange(ctx, request, response, start, uri);
+    ctx.addListener(exchange);
+    BodyReader reader =
+        new BodyReader(
+            request.getInputStream(),
+            declared,
+            limit,
+            bodies,
+            new BodyReader.Outcome() {
+              @Override
+              public void read(byte[] body) {
+                // Tomcat measures an async timeout from startAsync: the backstop now runs from here.
+                ctx.setTimeout(System.currentTimeMillis() - asyncStart + asyncTimeoutMillis);
+                request.setAttribute(BODY_ATTRIBUTE, body);
+                exchange.answerWhenDone(route(request, false, path));
+              }
+
+              @Override
+              public void failed(RuntimeException why) {
+                exchange.answerWhenDone(CompletableFuture.failedFuture(why));
+              }
+            });
+    exchange.reading(reader);
+    request.getInputStream().setReadListener(reader);
   }
 
   private CompletableFuture<HttpAnswer> route(HttpServletRequest request, boolean list, String path) {
@@ -444,21 +492,13 @@ public class KvEndpointFilter implements Filter, Ordered {
     return first;
   }
 
-  private byte[] readBody(HttpServletRequest request) {
-    int limit = kv.limits().maxValueBytes();
-    long declared = request.getContentLengthLong();
-    if (declared > limit) {
-      throw InvalidRequestException.tooLarge("body is " + declared + " bytes; the limit is " + limit);
+  /** The body {@link #readBodyThenRoute} read, without a container thread, before it routed the request. */
+  private static byte[] readBody(HttpServletRequest request) {
+    byte[] body = (byte[]) request.getAttribute(BODY_ATTRIBUTE);
+    if (body == null) {
+      throw new IllegalStateException(request.getMethod() + " routed before its body was read");
     }
-    try (InputStream in = request.getInputStream()) {
-      byte[] body = in.readNBytes(limit + 1);
-      if (body.length > limit) {
-        throw InvalidRequestException.tooLarge("body exceeds the limit of " + limit + " bytes");
-      }
-      return body;
-    } catch (IOException e) {
-      throw InvalidRequestException.bad("could not read the request body: " + e.getMessage());
-    }
+    return body;
   }
 
   private static void completeQuietly(AsyncContext ctx) {
@@ -469,40 +509,84 @@ public class KvEndpointFilter implements Filter, Ordered {
     }
   }
 
-  /** Answers 503 if an answer never came within the backstop timeout, and stops waiting on container errors. */
-  private final class BackstopListener implements AsyncListener {
-    private final AtomicBoolean answered;
+  /**
+   * One asynchronous request: writes its answer once (whichever comes first of the answer, the body-read deadline
+   * and the backstop timeout), from a container thread, and completes it.
+   */
+  private final class Exchange implements AsyncListener {
+    private final AsyncContext ctx;
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final long start;
     private final String uri;
+    private final AtomicBoolean answered = new AtomicBoolean();
+    private volatile BodyReader body;
 
-    BackstopListener(
-        AtomicBoolean answered,
-        HttpServletRequest request,
-        HttpServletResponse response,
-        long start,
-        String uri) {
-      this.answered = answered;
+    Exchange(
+        AsyncContext ctx, HttpServletRequest request, HttpServletResponse response, long start, String uri) {
+      this.ctx = ctx;
       this.request = request;
       this.response = response;
       this.start = start;
       this.uri = uri;
     }
 
+    /** The request's body is being read by {@code reader}: a timeout before it is done is the body's deadline. */
+    void reading(BodyReader reader) {
+      this.body = reader;
+    }
+
+    /** Writes the answer when it is there: at once on this container thread if it is, else on one of Tomcat's. */
+    void answerWhenDone(CompletableFuture<HttpAnswer> answer) {
+      if (answer.isDone()) {
+        answer(answer);
+      } else {
+        answer.whenComplete((a, e) -> ctx.start(() -> answer(answer)));
+      }
+    }
+
+    private void answer(CompletableFuture<HttpAnswer> answer) {
+      if (answered.compareAndSet(false, true)) {
+        try {
+          finish(request, response, answer, start, uri);
+        } catch (IOException | RuntimeException gone) {
+          // The client went away; the outcome stands and a retry with its Request-Seq is safe.
+        } finally {
+          completeQuietly(ctx);
+        }
+      }
+    }
+
+    /**
+     * The body-read deadline (while the body is still arriving: 408, nothing applied, and the connection closed, as
+     * the rest of the body will not be read) or the backstop (an answer never came: 503, outcome unknown).
+     */
     @Override
     public void onTimeout(AsyncEvent event) throws IOException {
-      if (answered.compareAndSet(false, true)) {
-        write(
-            request,
-            response,
+      if (!answered.compareAndSet(false, true)) {
+        return;
+      }
+      HttpAnswer a;
+      if (body != null && body.abandon()) {
+        String detail =
+            "the request body was not complete within " + bodyReadTimeoutMillis + " ms (" + body.received()
+                + " bytes arrived); nothing was applied";
+        rejections.rejected(request, HttpStatus.REQUEST_TIMEOUT.value(), detail);
+        a =
+            problems
+                .problem(HttpStatus.REQUEST_TIMEOUT, "Request Timeout", detail, request.getRequestURI())
+                .header("Connection", "close");
+      } else {
+        a =
             problems.problem(
                 HttpStatus.SERVICE_UNAVAILABLE,
                 "Service Unavailable",
                 "no answer in time; the outcome is unknown",
-                request.getRequestURI()),
-            start,
-            uri);
+                request.getRequestURI());
+      }
+      try {
+        write(request, response, a, start, uri);
+      } finally {
         completeQuietly(event.getAsyncContext());
       }
     }
@@ -510,6 +594,9 @@ public class KvEndpointFilter implements Filter, Ordered {
     @Override
     public void onError(AsyncEvent event) {
       answered.set(true);
+      if (body != null) {
+        body.abandon();
+      }
       completeQuietly(event.getAsyncContext());
     }
 

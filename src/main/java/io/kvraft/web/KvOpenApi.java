@@ -209,9 +209,15 @@ public class KvOpenApi {
     c.addResponses(
         "PayloadTooLarge", problem("The value exceeds kv.max-value-bytes (" + kv.maxValueBytes() + "); nothing changed"));
     c.addResponses(
+        "RequestTimeout",
+        problem("The request body was not complete within kv.body-read-timeout (" + kv.bodyReadTimeout().toSeconds()
+                + " s) after the headers; nothing changed, and the connection is closed"));
+    c.addResponses(
         "Unavailable",
         problem("No leader, or the request was not confirmed within kv.request-timeout. The outcome is unknown:"
-                + " retry, with the same Client-Id/Request-Seq for a write")
+                + " retry, with the same Client-Id/Request-Seq for a write. Titled Overloaded (type"
+                + " urn:kvraft:problem:overloaded): the member already holds as much as it may (pending writes,"
+                + " request bodies being read, kv.body-budget-bytes); nothing was applied, retry after Retry-After")
             .headers(
                 new LinkedHashMap<>(
                     Map.of("Retry-After", headerRef("RetryAfter"), "Raft-Leader", headerRef("RaftLeader")))));
@@ -361,6 +367,7 @@ public class KvOpenApi {
                 "StaleRequest",
                 "SessionExpired",
                 "PreconditionFailed",
+                "RequestTimeout",
                 "PayloadTooLarge",
                 "Unavailable"));
   }
@@ -382,6 +389,7 @@ public class KvOpenApi {
                 "Forbidden",
                 "StaleRequest",
                 "SessionExpired",
+                "RequestTimeout",
                 "PayloadTooLarge",
                 "Unavailable"));
   }
@@ -423,6 +431,7 @@ public class KvOpenApi {
       case "Unauthorized" -> "401";
       case "Forbidden" -> "403";
       case "NotFound" -> "404";
+      case "RequestTimeout" -> "408";
       case "StaleRequest" -> "409";
       case "SessionExpired" -> "410";
       case "PreconditionFailed" -> "412";

@@ -1,13 +1,18 @@
 package io.kvraft.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kvraft.config.KvProperties;
 import io.kvraft.config.KvraftConfiguration.Members;
+import io.kvraft.kv.InvalidRequestException;
 import io.kvraft.config.RaftProperties;
 import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Message;
 import io.kvraft.transport.HttpTransport;
 import io.kvraft.transport.MessageCodec;
 import io.kvraft.transport.SnapshotChunk;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -19,11 +24,13 @@ import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.Ordered;
@@ -47,6 +54,7 @@ import org.springframework.stereotype.Component;
 public class RaftEndpointFilter implements Filter, Ordered {
   private static final String SNAPSHOT_PATH = "/raft/snapshot";
   private static final String STREAM_PREFIX = "/raft/stream/";
+  private static final int STREAMS_PER_PEER = 8;
   private static final Map<String, String> PATHS =
       Map.of(
           "/raft/append", "/raft/append",
@@ -62,14 +70,29 @@ public class RaftEndpointFilter implements Filter, Ordered {
   private final long maxBatchBytes;
   private final ObjectMapper json;
   private final RejectionLog rejections;
+  private final long bodyReadTimeoutMillis;
+  private final Semaphore streams;
   private volatile boolean closing;
 
   public RaftEndpointFilter(
-      RaftNode node, Members members, RaftProperties raft, ObjectMapper json, RejectionLog rejections) {
+      RaftNode node,
+      Members members,
+      RaftProperties raft,
+      KvProperties kv,
+      ObjectMapper json,
+      RejectionLog rejections,
+      @Value("${server.tomcat.threads.max:200}") int containerThreads) {
     this.node = node;
     this.members = members;
     this.json = json;
     this.rejections = rejections;
+    this.bodyReadTimeoutMillis = kv.bodyReadTimeout().toMillis();
+    // Each peer streams two families; room for each to reconnect while its old stream is not yet seen gone. A lone
+    // member still takes a few, so that a stream is answered by its checks (a stranger's frames 403) as anywhere.
+    // And never more than a quarter of the container's threads, whatever the membership.
+    this.streams =
+        new Semaphore(
+            Math.min(STREAMS_PER_PEER * Math.max(1, members.urls().size() - 1), Math.max(1, containerThreads / 4)));
     this.clusterToken =
         raft.clusterToken() == null || raft.clusterToken().isEmpty()
             ? null
@@ -116,14 +139,134 @@ public class RaftEndpointFilter implements Filter, Ordered {
       return;
     }
     if (request.getRequestURI().startsWith(STREAM_PREFIX)) {
-      receiveStream(request, response, path);
+      // A stream holds a container thread for its lifetime, by design: bound how many may, so that streams (a
+      // stranger's, when no cluster token is set) can never take every thread.
+      if (!streams.tryAcquire()) {
+        problem(request, response, HttpStatus.SERVICE_UNAVAILABLE, "too many Raft streams are open");
+        return;
+      }
+      try {
+        receiveStream(request, response, path);
+      } finally {
+        streams.release();
+      }
       return;
     }
-    byte[] body = readBounded(request);
-    if (body == null) {
+    if (request.getContentLengthLong() > maxBatchBytes) {
+      // A stranger must not make us buffer it.
       problem(request, response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft message batch exceeds the size limit");
       return;
     }
+    readThenReceive(request, response, path);
+  }
+
+  /**
+   * Reads a posted batch or chunk without holding a container thread while it arrives ({@link BodyReader}; a
+   * blocking read held one per slow sender, issue 12), within kv.body-read-timeout (else 408 and the connection
+   * closed), then takes it in on the container thread that read its end.
+   */
+  private void readThenReceive(HttpServletRequest request, HttpServletResponse response, String path)
+      throws IOException {
+    AsyncContext ctx = request.startAsync(request, response);
+    ctx.setTimeout(bodyReadTimeoutMillis);
+    AtomicBoolean answered = new AtomicBoolean();
+    BodyReader reader =
+        new BodyReader(
+            request.getInputStream(),
+            request.getContentLengthLong(),
+            maxBatchBytes,
+            null,
+            new BodyReader.Outcome() {
+              @Override
+              public void read(byte[] body) {
+                if (answered.compareAndSet(false, true)) {
+                  answerThenComplete(ctx, () -> receive(body, path, request, response));
+                }
+              }
+
+              @Override
+              public void failed(RuntimeException why) {
+                if (answered.compareAndSet(false, true)) {
+                  boolean tooLarge = why instanceof InvalidRequestException e && e.tooLarge();
+                  answerThenComplete(
+                      ctx,
+                      () ->
+                          problem(
+                              request,
+                              response,
+                              tooLarge ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST,
+                              tooLarge ? "Raft message batch exceeds the size limit" : why.getMessage()));
+                }
+              }
+            });
+    ctx.addListener(new BodyDeadline(reader, answered, request, response));
+    request.getInputStream().setReadListener(reader);
+  }
+
+  private interface Answer {
+    void write() throws IOException;
+  }
+
+  private static void answerThenComplete(AsyncContext ctx, Answer answer) {
+    try {
+      answer.write();
+    } catch (IOException | RuntimeException gone) {
+      // The peer went away; it re-sends what matters.
+    } finally {
+      try {
+        ctx.complete();
+      } catch (IllegalStateException alreadyDone) {
+        // completed by the container (peer gone)
+      }
+    }
+  }
+
+  /** A posted body not complete in time: 408, and the connection closed (the rest of it is never read). */
+  private final class BodyDeadline implements AsyncListener {
+    private final BodyReader reader;
+    private final AtomicBoolean answered;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+
+    BodyDeadline(
+        BodyReader reader, AtomicBoolean answered, HttpServletRequest request, HttpServletResponse response) {
+      this.reader = reader;
+      this.answered = answered;
+      this.request = request;
+      this.response = response;
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+      if (reader.abandon() && answered.compareAndSet(false, true)) {
+        response.setHeader("Connection", "close");
+        answerThenComplete(
+            event.getAsyncContext(),
+            () ->
+                problem(
+                    request,
+                    response,
+                    HttpStatus.REQUEST_TIMEOUT,
+                    "the body was not complete within " + bodyReadTimeoutMillis + " ms"));
+      }
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      reader.abandon();
+      answered.set(true);
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {}
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {}
+  }
+
+  /** Takes in a posted batch or snapshot chunk that has been read whole. */
+  private void receive(byte[] body, String path, HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     if (path.equals(SNAPSHOT_PATH)) {
       installSnapshotChunk(body, request, response);
       return;
@@ -243,17 +386,6 @@ public class RaftEndpointFilter implements Filter, Ordered {
   private boolean tokenMatches(String token) {
     return clusterToken == null
         || (token != null && MessageDigest.isEqual(clusterToken, token.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  /** The body, or null when it is larger than any member sends (a stranger must not make us buffer it). */
-  private byte[] readBounded(HttpServletRequest request) throws IOException {
-    if (request.getContentLengthLong() > maxBatchBytes) {
-      return null;
-    }
-    try (InputStream in = request.getInputStream()) {
-      byte[] body = in.readNBytes((int) maxBatchBytes + 1);
-      return body.length > maxBatchBytes ? null : body;
-    }
   }
 
   private void problem(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
