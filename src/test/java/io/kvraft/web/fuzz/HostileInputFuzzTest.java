@@ -209,7 +209,13 @@ class HostileInputFuzzTest {
         problems.add("body reveals '" + leak + "'");
       }
     }
-    if (body.contains(dataRoot.toString())) {
+    // The one place a member names its data directory, on purpose: the diskSpace health component watches it
+    // (issue 12: it used to watch the working directory and said UP while the data filesystem was full).
+    String scanned =
+        request.contains("/actuator/health")
+            ? body.replaceAll("\"path\":\"" + java.util.regex.Pattern.quote(dataRoot.toString()) + "[^\"]*\"", "")
+            : body;
+    if (scanned.contains(dataRoot.toString())) {
       problems.add("body reveals the data directory");
     }
     if (!problems.isEmpty()) {
