@@ -87,13 +87,14 @@ class BigValueOverloadIT {
           new Thread(
               () -> {
                 List<String> nodes = cluster.ids();
+                String session = register(nodes, id);
                 int seq = 0;
                 while (System.nanoTime() < deadline) {
                   seq++;
                   String key = run + "-" + id;
                   String token = run + "." + id + "." + seq;
                   String node = nodes.get((id + seq) % nodes.size());
-                  Status s = put(node, key, "writer-" + run + "-" + id, seq, token);
+                  Status s = put(node, key, session, seq, token);
                   writesByKey.computeIfAbsent(key, k -> new ArrayList<>()).add(new Write(token, s));
                   switch (s) {
                     case ACKED -> acked.incrementAndGet();
@@ -170,6 +171,28 @@ class BigValueOverloadIT {
     byte[] head = (token + ";").getBytes(StandardCharsets.US_ASCII);
     System.arraycopy(head, 0, v, 0, head.length);
     return v;
+  }
+
+  /**
+   * A session registered through the log (POST /sessions), as exactly-once writers must have: a Client-Id the
+   * cluster never issued is refused with 410 and nothing is applied.
+   */
+  private String register(List<String> nodes, int writer) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      String node = nodes.get((writer + attempt) % nodes.size());
+      Request r =
+          new Request.Builder().url(cluster.url(node) + "/sessions").post(RequestBody.create(new byte[0], BINARY)).build();
+      try (Response resp = http.newCall(r).execute()) {
+        String id = resp.header("Client-Id");
+        if (resp.code() == 201 && id != null) {
+          return id;
+        }
+      } catch (IOException e) {
+        // try the next member
+      }
+      KvraftCluster.sleep(100);
+    }
+    throw new AssertionError("writer " + writer + " could not register a session");
   }
 
   private Status put(String node, String key, String clientId, int seq, String token) {
