@@ -13,13 +13,12 @@ import io.kvraft.raft.log.FileRaftStorage;
 import io.kvraft.raft.log.RaftStorage;
 import io.kvraft.raft.log.SnapshotStore;
 import io.kvraft.tls.TrustStore;
+import io.kvraft.transport.AddressBook;
 import io.kvraft.transport.HttpTransport;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -33,9 +32,6 @@ import org.springframework.context.annotation.Configuration;
 })
 public class KvraftConfiguration {
 
-  /** The cluster's members, id to URL; see {@link RaftProperties#members}. */
-  public record Members(String self, Map<String, String> urls) {}
-
   /** What this node trusts when it calls peers over https (null: the JVM's defaults); see {@link RaftTlsProperties}. */
   public record PeerTrust(TrustStore store) {}
 
@@ -44,9 +40,10 @@ public class KvraftConfiguration {
     return new PeerTrust(tls.load());
   }
 
+  /** Where every member is reached, as {@code raft.peers} lists them; see {@link RaftProperties#members}. */
   @Bean
-  Members members(RaftProperties raft, @Value("${server.port:8080}") int port) {
-    return new Members(raft.nodeId(), raft.members(port));
+  AddressBook addressBook(RaftProperties raft, @Value("${server.port:8080}") int port) {
+    return new AddressBook(raft.nodeId(), raft.members(port));
   }
 
   @Bean
@@ -75,7 +72,7 @@ public class KvraftConfiguration {
   RaftNode raftNode(
       RaftProperties raft,
       MemoryBudget memory,
-      Members members,
+      AddressBook members,
       RaftStorage storage,
       KvStateMachine sm,
       KvProperties kv,
@@ -89,7 +86,7 @@ public class KvraftConfiguration {
             .withBatching(raft.maxEntriesPerAppend(), raft.maxBytesPerAppend(), raft.maxInflightAppends());
     HttpTransport transport =
         new HttpTransport(
-            members.urls(),
+            members,
             raft.clusterToken(),
             raft.peerTimeout(),
             10_000,
@@ -113,7 +110,7 @@ public class KvraftConfiguration {
     RaftNode node =
         new RaftNode(
             members.self(),
-            new ArrayList<>(members.urls().keySet()),
+            io.kvraft.raft.Configuration.ofVoters(members.ids()),
             cfg,
             raft.tickInterval(),
             storage,

@@ -30,7 +30,8 @@ public final class KvApplier implements Applier {
 
   @Override
   public Object apply(Entry entry) {
-    if (entry.type() == Entry.Type.NOOP) {
+    if (entry.type() != Entry.Type.COMMAND) {
+      // Leader no-ops (and any entry the Raft layer keeps for itself) only move the applied index here.
       stateMachine.applyNoop(entry.index());
       return null;
     }

@@ -1,5 +1,6 @@
 package io.kvraft.node;
 
+import io.kvraft.raft.Configuration;
 import io.kvraft.raft.Entry;
 import io.kvraft.raft.HardState;
 import io.kvraft.raft.Message;
@@ -142,7 +143,7 @@ public final class RaftNode implements AutoCloseable {
 
   public RaftNode(
       String id,
-      List<String> members,
+      Configuration configuration,
       RaftConfig config,
       Duration tickInterval,
       RaftStorage storage,
@@ -150,13 +151,13 @@ public final class RaftNode implements AutoCloseable {
       Applier applier,
       Random random)
       throws java.io.IOException {
-    this(id, members, config, tickInterval, storage, transport, applier, random, null, null);
+    this(id, configuration, config, tickInterval, storage, transport, applier, random, null, null);
   }
 
   /** A node that snapshots into {@code snapshots} as {@code policy} says (both null: never). */
   public RaftNode(
       String id,
-      List<String> members,
+      Configuration configuration,
       RaftConfig config,
       Duration tickInterval,
       RaftStorage storage,
@@ -173,7 +174,7 @@ public final class RaftNode implements AutoCloseable {
     this.snapshots = snapshots;
     this.policy = policy;
     PersistentState restored = restore(storage.recover());
-    this.core = new RaftCore(id, members, config, random, restored);
+    this.core = new RaftCore(id, configuration, config, random, restored);
     countLogIn(memory);
     this.lastApplied = restored.appliedIndex();
     this.lastSnapshotIndex = restored.appliedIndex();
@@ -248,7 +249,7 @@ public final class RaftNode implements AutoCloseable {
     running = true;
     writer.start();
     loopThread.start();
-    if (core.members().size() == 1) {
+    if (core.configuration().members().size() == 1) {
       // Alone in the cluster: nobody to wait for, so serve at once instead of after an election timeout.
       events.add(core::campaignNow);
     }

@@ -9,9 +9,33 @@ import java.util.Arrays;
  * <p>Invariant: {@code index >= 1}, {@code term >= 1}. Entries are immutable; {@code data} must not be mutated.
  */
 public record Entry(long term, long index, Type type, byte[] data) {
+  /**
+   * What an entry holds. Each type has a fixed tag that the log and the wire write for it; a tag is never reused or
+   * renumbered, so entries written by one version are read as the same type by every later one.
+   */
   public enum Type {
-    NOOP,
-    COMMAND
+    NOOP(0),
+    COMMAND(1);
+
+    private final byte tag;
+
+    Type(int tag) {
+      this.tag = (byte) tag;
+    }
+
+    public byte tag() {
+      return tag;
+    }
+
+    /** The type written as {@code tag}, or null for a tag this version does not know (never guessed). */
+    public static Type ofTag(int tag) {
+      for (Type t : values()) {
+        if (t.tag == tag) {
+          return t;
+        }
+      }
+      return null;
+    }
   }
 
   private static final byte[] EMPTY = new byte[0];

@@ -11,6 +11,7 @@ import io.kvraft.raft.Message.VoteResponse;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,15 +28,17 @@ import java.util.TreeSet;
  *
  * <p>Beyond the paper's Figure 2 it implements PreVote and CheckQuorum (dissertation §9.6, §6.2), leader no-op
  * entries, the conflict-term hint for fast log repair, pipelined and batched AppendEntries, and ReadIndex reads
- * (§6.4). Membership is static.
+ * (§6.4). Who votes and who only learns is a {@link Configuration}; every majority is counted by it. Learners
+ * receive the log but never campaign, and count for no majority.
  *
  * <p>Invariants (checked by the simulation): at most one leader per term; logs that share an (index, term) share
  * the prefix before it; a committed entry is in every later leader's log; {@code handedOut <= commit}.
  */
 public final class RaftCore {
   private final String id;
-  private final List<String> members;
-  private final List<String> peers;
+  private Configuration config;
+  /** The other members of {@link #config}, voters and learners, in id order: everyone the leader replicates to. */
+  private List<String> peers;
   private final RaftConfig cfg;
   private final Random random;
   private final Set<Mutation> mutations;
@@ -51,8 +54,8 @@ public final class RaftCore {
   private int randomizedElectionTimeout;
 
   private final Map<String, Progress> progress = new LinkedHashMap<>();
-  private final Set<String> votesGranted = new HashSet<>();
-  private final Set<String> votesRejected = new HashSet<>();
+  /** This campaign's answers: member id to whether it granted its vote (ours included). */
+  private final Map<String, Boolean> votes = new HashMap<>();
   private boolean broadcastPending;
 
   private HardState handedOutHardState;
@@ -63,7 +66,7 @@ public final class RaftCore {
   /** A snapshot accepted from the leader that the node has not been told to install yet. */
   private SnapshotMeta snapshotToInstall;
 
-  private final ReadIndexTracker reads = new ReadIndexTracker();
+  private final ReadIndexTracker reads;
   /** Reads this follower asked its leader for and has no answer to yet, re-sent so a lost message costs little. */
   private final java.util.LinkedHashSet<Long> forwardedReads = new java.util.LinkedHashSet<>();
 
@@ -71,23 +74,39 @@ public final class RaftCore {
 
   /** Restores a node from what its storage holds; a brand-new node passes an empty log and HardState.INITIAL. */
   public RaftCore(
-      String id, Collection<String> members, RaftConfig cfg, Random random, PersistentState restored) {
-    this(id, members, cfg, random, restored, EnumSet.noneOf(Mutation.class));
+      String id, Collection<String> voters, RaftConfig cfg, Random random, PersistentState restored) {
+    this(id, Configuration.ofVoters(voters), cfg, random, restored, EnumSet.noneOf(Mutation.class));
+  }
+
+  public RaftCore(
+      String id, Configuration config, RaftConfig cfg, Random random, PersistentState restored) {
+    this(id, config, cfg, random, restored, EnumSet.noneOf(Mutation.class));
   }
 
   RaftCore(
       String id,
-      Collection<String> members,
+      Collection<String> voters,
+      RaftConfig cfg,
+      Random random,
+      PersistentState restored,
+      Set<Mutation> mutations) {
+    this(id, Configuration.ofVoters(voters), cfg, random, restored, mutations);
+  }
+
+  RaftCore(
+      String id,
+      Configuration config,
       RaftConfig cfg,
       Random random,
       PersistentState restored,
       Set<Mutation> mutations) {
     this.id = Objects.requireNonNull(id);
-    this.members = List.copyOf(new TreeSet<>(members));
-    if (!this.members.contains(id)) {
-      throw new IllegalArgumentException("members " + members + " do not include this node " + id);
+    if (!config.contains(id)) {
+      throw new IllegalArgumentException("configuration " + config + " does not include this node " + id);
     }
-    this.peers = this.members.stream().filter(m -> !m.equals(id)).toList();
+    this.config = config;
+    this.reads = new ReadIndexTracker(id, () -> this.config);
+    this.peers = config.members().stream().filter(m -> !m.equals(id)).toList();
     this.cfg = cfg;
     this.random = random;
     this.mutations = mutations.isEmpty() ? EnumSet.noneOf(Mutation.class) : EnumSet.copyOf(mutations);
@@ -117,7 +136,9 @@ public final class RaftCore {
     }
     if (electionElapsed >= randomizedElectionTimeout) {
       electionElapsed = 0;
-      campaign(usePreVote());
+      if (config.isVoter(id)) {
+        campaign(usePreVote());
+      }
     }
   }
 
@@ -143,7 +164,7 @@ public final class RaftCore {
    * become leader at start-up; elsewhere it only costs an election.
    */
   public void campaignNow() {
-    if (role != Role.LEADER) {
+    if (role != Role.LEADER && config.isVoter(id)) {
       electionElapsed = 0;
       campaign(usePreVote());
     }
@@ -151,7 +172,7 @@ public final class RaftCore {
 
   /** Feeds one message received from a peer. Messages for another node are ignored. */
   public void step(Message m) {
-    if (!id.equals(m.to()) || !members.contains(m.from())) {
+    if (!id.equals(m.to()) || !config.contains(m.from())) {
       return;
     }
     if (m.term() > term) {
@@ -265,7 +286,7 @@ public final class RaftCore {
    * Ready#snapshot()} asks the node to load it; the acknowledgement to the leader leaves after that is durable.
    */
   public SnapshotInstall installSnapshot(String leaderId, long leaderTerm, long snapshotIndex, long snapshotTerm) {
-    if (!members.contains(leaderId) || leaderId.equals(id) || snapshotIndex < 1 || snapshotTerm < 1) {
+    if (!config.contains(leaderId) || leaderId.equals(id) || snapshotIndex < 1 || snapshotTerm < 1) {
       return SnapshotInstall.REJECTED;
     }
     if (leaderTerm < term) {
@@ -368,14 +389,16 @@ public final class RaftCore {
       becomeCandidate();
       campaignTerm = term;
     }
-    votesGranted.clear();
-    votesRejected.clear();
-    votesGranted.add(id);
-    if (votesGranted.size() >= quorum()) {
+    votes.clear();
+    votes.put(id, true);
+    if (config.voteResult(votes) == Configuration.VoteResult.WON) {
       onElectionWon(preVote);
       return;
     }
-    for (String p : peers) {
+    for (String p : config.voters()) {
+      if (p.equals(id)) {
+        continue;
+      }
       VoteRequest req = new VoteRequest(id, p, campaignTerm, log.lastIndex(), log.lastTerm(), preVote);
       if (preVote) {
         send(req);
@@ -423,11 +446,11 @@ public final class RaftCore {
     if (!counting) {
       return;
     }
-    (r.granted() ? votesGranted : votesRejected).add(r.from());
-    if (votesGranted.size() >= quorum()) {
-      onElectionWon(r.preVote());
-    } else if (votesRejected.size() >= quorum()) {
-      becomeFollower(term, null);
+    votes.put(r.from(), r.granted());
+    switch (config.voteResult(votes)) {
+      case WON -> onElectionWon(r.preVote());
+      case LOST -> becomeFollower(term, null);
+      case PENDING -> {}
     }
   }
 
@@ -510,14 +533,16 @@ public final class RaftCore {
   }
 
   private boolean checkQuorumActive() {
-    int active = 1;
-    for (Progress pr : progress.values()) {
-      if (pr.recentActive) {
-        active++;
-      }
-      pr.recentActive = false;
-    }
-    return active >= quorum();
+    Set<String> active = new HashSet<>();
+    active.add(id);
+    progress.forEach(
+        (peer, pr) -> {
+          if (pr.recentActive) {
+            active.add(peer);
+          }
+          pr.recentActive = false;
+        });
+    return config.hasQuorum(active);
   }
 
   // ---------------------------------------------------------------- replication (leader)
@@ -624,19 +649,12 @@ public final class RaftCore {
     if (pr.match < log.lastIndex()) {
       sendAppend(r.from(), pr.state == Progress.State.PROBE);
     }
-    reads.ack(r.from(), r.readRound(), quorum(), this::deliverRead);
+    reads.ack(r.from(), r.readRound(), this::deliverRead);
     startReadRoundIfWaiting();
   }
 
   private void maybeCommit() {
-    long[] matches = new long[members.size()];
-    int i = 0;
-    matches[i++] = log.stableIndex();
-    for (Progress pr : progress.values()) {
-      matches[i++] = pr.match;
-    }
-    java.util.Arrays.sort(matches);
-    long quorumIndex = matches[matches.length - quorum()];
+    long quorumIndex = config.committedIndex(m -> m.equals(id) ? log.stableIndex() : progress.get(m).match);
     if (quorumIndex <= log.committed()) {
       return;
     }
@@ -715,11 +733,11 @@ public final class RaftCore {
 
   private void startReadRoundIfWaiting() {
     if (role == Role.LEADER && reads.startRound(log.committed())) {
-      if (peers.isEmpty()) {
-        reads.ack(null, reads.latestRound(), quorum(), this::deliverRead);
-      } else {
+      if (!peers.isEmpty()) {
         broadcastHeartbeat();
       }
+      // A leader that is a majority by itself (a lone voter, with or without learners) confirms the round at once.
+      reads.ack(null, reads.latestRound(), this::deliverRead);
     }
   }
 
@@ -745,10 +763,6 @@ public final class RaftCore {
     }
   }
 
-  private int quorum() {
-    return members.size() / 2 + 1;
-  }
-
   private HardState currentHardState() {
     return new HardState(term, votedFor);
   }
@@ -759,8 +773,13 @@ public final class RaftCore {
     return id;
   }
 
+  /** Every member, voters and learners, in id order. */
   public List<String> members() {
-    return members;
+    return List.copyOf(config.members());
+  }
+
+  public Configuration configuration() {
+    return config;
   }
 
   public Role role() {

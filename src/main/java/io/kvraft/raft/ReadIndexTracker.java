@@ -4,12 +4,14 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The leader's pending ReadIndex reads (dissertation §6.4). Reads that arrive while a confirmation round is in
  * flight wait for the next round, so one heartbeat round serves every read that arrived during the previous one.
  * A round records the commit index when it starts; once a majority answers a heartbeat of that round (or a later
  * one), the leader was still leader after every read in it arrived, and that commit index is a safe read point.
+ * What counts as a majority is the leader's current {@link Configuration}: learners' answers count for nothing.
  */
 final class ReadIndexTracker {
   interface Delivery {
@@ -37,6 +39,13 @@ final class ReadIndexTracker {
   private final List<Pending> waitingForRound = new ArrayList<>();
   private Round inflight;
   private long latestRound;
+  private final String self;
+  private final Supplier<Configuration> configuration;
+
+  ReadIndexTracker(String self, Supplier<Configuration> configuration) {
+    this.self = self;
+    this.configuration = configuration;
+  }
 
   void add(String origin, long requestId, boolean leaderCommittedInItsTerm) {
     (leaderCommittedInItsTerm ? waitingForRound : waitingForCommit)
@@ -63,14 +72,15 @@ final class ReadIndexTracker {
   }
 
   /** Counts {@code from}'s answer to heartbeat round {@code round}; the leader itself always counts. */
-  void ack(String from, long round, int quorum, Delivery delivery) {
+  void ack(String from, long round, Delivery delivery) {
     if (inflight == null || round < inflight.id) {
       return;
     }
     if (from != null) {
       inflight.acks.add(from);
     }
-    if (inflight.acks.size() + 1 >= quorum) {
+    inflight.acks.add(self);
+    if (configuration.get().hasQuorum(inflight.acks)) {
       Round done = inflight;
       inflight = null;
       for (Pending p : done.reads) {

@@ -32,7 +32,7 @@ public final class HttpTransport implements Transport {
   public static final MediaType BINARY = MediaType.get("application/octet-stream");
   private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
 
-  private final Map<String, String> peerUrls;
+  private final AddressBook addresses;
   private final String clusterToken;
   private final OkHttpClient http;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
@@ -52,14 +52,14 @@ public final class HttpTransport implements Transport {
    * @param trust certificates trusted for https:// peers; null trusts what the JVM trusts
    */
   public HttpTransport(
-      Map<String, String> peerUrls,
+      AddressBook addresses,
       String clusterToken,
       Duration timeout,
       int maxQueued,
       long maxQueuedBytes,
       long maxBatchBytes,
       TrustStore trust) {
-    this(peerUrls, clusterToken, timeout, maxQueued, maxQueuedBytes, maxBatchBytes, trust, true);
+    this(addresses, clusterToken, timeout, maxQueued, maxQueuedBytes, maxBatchBytes, trust, true);
   }
 
   /**
@@ -67,7 +67,7 @@ public final class HttpTransport implements Transport {
    *     {@link StreamLane}); false posts every batch on its own, as votes always are
    */
   public HttpTransport(
-      Map<String, String> peerUrls,
+      AddressBook addresses,
       String clusterToken,
       Duration timeout,
       int maxQueued,
@@ -78,7 +78,7 @@ public final class HttpTransport implements Transport {
     this.streaming = streaming;
     // Well inside any server's idle read timeout, and a broken stream is noticed within about this long.
     this.keepAliveMillis = Math.max(100, timeout.toMillis() / 2);
-    this.peerUrls = Map.copyOf(peerUrls);
+    this.addresses = addresses;
     this.clusterToken = clusterToken;
     this.maxQueued = maxQueued;
     this.maxQueuedBytes = maxQueuedBytes;
@@ -126,7 +126,7 @@ public final class HttpTransport implements Transport {
     if (closed) {
       return;
     }
-    String base = peerUrls.get(m.to());
+    String base = addresses.url(m.to());
     if (base == null) {
       return;
     }
@@ -159,7 +159,7 @@ public final class HttpTransport implements Transport {
 
   @Override
   public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout) throws IOException {
-    String base = peerUrls.get(chunk.to());
+    String base = addresses.url(chunk.to());
     if (base == null || closed) {
       throw new IOException("no route to " + chunk.to());
     }

@@ -121,7 +121,7 @@ public final class MessageCodec {
       for (Entry e : a.entries()) {
         out.writeLong(e.term());
         out.writeLong(e.index());
-        out.writeByte(e.type().ordinal());
+        out.writeByte(e.type().tag());
         out.writeInt(e.data().length);
         out.write(e.data());
       }
@@ -256,12 +256,16 @@ public final class MessageCodec {
           long idx = in.readLong();
           int kind = in.readUnsignedByte();
           int len = in.readInt();
-          if (idx != expected++ || kind >= Entry.Type.values().length || len < 0 || len > bodyLength) {
+          Entry.Type entryType = Entry.Type.ofTag(kind);
+          if (idx != expected++ || len < 0 || len > bodyLength) {
             throw new MalformedMessageException("bad entry at position " + i);
+          }
+          if (entryType == null) {
+            throw new MalformedMessageException("entry at position " + i + " has unknown type tag " + kind);
           }
           byte[] data = new byte[len];
           in.readFully(data);
-          entries.add(new Entry(t, idx, Entry.Type.values()[kind], data));
+          entries.add(new Entry(t, idx, entryType, data));
         }
         return new AppendRequest(from, to, term, prevIndex, prevTerm, entries, commit);
       }

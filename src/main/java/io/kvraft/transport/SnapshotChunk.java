@@ -26,20 +26,36 @@ public record SnapshotChunk(
   private static final int VERSION = 1;
   private static final int MAX_ID = 256;
 
+  /** A reply's status; each has a fixed wire tag, never renumbered. */
   public enum Status {
     /** Send from {@code nextOffset} on. */
-    CONTINUE,
+    CONTINUE(0),
     /** Installed (or already covered) and durable on the follower. */
-    DONE,
+    DONE(1),
     /** Refused: the sender is not the current leader; {@code term} says the follower's term. */
-    REJECTED
+    REJECTED(2);
+
+    private final int tag;
+
+    Status(int tag) {
+      this.tag = tag;
+    }
+
+    static Status ofTag(int tag) {
+      for (Status s : values()) {
+        if (s.tag == tag) {
+          return s;
+        }
+      }
+      return null;
+    }
   }
 
   public record Reply(Status status, long term, long nextOffset) {
     public byte[] encode() {
       return SnapshotChunk.write(out -> {
         out.writeByte(VERSION);
-        out.writeByte(status.ordinal());
+        out.writeByte(status.tag);
         out.writeLong(term);
         out.writeLong(nextOffset);
       });
@@ -51,11 +67,12 @@ public record SnapshotChunk(
         if (in.readUnsignedByte() != VERSION) {
           throw new MessageCodec.MalformedMessageException("unsupported snapshot reply version");
         }
-        int s = in.readUnsignedByte();
-        if (s >= Status.values().length) {
-          throw new MessageCodec.MalformedMessageException("bad snapshot reply status " + s);
+        int tag = in.readUnsignedByte();
+        Status s = Status.ofTag(tag);
+        if (s == null) {
+          throw new MessageCodec.MalformedMessageException("bad snapshot reply status " + tag);
         }
-        return new Reply(Status.values()[s], in.readLong(), in.readLong());
+        return new Reply(s, in.readLong(), in.readLong());
       } catch (MessageCodec.MalformedMessageException e) {
         throw e;
       } catch (IOException e) {

@@ -1,7 +1,7 @@
 package io.kvraft.web;
 
+import io.kvraft.transport.AddressBook;
 import io.kvraft.transport.NoDelaySocketFactory;
-import io.kvraft.config.KvraftConfiguration.Members;
 import io.kvraft.config.KvraftConfiguration.PeerTrust;
 import io.kvraft.config.KvProperties;
 import io.kvraft.node.NotLeaderException;
@@ -51,12 +51,12 @@ public class LeaderForwarder {
           "ETag", "Retry-After", KvHeaders.RAFT_LEADER, HttpHeaders.WWW_AUTHENTICATE, KvHeaders.CLIENT_ID);
   private static final MediaType OCTETS = MediaType.parse("application/octet-stream");
 
-  private final Members members;
+  private final AddressBook members;
   private final OkHttpClient http;
   private final Counter relayed;
   private final Counter failed;
 
-  public LeaderForwarder(Members members, PeerTrust trust, KvProperties kv, MeterRegistry registry) {
+  public LeaderForwarder(AddressBook members, PeerTrust trust, KvProperties kv, MeterRegistry registry) {
     this.members = members;
     this.relayed = forwarded(registry, "relayed");
     this.failed = forwarded(registry, "failed");
@@ -92,7 +92,7 @@ public class LeaderForwarder {
   }
 
   CompletableFuture<HttpAnswer> forward(String leaderId, Relay relay) {
-    String base = members.urls().get(leaderId);
+    String base = members.url(leaderId);
     if (base == null || leaderId.equals(members.self())) {
       return CompletableFuture.failedFuture(new NotLeaderException(null));
     }

@@ -2,11 +2,11 @@ package io.kvraft.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.config.KvProperties;
-import io.kvraft.config.KvraftConfiguration.Members;
 import io.kvraft.kv.InvalidRequestException;
 import io.kvraft.config.RaftProperties;
 import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Message;
+import io.kvraft.transport.AddressBook;
 import io.kvraft.transport.HttpTransport;
 import io.kvraft.transport.MessageCodec;
 import io.kvraft.transport.SnapshotChunk;
@@ -65,7 +65,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
           "/raft/stream/heartbeat", "/raft/heartbeat");
 
   private final RaftNode node;
-  private final Members members;
+  private final AddressBook members;
   private final byte[] clusterToken;
   private final long maxBatchBytes;
   private final ObjectMapper json;
@@ -76,7 +76,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
 
   public RaftEndpointFilter(
       RaftNode node,
-      Members members,
+      AddressBook members,
       RaftProperties raft,
       KvProperties kv,
       ObjectMapper json,
@@ -92,7 +92,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
     // And never more than a quarter of the container's threads, whatever the membership.
     this.streams =
         new Semaphore(
-            Math.min(STREAMS_PER_PEER * Math.max(1, members.urls().size() - 1), Math.max(1, containerThreads / 4)));
+            Math.min(STREAMS_PER_PEER * Math.max(1, members.ids().size() - 1), Math.max(1, containerThreads / 4)));
     this.clusterToken =
         raft.clusterToken() == null || raft.clusterToken().isEmpty()
             ? null
@@ -341,7 +341,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
   /** Why a batch must be refused, or null: every message from a member, to this node, of the path's family. */
   private Refusal refusal(List<Message> batch, String family) {
     for (Message m : batch) {
-      if (!members.urls().containsKey(m.from()) || !members.self().equals(m.to())) {
+      if (!members.contains(m.from()) || !members.self().equals(m.to())) {
         return new Refusal(HttpStatus.FORBIDDEN, "batch from a non-member or addressed to another node");
       }
       if (!HttpTransport.pathOf(m).equals(family)) {
@@ -366,7 +366,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
       problem(request, response, HttpStatus.BAD_REQUEST, "malformed snapshot chunk: " + e.getMessage());
       return;
     }
-    if (!members.urls().containsKey(chunk.from()) || !members.self().equals(chunk.to())) {
+    if (!members.contains(chunk.from()) || !members.self().equals(chunk.to())) {
       problem(request, response, HttpStatus.FORBIDDEN, "snapshot from a non-member or addressed to another node");
       return;
     }

@@ -1,6 +1,6 @@
 package io.kvraft.web;
 
-import io.kvraft.config.KvraftConfiguration.Members;
+import io.kvraft.transport.AddressBook;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
@@ -12,10 +12,10 @@ import org.springframework.stereotype.Component;
 /** {@code /actuator/info} section "kvraft": this node's id, the build version and the members (id to URL). */
 @Component
 public class RaftInfoContributor implements InfoContributor {
-  private final Members members;
+  private final AddressBook members;
   private final String version;
 
-  public RaftInfoContributor(Members members, ObjectProvider<BuildProperties> build) {
+  public RaftInfoContributor(AddressBook members, ObjectProvider<BuildProperties> build) {
     this.members = members;
     BuildProperties b = build.getIfAvailable();
     String v = b != null ? b.getVersion() : RaftInfoContributor.class.getPackage().getImplementationVersion();
@@ -27,7 +27,7 @@ public class RaftInfoContributor implements InfoContributor {
     Map<String, Object> kv = new LinkedHashMap<>();
     kv.put("nodeId", members.self());
     kv.put("version", version);
-    kv.put("members", members.urls());
+    kv.put("members", members.asMap());
     builder.withDetail("kvraft", kv);
   }
 }

@@ -3,6 +3,7 @@ package io.kvraft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kvraft.raft.Configuration;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.Role;
 import io.kvraft.raft.log.MemoryRaftStorage;
@@ -38,7 +39,7 @@ class BackPressureTest {
     node =
         new RaftNode(
             "solo",
-            List.of("solo"),
+            Configuration.ofVoters(List.of("solo")),
             CONFIG,
             Duration.ofMillis(10),
             disk,

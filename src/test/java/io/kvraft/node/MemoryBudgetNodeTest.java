@@ -3,6 +3,7 @@ package io.kvraft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kvraft.raft.Configuration;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.Role;
 import io.kvraft.raft.log.MemoryRaftStorage;
@@ -33,7 +34,7 @@ class MemoryBudgetNodeTest {
   private RaftNode node(String id, List<String> members, MemoryBudget budget, BackPressure limits) throws Exception {
     node =
         new RaftNode(
-            id, members, CONFIG, Duration.ofMillis(10), disk, m -> {}, e -> {
+            id, Configuration.ofVoters(members), CONFIG, Duration.ofMillis(10), disk, m -> {}, e -> {
               applied.add(e.data());
               return e.index();
             },

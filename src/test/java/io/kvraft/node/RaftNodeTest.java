@@ -3,6 +3,7 @@ package io.kvraft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kvraft.raft.Configuration;
 import io.kvraft.raft.Entry;
 import io.kvraft.raft.Message;
 import io.kvraft.raft.RaftConfig;
@@ -68,7 +69,7 @@ class RaftNodeTest {
           }
         };
     RaftNode n =
-        new RaftNode(id, members, CONFIG, TICK, storage, direct, e -> e.index(), new Random(id.hashCode()));
+        new RaftNode(id, Configuration.ofVoters(members), CONFIG, TICK, storage, direct, e -> e.index(), new Random(id.hashCode()));
     nodes.put(id, n);
     n.start();
     return n;

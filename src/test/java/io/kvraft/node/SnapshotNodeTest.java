@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.kvraft.raft.Configuration;
 import io.kvraft.kv.KvApplier;
 import io.kvraft.kv.KvCommand;
 import io.kvraft.kv.KvCommandCodec;
@@ -132,7 +133,7 @@ class SnapshotNodeTest {
     RaftNode n =
         new RaftNode(
             id,
-            MEMBERS,
+            Configuration.ofVoters(MEMBERS),
             CONFIG,
             TICK,
             FileRaftStorage.open(dir, FileRaftStorage.Options.defaults().withFsync(false)),

@@ -2,6 +2,7 @@ package io.kvraft.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kvraft.raft.Configuration;
 import io.kvraft.kv.KvApplier;
 import io.kvraft.kv.KvCommand;
 import io.kvraft.kv.KvCommandCodec;
@@ -64,7 +65,7 @@ class SnapshotTransferTest {
     follower =
         new RaftNode(
             "c",
-            List.of("a", "b", "c"),
+            Configuration.ofVoters(List.of("a", "b", "c")),
             // Never campaigns during the test, so only the chunks move its term.
             RaftConfig.defaults().withElectionTicks(100_000).withHeartbeatTicks(2),
             Duration.ofMillis(10),

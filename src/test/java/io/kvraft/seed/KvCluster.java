@@ -1,5 +1,6 @@
 package io.kvraft.seed;
 
+import io.kvraft.raft.Configuration;
 import io.kvraft.client.KvClient;
 import io.kvraft.client.KvEndpoint;
 import io.kvraft.client.KvReply;
@@ -151,12 +152,12 @@ final class KvCluster implements AutoCloseable {
       if (snapshotRoot == null) {
         node =
             new RaftNode(
-                ids.get(i), ids, RAFT_CONFIG, TICK, storage, transport, new KvApplier(sm), new Random());
+                ids.get(i), Configuration.ofVoters(ids), RAFT_CONFIG, TICK, storage, transport, new KvApplier(sm), new Random());
       } else {
         node =
             new RaftNode(
                 ids.get(i),
-                ids,
+                Configuration.ofVoters(ids),
                 RAFT_CONFIG,
                 TICK,
                 storage,

@@ -58,6 +58,43 @@ class MessageCodecTest {
   }
 
   @Test
+  void entryTypesTravelAsTheirFixedTagsAndAnUnknownTagIsRefusedNotMisread() throws Exception {
+    byte[] data = "payload-marker".getBytes();
+    for (Entry e : List.of(Entry.noop(3, 10), Entry.command(3, 10, data))) {
+      byte[] frame = MessageCodec.encode(List.of(new Message.AppendRequest("n1", "n2", 3, 9, 2, List.of(e), 8)));
+      // An entry is term, index, type tag, length, data; the data is last in the frame.
+      int tagAt = frame.length - e.data().length - 4 - 1;
+      assertThat(frame[tagAt]).as("tag of %s", e.type()).isEqualTo(e.type() == Entry.Type.NOOP ? (byte) 0 : (byte) 1);
+      for (int tag : new int[] {2, 7, 255}) {
+        byte[] unknown = frame.clone();
+        unknown[tagAt] = (byte) tag;
+        assertThatThrownBy(() -> MessageCodec.decode(unknown))
+            .as("type tag %d", tag)
+            .isInstanceOf(MessageCodec.MalformedMessageException.class)
+            .hasMessageContaining("unknown type tag " + tag);
+      }
+    }
+  }
+
+  @Test
+  void snapshotReplyStatusesTravelAsTheirFixedTagsAndAnUnknownOneIsRefused() throws Exception {
+    for (SnapshotChunk.Status s : SnapshotChunk.Status.values()) {
+      byte[] body = new SnapshotChunk.Reply(s, 4, 99).encode();
+      assertThat(SnapshotChunk.Reply.decode(body)).isEqualTo(new SnapshotChunk.Reply(s, 4, 99));
+      int expectedTag = switch (s) {
+        case CONTINUE -> 0;
+        case DONE -> 1;
+        case REJECTED -> 2;
+      };
+      assertThat(body[1]).as("tag of %s", s).isEqualTo((byte) expectedTag);
+    }
+    byte[] unknown = new SnapshotChunk.Reply(SnapshotChunk.Status.DONE, 4, 99).encode();
+    unknown[1] = 3;
+    assertThatThrownBy(() -> SnapshotChunk.Reply.decode(unknown))
+        .isInstanceOf(MessageCodec.MalformedMessageException.class);
+  }
+
+  @Test
   void truncatedOrTrailingBytesAreRejected() {
     byte[] good = MessageCodec.encode(ALL_KINDS);
     for (int cut = 0; cut < good.length; cut++) {

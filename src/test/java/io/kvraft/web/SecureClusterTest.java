@@ -10,6 +10,7 @@ import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Role;
 import io.kvraft.tls.TestCertificates;
 import io.kvraft.tls.TrustStore;
+import io.kvraft.transport.AddressBook;
 import io.kvraft.transport.HttpTransport;
 import io.kvraft.transport.SnapshotChunk;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -220,7 +221,7 @@ class SecureClusterTest {
     // A peer's transport built the way a node without raft.tls.* builds it cannot deliver a /raft call...
     // From a stranger, so a node that receives it answers 403 and nothing else happens.
     SnapshotChunk probe = new SnapshotChunk("stranger", target, 1, 1, 1, 0, 0, new byte[0]);
-    Map<String, String> peerUrls = Map.of(target, url("https", target, ""));
+    AddressBook peerUrls = new AddressBook("stranger", Map.of(target, url("https", target, "")));
     try (HttpTransport noTrust =
         new HttpTransport(peerUrls, CLUSTER_TOKEN, Duration.ofSeconds(5), 10, 1 << 20, 1 << 20, null)) {
       assertThatThrownBy(() -> noTrust.sendSnapshotChunk(probe, Duration.ofSeconds(5)))

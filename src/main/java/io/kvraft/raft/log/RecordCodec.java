@@ -13,9 +13,6 @@ final class RecordCodec {
   static final int FIXED_PAYLOAD = 8 + 8 + 1;
   static final int MIN_FRAME = 4 + FIXED_PAYLOAD + 4;
 
-  private static final byte NOOP = 0;
-  private static final byte COMMAND = 1;
-
   private RecordCodec() {}
 
   static int frameSize(Entry entry) {
@@ -27,7 +24,7 @@ final class RecordCodec {
     out.putInt(FIXED_PAYLOAD + entry.data().length);
     out.putLong(entry.term());
     out.putLong(entry.index());
-    out.put(entry.type() == Entry.Type.NOOP ? NOOP : COMMAND);
+    out.put(entry.type().tag());
     out.put(entry.data());
     out.putInt(crc(out.array(), out.arrayOffset() + payloadStart, out.position() - payloadStart));
   }
@@ -57,13 +54,15 @@ final class RecordCodec {
     }
     long term = view.getLong(payload);
     long index = view.getLong(payload + 8);
-    byte type = buf[payload + 16];
-    if (term < 1 || index < 1 || (type != NOOP && type != COMMAND)) {
-      return new Decoded.Invalid("checksum is valid but the fields are not (term " + term + ", index " + index + ")");
+    byte tag = buf[payload + 16];
+    Entry.Type type = Entry.Type.ofTag(tag);
+    if (term < 1 || index < 1 || type == null) {
+      return new Decoded.Invalid(
+          "checksum is valid but the fields are not (term " + term + ", index " + index + ", type tag " + tag + ")");
     }
     byte[] data = new byte[length - FIXED_PAYLOAD];
     System.arraycopy(buf, payload + FIXED_PAYLOAD, data, 0, data.length);
-    Entry entry = new Entry(term, index, type == NOOP ? Entry.Type.NOOP : Entry.Type.COMMAND, data);
+    Entry entry = new Entry(term, index, type, data);
     return new Decoded.Valid(entry, payload + length + 4);
   }
 
