@@ -24,14 +24,10 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,10 +67,6 @@ public final class RaftNode implements AutoCloseable {
   private volatile NodeStatus status;
   private volatile String failure;
   private volatile NodeMetrics metrics = NodeMetrics.NONE;
-  private volatile BackPressure backPressure = BackPressure.DEFAULTS;
-  /** Proposals taken by {@link #propose} until applied or failed, whether or not their caller still waits. */
-  private volatile PendingBudget proposalBudget = budgetFor(BackPressure.DEFAULTS.maxPendingProposals(),
-      BackPressure.DEFAULTS.maxPendingBytes());
   /**
    * The member's bound on client data in memory: a proposal holds a reservation from {@link #propose} until its entry
    * is in the core's log, and from then on counts as part of the log's bytes, which are counted here until
@@ -87,17 +79,11 @@ public final class RaftNode implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicLong inboundBytes = new java.util.concurrent.atomic.AtomicLong();
   /** Reservations of proposals now in the log, given back once {@link #logBytes} counts them. Loop-owned. */
   private long reservedNowInLog;
-  /** Linearizable reads taken by {@link #readBarrier} until answered or given up on by their caller. */
-  private volatile PendingBudget readBudget = budgetFor(BackPressure.DEFAULTS.maxPendingReads(), Long.MAX_VALUE);
+  private final PendingRequests requests;
   private long loopIterations;
 
   // Owned by the loop thread.
   private final ArrayDeque<PendingWrite> writesInFlight = new ArrayDeque<>();
-  private final Map<Long, PendingProposal> proposals = new HashMap<>();
-  private List<CompletableFuture<Long>> readBatch = new ArrayList<>();
-  private final Map<Long, List<CompletableFuture<Long>>> readsAwaitingIndex = new HashMap<>();
-  private final TreeMap<Long, List<CompletableFuture<Long>>> readsAwaitingApply = new TreeMap<>();
-  private long nextReadId;
   private long lastApplied;
 
   // Snapshots; all null/idle without a snapshot store. Owned by the loop thread unless noted.
@@ -121,8 +107,6 @@ public final class RaftNode implements AutoCloseable {
   private volatile long snapshotsInstalled;
 
   private record PendingInstall(Applier.Loaded loaded, CompletableFuture<Boolean> done) {}
-
-  private record PendingProposal(long term, CompletableFuture<Object> future, int bytes) {}
 
   /** A batch handed to storage; {@code afterPersist} holds messages that may leave once it is durable. */
   static final class PendingWrite {
@@ -176,6 +160,7 @@ public final class RaftNode implements AutoCloseable {
     PersistentState restored = restore(storage.recover());
     this.core = new RaftCore(id, configuration, config, random, restored);
     countLogIn(memory);
+    this.requests = new PendingRequests(core, () -> metrics);
     this.lastApplied = restored.appliedIndex();
     this.lastSnapshotIndex = restored.appliedIndex();
     this.receiver =
@@ -217,9 +202,7 @@ public final class RaftNode implements AutoCloseable {
 
   /** Bounds the work this node holds unfinished (defaults: {@link BackPressure#DEFAULTS}); call before {@link #start()}. */
   public void setBackPressure(BackPressure limits) {
-    this.backPressure = limits;
-    this.proposalBudget = budgetFor(limits.maxPendingProposals(), limits.maxPendingBytes());
-    this.readBudget = budgetFor(limits.maxPendingReads(), Long.MAX_VALUE);
+    requests.setBackPressure(limits);
   }
 
   /** Counts client data this node holds against {@code budget} (default: its own, an eighth of the heap). */
@@ -236,13 +219,9 @@ public final class RaftNode implements AutoCloseable {
     budget.count(() -> logBytes + inboundBytes.get());
   }
 
-  private static PendingBudget budgetFor(long count, long bytes) {
-    return new PendingBudget(count, bytes);
-  }
-
   /** Proposals accepted and not yet applied or failed, and the bytes of their commands (for gauges and tests). */
   public long[] pendingProposals() {
-    return new long[] {proposalBudget.count(), proposalBudget.bytes()};
+    return requests.pendingProposals();
   }
 
   public void start() {
@@ -281,9 +260,10 @@ public final class RaftNode implements AutoCloseable {
    */
   public CompletableFuture<Object> propose(byte[] command) {
     CompletableFuture<Object> f = new CompletableFuture<>();
-    PendingBudget budget = proposalBudget;
+    PendingBudget budget = requests.proposalBudget();
     if (!budget.tryTake(command.length)) {
       metrics.proposalRejected();
+      BackPressure backPressure = requests.backPressure();
       f.completeExceptionally(new OverloadedException(
           "node " + core.id() + " already holds " + backPressure.maxPendingProposals() + " proposals or "
               + backPressure.maxPendingBytes() + " bytes of them unfinished; nothing was applied, retry shortly"));
@@ -325,18 +305,18 @@ public final class RaftNode implements AutoCloseable {
    */
   public CompletableFuture<Long> readBarrier() {
     CompletableFuture<Long> f = new CompletableFuture<>();
-    PendingBudget budget = readBudget;
+    PendingBudget budget = requests.readBudget();
     if (!budget.tryTake(0)) {
       metrics.readRejected();
       f.completeExceptionally(new OverloadedException(
-          "node " + core.id() + " already holds " + backPressure.maxPendingReads()
+          "node " + core.id() + " already holds " + requests.backPressure().maxPendingReads()
               + " linearizable reads unanswered; retry shortly"));
       return f;
     }
     // Freed when answered or when the caller's timeout completes it: a read holds nothing but its waiter, which
     // dropAbandonedWaiters forgets soon after.
     f.whenComplete((v, e) -> budget.giveBack(0));
-    if (!post(() -> readBatch.add(f))) {
+    if (!post(() -> requests.addRead(f))) {
       f.completeExceptionally(unavailable());
     }
     return f;
@@ -453,7 +433,7 @@ public final class RaftNode implements AutoCloseable {
         }
         batch.clear();
         if (failure == null) {
-          flushReadBatch();
+          requests.flushReadBatch();
           processReady();
         }
         loopIterations++;
@@ -477,25 +457,19 @@ public final class RaftNode implements AutoCloseable {
     }
     core.tick();
     if (loopIterations % 64 == 0) {
-      dropAbandonedWaiters();
+      requests.dropAbandonedWaiters();
     }
   }
 
   private void doPropose(
       byte[] command, CompletableFuture<Object> f, PendingBudget budget, MemoryBudget mem) {
-    if (budget != proposalBudget || mem != memory) {
+    if (budget != requests.proposalBudget() || mem != memory) {
       // Only setBackPressure before start replaces the budget; a proposal taken from the old one cannot be here.
       throw new IllegalStateException("back-pressure changed while running");
     }
     ProposeResult r = core.propose(command);
     if (r instanceof ProposeResult.Accepted a) {
-      PendingProposal replaced = proposals.put(a.index(), new PendingProposal(a.term(), f, command.length));
-      if (replaced != null) {
-        // This node's own entry from an earlier term at the index was overwritten while it followed.
-        released(replaced);
-        replaced.future.completeExceptionally(
-            new UnavailableException("leadership changed before the request committed"));
-      }
+      requests.proposalAccepted(a.index(), a.term(), f, command.length);
       metrics.proposalAccepted();
       reservedNowInLog += command.length;
     } else {
@@ -503,22 +477,6 @@ public final class RaftNode implements AutoCloseable {
       mem.release(command.length);
       f.completeExceptionally(new NotLeaderException(((ProposeResult.NotLeader) r).leaderHint()));
     }
-  }
-
-  /** The proposal left {@link #proposals}: its slot and bytes are free for another. */
-  private void released(PendingProposal p) {
-    proposalBudget.giveBack(p.bytes);
-  }
-
-  private void flushReadBatch() {
-    if (readBatch.isEmpty()) {
-      return;
-    }
-    long id = ++nextReadId;
-    readsAwaitingIndex.put(id, readBatch);
-    readBatch = new ArrayList<>();
-    core.requestRead(id);
-    metrics.readIndexRound();
   }
 
   private void processReady() {
@@ -547,7 +505,7 @@ public final class RaftNode implements AutoCloseable {
       }
       apply(rd.committed());
       for (ReadState rs : rd.readStates()) {
-        onReadState(rs);
+        requests.onReadState(rs, lastApplied);
       }
       rd.snapshotNeeded().forEach(this::sendSnapshot);
     }
@@ -744,18 +702,7 @@ public final class RaftNode implements AutoCloseable {
     snapshotsInstalled++;
     SnapshotStore.Meta installed = latestSnapshot;
     metrics.snapshotInstalled(installed == null ? 0 : installed.length());
-    // Entries up to the snapshot will never be applied here one by one: their proposers cannot learn the outcome.
-    proposals.entrySet().removeIf(
-        e -> {
-          if (e.getKey() <= meta.index()) {
-            released(e.getValue());
-            e.getValue().future.completeExceptionally(
-                new UnavailableException("replaced by a snapshot from the leader; the outcome is unknown"));
-            return true;
-          }
-          return false;
-        });
-    completeReadsUpToApplied();
+    requests.snapshotInstalled(meta.index());
   }
 
   /**
@@ -849,63 +796,9 @@ public final class RaftNode implements AutoCloseable {
       Object result = applier.apply(e);
       lastApplied = e.index();
       bytesSinceSnapshot += e.sizeBytes();
-      PendingProposal p = proposals.remove(e.index());
-      if (p != null) {
-        released(p);
-        if (p.term == e.term()) {
-          p.future.complete(result);
-        } else {
-          p.future.completeExceptionally(
-              new UnavailableException("leadership changed before the request committed"));
-        }
-      }
+      requests.applied(e, result);
     }
-    completeReadsUpToApplied();
-  }
-
-  private void completeReadsUpToApplied() {
-    while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.firstKey() <= lastApplied) {
-      Map.Entry<Long, List<CompletableFuture<Long>>> ready = readsAwaitingApply.pollFirstEntry();
-      ready.getValue().forEach(f -> f.complete(ready.getKey()));
-    }
-  }
-
-  private void onReadState(ReadState rs) {
-    List<CompletableFuture<Long>> waiting = readsAwaitingIndex.remove(rs.requestId());
-    if (waiting == null) {
-      return;
-    }
-    if (!rs.ok()) {
-      NotLeaderException e = new NotLeaderException(core.leader() == null || core.role() == Role.LEADER ? null : core.leader());
-      waiting.forEach(f -> f.completeExceptionally(e));
-    } else if (rs.readIndex() <= lastApplied) {
-      waiting.forEach(f -> f.complete(rs.readIndex()));
-    } else {
-      readsAwaitingApply.computeIfAbsent(rs.readIndex(), k -> new ArrayList<>()).addAll(waiting);
-    }
-  }
-
-  /**
-   * Forgets waiters whose caller gave up (timed out), so a partitioned node does not accumulate them. A leader keeps
-   * its abandoned proposals: their entries are still in its log, so they keep counting against {@link BackPressure}
-   * until applied (a leader that cannot commit them steps down by CheckQuorum, and then they are dropped).
-   */
-  private void dropAbandonedWaiters() {
-    if (core.role() != Role.LEADER) {
-      proposals.values().removeIf(
-          p -> {
-            if (p.future.isDone()) {
-              released(p);
-              return true;
-            }
-            return false;
-          });
-    }
-    for (Iterator<List<CompletableFuture<Long>>> it = readsAwaitingIndex.values().iterator(); it.hasNext(); ) {
-      if (it.next().stream().allMatch(CompletableFuture::isDone)) {
-        it.remove();
-      }
-    }
+    requests.completeReadsUpTo(lastApplied);
   }
 
   private void failEverything(RuntimeException e) {
@@ -913,18 +806,7 @@ public final class RaftNode implements AutoCloseable {
       pendingInstall.done().completeExceptionally(e);
       pendingInstall = null;
     }
-    proposals.values().forEach(
-        p -> {
-          released(p);
-          p.future.completeExceptionally(e);
-        });
-    proposals.clear();
-    readBatch.forEach(f -> f.completeExceptionally(e));
-    readBatch.clear();
-    readsAwaitingIndex.values().forEach(l -> l.forEach(f -> f.completeExceptionally(e)));
-    readsAwaitingIndex.clear();
-    readsAwaitingApply.values().forEach(l -> l.forEach(f -> f.completeExceptionally(e)));
-    readsAwaitingApply.clear();
+    requests.failAll(e);
   }
 
   private void publishStatus() {
