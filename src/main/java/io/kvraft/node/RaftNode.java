@@ -4,32 +4,24 @@ import io.kvraft.raft.Configuration;
 import io.kvraft.raft.Entry;
 import io.kvraft.raft.HardState;
 import io.kvraft.raft.Message;
-import io.kvraft.raft.PersistentState;
 import io.kvraft.raft.ProposeResult;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.RaftCore;
 import io.kvraft.raft.ReadState;
 import io.kvraft.raft.Ready;
 import io.kvraft.raft.Role;
-import io.kvraft.raft.SnapshotInstall;
 import io.kvraft.raft.SnapshotMeta;
-import io.kvraft.raft.log.CorruptLogException;
 import io.kvraft.raft.log.RaftStorage;
-import io.kvraft.raft.log.RecoveredState;
 import io.kvraft.raft.log.SnapshotStore;
 import io.kvraft.transport.SnapshotChunk;
 import io.kvraft.transport.Transport;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * snapshot can restart the node). It streams snapshots to followers the leader has no entries for, and installs the
  * ones it receives ({@link SnapshotReceiver}). At start it loads the newest valid snapshot and replays only the log
  * after it.
+ *
+ * <p>This class keeps the loop, the order in which a Ready is carried out (persist, send, apply) and the public API.
+ * The rest lives in plain objects the loop calls, so the loop stays the one owner of mutable state: {@link
+ * SnapshotRestore} (start-up), {@link Snapshotter} (taking, installing and sending snapshots) and {@link
+ * PendingRequests} (callers waiting for an answer, and the budgets that bound them).
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
@@ -79,34 +76,15 @@ public final class RaftNode implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicLong inboundBytes = new java.util.concurrent.atomic.AtomicLong();
   /** Reservations of proposals now in the log, given back once {@link #logBytes} counts them. Loop-owned. */
   private long reservedNowInLog;
-  private final PendingRequests requests;
   private long loopIterations;
+  /** Null without a snapshot store; called on the threads chunks arrive on. */
+  private final SnapshotReceiver receiver;
 
   // Owned by the loop thread.
   private final ArrayDeque<PendingWrite> writesInFlight = new ArrayDeque<>();
   private long lastApplied;
-
-  // Snapshots; all null/idle without a snapshot store. Owned by the loop thread unless noted.
-  private final SnapshotStore snapshots;
-  private final SnapshotPolicy policy;
-  private final SnapshotReceiver receiver;
-  private final SnapshotSender sender;
-  private final ExecutorService snapshotThreads;
-  private boolean snapshotInProgress;
-  /** The newest snapshot's file vanished (deleted by hand): write one again even if nothing was applied since. */
-  private boolean snapshotFileLost;
-  private long lastSnapshotIndex;
-  private long bytesSinceSnapshot;
-  private long lastSnapshotNanos = System.nanoTime();
-  /** The newest snapshot on disk (written here or installed from a leader): what is sent to lagging followers. */
-  private volatile SnapshotStore.Meta latestSnapshot;
-  private final Set<String> sendingSnapshotTo = new java.util.HashSet<>();
-  /** A received snapshot the core accepted, to be loaded when its Ready comes. */
-  private PendingInstall pendingInstall;
-  private volatile long snapshotsTaken;
-  private volatile long snapshotsInstalled;
-
-  private record PendingInstall(Applier.Loaded loaded, CompletableFuture<Boolean> done) {}
+  private final PendingRequests requests;
+  private final Snapshotter snapshotter;
 
   /** A batch handed to storage; {@code afterPersist} holds messages that may leave once it is durable. */
   static final class PendingWrite {
@@ -151,37 +129,27 @@ public final class RaftNode implements AutoCloseable {
       SnapshotStore snapshots,
       SnapshotPolicy policy)
       throws java.io.IOException {
+    long createdNanos = System.nanoTime();
     this.storage = storage;
     this.transport = transport;
     this.applier = applier;
     this.tickInterval = tickInterval;
-    this.snapshots = snapshots;
-    this.policy = policy;
-    PersistentState restored = restore(storage.recover());
-    this.core = new RaftCore(id, configuration, config, random, restored);
+    SnapshotRestore.Restored restored =
+        SnapshotRestore.restore(storage.recover(), snapshots, policy, applier, storage);
+    this.core = new RaftCore(id, configuration, config, random, restored.state());
     countLogIn(memory);
     this.requests = new PendingRequests(core, () -> metrics);
-    this.lastApplied = restored.appliedIndex();
-    this.lastSnapshotIndex = restored.appliedIndex();
+    this.lastApplied = restored.state().appliedIndex();
     this.receiver =
         snapshots == null
             ? null
             : new SnapshotReceiver(this, snapshots, applier, policy.baseTimeout().toMillis() * 10);
-    this.sender =
+    SnapshotSender sender =
         snapshots == null
             ? null
             : new SnapshotSender(
                 id, snapshots, policy, transport, () -> metrics,
                 term -> running && status.role() == Role.LEADER && status.term() == term);
-    this.snapshotThreads =
-        snapshots == null
-            ? null
-            : Executors.newCachedThreadPool(
-                r -> {
-                  Thread t = new Thread(r, "raft-snapshot-" + id);
-                  t.setDaemon(true);
-                  return t;
-                });
     this.writer =
         new StorageWriter(storage, this::onWritesDurable, this::onStorageFailure, id, () -> metrics);
     this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
@@ -192,6 +160,10 @@ public final class RaftNode implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.snapshotter =
+        new Snapshotter(
+            core, snapshots, policy, applier, () -> metrics, restored, createdNanos, events::add, this::submit,
+            () -> lastApplied, () -> failure != null, () -> running, sender, ticker);
     publishStatus();
   }
 
@@ -328,12 +300,12 @@ public final class RaftNode implements AutoCloseable {
 
   /** Snapshots written here and snapshots installed from a leader since start (for tests and metrics). */
   public long[] snapshotCounts() {
-    return new long[] {snapshotsTaken, snapshotsInstalled};
+    return snapshotter.counts();
   }
 
   /** The newest snapshot on disk, or null. */
   public SnapshotStore.Meta latestSnapshot() {
-    return latestSnapshot;
+    return snapshotter.latest();
   }
 
   /**
@@ -365,9 +337,7 @@ public final class RaftNode implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     writer.stop();
-    if (snapshotThreads != null) {
-      snapshotThreads.shutdownNow();
-    }
+    snapshotter.shutdownNow();
     transport.close();
     try {
       storage.close();
@@ -387,9 +357,7 @@ public final class RaftNode implements AutoCloseable {
     ticker.shutdownNow();
     loopThread.interrupt();
     writer.stop();
-    if (snapshotThreads != null) {
-      snapshotThreads.shutdownNow();
-    }
+    snapshotter.shutdownNow();
     transport.close();
     try {
       loopThread.join(5000);
@@ -489,12 +457,10 @@ public final class RaftNode implements AutoCloseable {
       if (rd.mustPersist()) {
         PendingWrite w = new PendingWrite(rd.hardState(), rd.entries(), rd.snapshot());
         w.afterPersist.addAll(rd.messagesAfterPersist());
-        if (rd.snapshot() != null && pendingInstall != null) {
-          w.onDurable.add(pendingInstall.done());
-          pendingInstall = null;
+        if (rd.snapshot() != null) {
+          snapshotter.answerInstallWhenDurable(w);
         }
-        writesInFlight.addLast(w);
-        writer.submit(w);
+        submit(w);
       } else if (!rd.messagesAfterPersist().isEmpty()) {
         if (writesInFlight.isEmpty()) {
           rd.messagesAfterPersist().forEach(transport::send);
@@ -507,157 +473,18 @@ public final class RaftNode implements AutoCloseable {
       for (ReadState rs : rd.readStates()) {
         requests.onReadState(rs, lastApplied);
       }
-      rd.snapshotNeeded().forEach(this::sendSnapshot);
+      rd.snapshotNeeded().forEach(snapshotter::send);
     }
-    maybeSnapshot();
+    snapshotter.maybeSnapshot();
+  }
+
+  /** Writes complete in the order submitted, which {@link #onWritesDurable} checks. */
+  private void submit(PendingWrite w) {
+    writesInFlight.addLast(w);
+    writer.submit(w);
   }
 
   // ---------------------------------------------------------------- snapshots
-
-  /**
-   * Start-up: loads the newest snapshot whose checksum verifies into the state machine and keeps only the log after
-   * it. A damaged newest snapshot is never used; the previous one is, as long as the log still reaches back to it
-   * (the stored log is compacted only up to the older of the two snapshots kept). Otherwise the node refuses to
-   * start rather than serve a state with a hole in it.
-   */
-  private PersistentState restore(RecoveredState rec) throws IOException {
-    if (snapshots == null) {
-      LOG.info("snapshots are off: replaying {} log entries", rec.entries().size());
-      return new PersistentState(rec.hardState(), rec.entries(), rec.snapshotIndex(), rec.snapshotTerm());
-    }
-    Optional<SnapshotStore.Meta> newest = snapshots.newestValid();
-    if (newest.isEmpty()) {
-      if (rec.snapshotIndex() > 0) {
-        throw new CorruptLogException(
-            snapshots.directory(), 0, "the log is compacted up to index " + rec.snapshotIndex()
-                + " but no valid snapshot exists, so the state up to it is lost");
-      }
-      LOG.info("no snapshot yet: replaying {} log entries", rec.entries().size());
-      return new PersistentState(rec.hardState(), rec.entries(), 0, 0);
-    }
-    SnapshotStore.Meta m = newest.get();
-    if (m.index() < rec.snapshotIndex()) {
-      throw new CorruptLogException(
-          m.path(), 0, "the newest valid snapshot covers up to " + m.index() + " but the log is compacted up to "
-              + rec.snapshotIndex() + ", so the entries between are lost");
-    }
-    Applier.Loaded loaded;
-    try (InputStream in = snapshots.openContent(m)) {
-      loaded = applier.load(in);
-    }
-    if (loaded.index() != m.index()) {
-      throw new CorruptLogException(m.path(), 0, "content is at index " + loaded.index() + ", not " + m.index());
-    }
-    loaded.install();
-    latestSnapshot = m;
-    List<Entry> entries = rec.entries();
-    int at = (int) (m.index() - rec.snapshotIndex());
-    boolean logAgrees =
-        at == 0 ? m.term() == rec.snapshotTerm() : at <= entries.size() && entries.get(at - 1).term() == m.term();
-    if (!logAgrees) {
-      // Raft §7: a log that does not contain the snapshot's last entry has nothing after it worth keeping.
-      storage.compactPrefix(m.index(), m.term());
-      LOG.info("{}: restored snapshot {}@{} ({} bytes), the log does not continue it", m.path().getFileName(),
-          m.index(), m.term(), m.length());
-      return new PersistentState(rec.hardState(), List.of(), m.index(), m.term());
-    }
-    // The entries just before the snapshot stay in memory as the trailing tail, exactly as after taking one.
-    int from = at;
-    long bytes = 0;
-    while (at - from < policy.trailingEntries() && from > 0) {
-      bytes += entries.get(from - 1).sizeBytes();
-      if (bytes > policy.trailingBytes()) {
-        break;
-      }
-      from--;
-    }
-    long tailIndex = rec.snapshotIndex() + from;
-    long tailTerm = from == 0 ? rec.snapshotTerm() : entries.get(from - 1).term();
-    LOG.info("{}: restored snapshot {}@{} ({} bytes), replaying {} log entries after it",
-        m.path().getFileName(), m.index(), m.term(), m.length(), entries.size() - at);
-    return new PersistentState(
-        rec.hardState(), entries.subList(from, entries.size()), tailIndex, tailTerm, m.index());
-  }
-
-  /** Snapshots the state machine when the size or time trigger says so and no snapshot is being written. */
-  private void maybeSnapshot() {
-    if (snapshots == null || snapshotInProgress || failure != null) {
-      return;
-    }
-    boolean replaceLost = snapshotFileLost;
-    if (!replaceLost && lastApplied <= lastSnapshotIndex) {
-      return;
-    }
-    boolean bySize = policy.thresholdBytes() > 0 && bytesSinceSnapshot >= policy.thresholdBytes();
-    boolean byTime =
-        !policy.interval().isZero() && System.nanoTime() - lastSnapshotNanos >= policy.interval().toNanos();
-    if (!bySize && !byTime && !replaceLost) {
-      return;
-    }
-    long captureStart = System.nanoTime();
-    Applier.Image image = applier.capture();
-    long index = image.index();
-    long term = core.termAt(index);
-    if (index < lastSnapshotIndex || (index == lastSnapshotIndex && !replaceLost) || term < 1) {
-      return;
-    }
-    snapshotFileLost = false;
-    snapshotInProgress = true;
-    bytesSinceSnapshot = 0;
-    lastSnapshotNanos = System.nanoTime();
-    long started = System.nanoTime();
-    // The capture ran on this loop, so it delayed heartbeats and appends: worth seeing when sizing a node.
-    long captureMillis = (lastSnapshotNanos - captureStart) / 1_000_000;
-    snapshotThreads.execute(
-        () -> {
-          try {
-            long writeStart = System.nanoTime();
-            SnapshotStore.Meta m = snapshots.save(index, term, image::writeTo);
-            metrics.snapshotTaken(m.length(), System.nanoTime() - started);
-            LOG.info("{}: snapshot {}@{} saved ({} bytes): capture paused the loop {} ms, writing took {} ms",
-                core.id(), index, term, m.length(), captureMillis, (System.nanoTime() - writeStart) / 1_000_000);
-            events.add(() -> onSnapshotSaved(m));
-          } catch (Exception e) {
-            LOG.error("{}: writing snapshot at {} failed; will try again", core.id(), index, e);
-            events.add(() -> snapshotInProgress = false);
-          }
-        });
-  }
-
-  /**
-   * The snapshot is durable: drop the core's log up to it but for the trailing entries the policy keeps, and the
-   * stored log up to the previous snapshot or that tail, whichever is older.
-   */
-  private void onSnapshotSaved(SnapshotStore.Meta m) {
-    snapshotInProgress = false;
-    snapshotsTaken++;
-    if (m.index() == lastSnapshotIndex && latestSnapshot != null && latestSnapshot.index() == m.index()) {
-      latestSnapshot = m; // rewritten because its file was lost: the log is compacted to it already
-      return;
-    }
-    if (m.index() <= lastSnapshotIndex) {
-      return; // a snapshot installed from the leader meanwhile is newer
-    }
-    lastSnapshotIndex = m.index();
-    latestSnapshot = m;
-    core.compact(core.compactionPoint(m.index(), policy.trailingEntries(), policy.trailingBytes()));
-    try {
-      List<SnapshotStore.Meta> kept = snapshots.list();
-      long tail = core.snapshotIndex();
-      if (kept.size() >= 2 && tail > 0) {
-        SnapshotStore.Meta older = kept.get(1);
-        SnapshotMeta to =
-            older.index() <= tail
-                ? new SnapshotMeta(older.index(), older.term())
-                : new SnapshotMeta(tail, core.termAt(tail));
-        PendingWrite w = new PendingWrite(null, List.of(), to);
-        writesInFlight.addLast(w);
-        writer.submit(w);
-      }
-    } catch (IOException e) {
-      LOG.warn("{}: listing snapshots failed; the log is compacted at the next snapshot", core.id(), e);
-    }
-  }
 
   /**
    * A whole, verified snapshot arrived from {@code leaderId} (called by the receiver, any thread). Completes with
@@ -669,20 +496,12 @@ public final class RaftNode implements AutoCloseable {
     boolean posted =
         post(
             () -> {
-              SnapshotInstall result = core.installSnapshot(leaderId, leaderTerm, index, term);
               try {
-                if (result == SnapshotInstall.INSTALLED) {
-                  latestSnapshot = snapshots.adoptPartial(index, term);
-                  pendingInstall = new PendingInstall(loaded, done);
-                  return;
-                }
-                snapshots.deletePartial(index, term);
+                snapshotter.offerReceived(leaderId, leaderTerm, index, term, loaded, done);
               } catch (IOException e) {
                 onStorageFailure(e);
                 done.completeExceptionally(e);
-                return;
               }
-              done.complete(result == SnapshotInstall.ALREADY_COVERED);
             });
     if (!posted) {
       done.completeExceptionally(unavailable());
@@ -692,66 +511,9 @@ public final class RaftNode implements AutoCloseable {
 
   /** The core's Ready says to install the snapshot it accepted: replace the state machine before applying more. */
   private void loadInstalledSnapshot(SnapshotMeta meta) {
-    if (pendingInstall == null || pendingInstall.loaded().index() != meta.index()) {
-      throw new IllegalStateException("core installed snapshot " + meta + " that was not loaded");
-    }
-    pendingInstall.loaded().install();
+    snapshotter.loadInstalled(meta);
     lastApplied = meta.index();
-    lastSnapshotIndex = Math.max(lastSnapshotIndex, meta.index());
-    bytesSinceSnapshot = 0;
-    snapshotsInstalled++;
-    SnapshotStore.Meta installed = latestSnapshot;
-    metrics.snapshotInstalled(installed == null ? 0 : installed.length());
     requests.snapshotInstalled(meta.index());
-  }
-
-  /**
-   * A transfer found no file for the newest snapshot (someone deleted it): write it again, so that the next attempt
-   * has something to send. Pruning alone never causes this, since a newer snapshot replaces what it prunes.
-   */
-  private void onSnapshotFileLost(long index) {
-    SnapshotStore.Meta newest = latestSnapshot;
-    if (newest != null && newest.index() == index && !java.nio.file.Files.exists(newest.path())) {
-      LOG.warn("{}: the file of snapshot {}@{} is gone; writing a new snapshot", core.id(), index, newest.term());
-      snapshotFileLost = true;
-      maybeSnapshot();
-    }
-  }
-
-  /**
-   * Streams the newest snapshot to {@code peer} on a background thread, once at a time per peer; {@link
-   * SnapshotSender} moves on to a newer one if its file is gone by the time the transfer starts.
-   */
-  private void sendSnapshot(String peer) {
-    if (!sendingSnapshotTo.add(peer)) {
-      return; // the transfer under way reports when it ends
-    }
-    SnapshotStore.Meta m = latestSnapshot;
-    long term = core.term();
-    Runnable transfer =
-        () -> {
-          SnapshotSender.Result result =
-              m == null ? SnapshotSender.Result.failed(0) : sender.transfer(peer, m, () -> latestSnapshot, term);
-          if (result.fileLost()) {
-            events.add(() -> onSnapshotFileLost(result.index()));
-          }
-          Runnable report =
-              () -> {
-                sendingSnapshotTo.remove(peer);
-                core.reportSnapshot(peer, result.index(), result.installed());
-              };
-          if (result.installed()) {
-            events.add(report);
-          } else if (running) {
-            // The core asks again at once after a failure; pacing the retries is the node's job.
-            ticker.schedule(() -> events.add(report), policy.baseTimeout().toMillis(), TimeUnit.MILLISECONDS);
-          }
-        };
-    if (snapshotThreads == null) {
-      LOG.warn("{}: {} needs a snapshot but this node keeps none", core.id(), peer);
-      return;
-    }
-    snapshotThreads.execute(transfer);
   }
 
   /** Called on the storage thread; hops to the loop to keep all state single-threaded. */
@@ -795,17 +557,14 @@ public final class RaftNode implements AutoCloseable {
     for (Entry e : committed) {
       Object result = applier.apply(e);
       lastApplied = e.index();
-      bytesSinceSnapshot += e.sizeBytes();
+      snapshotter.applied(e.sizeBytes());
       requests.applied(e, result);
     }
     requests.completeReadsUpTo(lastApplied);
   }
 
   private void failEverything(RuntimeException e) {
-    if (pendingInstall != null) {
-      pendingInstall.done().completeExceptionally(e);
-      pendingInstall = null;
-    }
+    snapshotter.failPendingInstall(e);
     requests.failAll(e);
   }
 
