@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class keeps the loop, the order in which a Ready is carried out (persist, send, apply) and the public API.
  * The rest lives in plain objects the loop calls, so the loop stays the one owner of mutable state: {@link
- * SnapshotRestore} (start-up), {@link Snapshotter} (taking, installing and sending snapshots) and {@link
- * PendingRequests} (callers waiting for an answer, and the budgets that bound them).
+ * SnapshotRestore} (start-up), {@link Snapshotter} (taking, installing and sending snapshots), {@link
+ * PendingRequests} (callers waiting for an answer, and the budgets that bound them) and {@link StatusPublisher}.
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
@@ -61,7 +61,6 @@ public final class RaftNode implements AutoCloseable {
   private final Thread loopThread;
   private final ScheduledExecutorService ticker;
   private volatile boolean running;
-  private volatile NodeStatus status;
   private volatile String failure;
   private volatile NodeMetrics metrics = NodeMetrics.NONE;
   /**
@@ -79,8 +78,9 @@ public final class RaftNode implements AutoCloseable {
   private long loopIterations;
   /** Null without a snapshot store; called on the threads chunks arrive on. */
   private final SnapshotReceiver receiver;
+  private final StatusPublisher statusPublisher;
 
-  // Owned by the loop thread.
+  // Owned by the loop thread (but the budgets in requests: see PendingRequests).
   private final ArrayDeque<PendingWrite> writesInFlight = new ArrayDeque<>();
   private long lastApplied;
   private final PendingRequests requests;
@@ -139,6 +139,7 @@ public final class RaftNode implements AutoCloseable {
     this.core = new RaftCore(id, configuration, config, random, restored.state());
     countLogIn(memory);
     this.requests = new PendingRequests(core, () -> metrics);
+    this.statusPublisher = new StatusPublisher(core, () -> metrics);
     this.lastApplied = restored.state().appliedIndex();
     this.receiver =
         snapshots == null
@@ -149,7 +150,7 @@ public final class RaftNode implements AutoCloseable {
             ? null
             : new SnapshotSender(
                 id, snapshots, policy, transport, () -> metrics,
-                term -> running && status.role() == Role.LEADER && status.term() == term);
+                term -> running && status().role() == Role.LEADER && status().term() == term);
     this.writer =
         new StorageWriter(storage, this::onWritesDurable, this::onStorageFailure, id, () -> metrics);
     this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
@@ -295,7 +296,7 @@ public final class RaftNode implements AutoCloseable {
   }
 
   public NodeStatus status() {
-    return status;
+    return statusPublisher.current();
   }
 
   /** Snapshots written here and snapshots installed from a leader since start (for tests and metrics). */
@@ -569,38 +570,12 @@ public final class RaftNode implements AutoCloseable {
   }
 
   private void publishStatus() {
-    NodeStatus before = status;
-    // A node whose storage failed takes part in nothing and learns no newer term, so what its core last believed is
-    // stale: claiming to lead (or to know the leader) would send clients to it long after the others moved on.
-    boolean failed = failure != null;
-    NodeStatus now =
-        new NodeStatus(
-            core.id(),
-            failed ? Role.FOLLOWER : core.role(),
-            core.term(),
-            failed ? null : core.leader(),
-            core.commitIndex(),
-            lastApplied,
-            core.lastIndex(),
-            failure == null,
-            failure,
-            loopIterations);
-    status = now;
+    statusPublisher.publish(lastApplied, failure, loopIterations);
     // The log's bytes first, then the reservations they now cover: never a moment where neither counts them.
     logBytes = core.logBytes();
     if (reservedNowInLog > 0) {
       memory.release(reservedNowInLog);
       reservedNowInLog = 0;
-    }
-    if (before != null) {
-      // A term this node raised itself (it campaigns or already won); one loop iteration may cover a whole
-      // single-node election, so roles seen in between are not enough.
-      if (now.term() > before.term() && (now.role() == Role.CANDIDATE || now.role() == Role.LEADER)) {
-        metrics.electionStarted();
-      }
-      if (now.leader() != null && !now.leader().equals(before.leader())) {
-        metrics.leaderChanged(now.leader());
-      }
     }
   }
 }
