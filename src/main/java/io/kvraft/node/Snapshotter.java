@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * ones a leader sends ({@link SnapshotReceiver} assembles them), and starts transfers to lagging followers ({@link
  * SnapshotSender} streams them).
  *
- * <p>Every method is called on the node's event loop, and the state here is the loop's; background threads (writing,
- * sending) report back only by queueing an event for the loop. Without a snapshot store nothing is ever taken.
+ * <p>The node's event loop calls every method but those marked otherwise, and the state here is the loop's; background
+ * threads (writing, sending) report back only by queueing an event for the loop. Without a snapshot store nothing is
+ * ever taken.
  */
 final class Snapshotter {
   private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
@@ -120,7 +121,7 @@ final class Snapshotter {
     return latestSnapshot;
   }
 
-  /** Stops writing and sending (the node closes or crashes). */
+  /** Stops writing and sending (the thread closing or crashing the node). */
   void shutdownNow() {
     if (snapshotThreads != null) {
       snapshotThreads.shutdownNow();
