@@ -371,6 +371,8 @@ class SnapshotNodeTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> l.snapshotCounts()[0] >= 2);
 
     java.util.concurrent.atomic.AtomicReference<Path> pruned = new java.util.concurrent.atomic.AtomicReference<>();
+    // Set once the file was seen gone: the checks below must not race the hook still writing on the sender's thread.
+    java.util.concurrent.atomic.AtomicBoolean prunedWhileSending = new java.util.concurrent.atomic.AtomicBoolean();
     beforeChunk =
         chunk -> {
           if (chunk.data().length == 0 || !chunk.from().equals(l.id()) || pruned.get() != null) {
@@ -385,10 +387,11 @@ class SnapshotNodeTest {
             throw new AssertionError(e);
           }
           await().atMost(Duration.ofSeconds(10)).until(() -> !java.nio.file.Files.exists(sending));
+          prunedWhileSending.set(true);
         };
     down.remove(lagging);
     write(200, 5);
-    await().atMost(Duration.ofSeconds(20)).until(() -> pruned.get() != null);
+    await().atMost(Duration.ofSeconds(30)).untilTrue(prunedWhileSending);
     awaitSameState();
     RaftNode f = nodes.get(lagging);
     assertThat(f.snapshotCounts()[1]).as("snapshots installed on %s", lagging).isGreaterThan(0);
