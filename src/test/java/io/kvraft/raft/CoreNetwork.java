@@ -35,40 +35,36 @@ final class CoreNetwork {
       nodes.put(id, core);
       applied.put(id, new ArrayList<>());
       reads.put(id, new ArrayList<>());
-      drivers.put(id, new ReadyDriver(core, new Host(id)));
+      drivers.put(id, new ReadyDriver(core, host(id)));
     }
   }
 
-  /** Sends into the network, persists at once, and records what is applied and read. */
-  private final class Host implements ReadyDriver.Host {
-    private final String id;
+  /** Node {@code id}'s Ready: into the network, persisted at once, what is applied and read recorded. */
+  private ReadyDriver.Host host(String id) {
+    return new ReadyDriver.Host() {
+      @Override
+      public void send(Message m) {
+        net.add(m);
+      }
 
-    Host(String id) {
-      this.id = id;
-    }
+      @Override
+      public void persist(ReadyDriver.Write w) {
+        drivers.get(id).durable();
+      }
 
-    @Override
-    public void send(Message m) {
-      net.add(m);
-    }
+      @Override
+      public void apply(List<Entry> committed) {
+        applied.get(id).addAll(committed);
+      }
 
-    @Override
-    public void persist(ReadyDriver.Write w) {
-      drivers.get(id).durable();
-    }
+      @Override
+      public void readState(ReadState rs) {
+        reads.get(id).add(rs);
+      }
 
-    @Override
-    public void apply(List<Entry> committed) {
-      applied.get(id).addAll(committed);
-    }
-
-    @Override
-    public void readState(ReadState rs) {
-      reads.get(id).add(rs);
-    }
-
-    @Override
-    public void snapshotNeeded(String peer) {}
+      @Override
+      public void snapshotNeeded(String peer) {}
+    };
   }
 
   RaftCore node(String id) {
