@@ -5,12 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.kvraft.raft.Configuration;
 import io.kvraft.raft.Entry;
-import io.kvraft.raft.Message;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.Role;
 import io.kvraft.raft.log.ForwardingRaftStorage;
 import io.kvraft.raft.log.MemoryRaftStorage;
 import io.kvraft.raft.log.RaftStorage;
+import io.kvraft.transport.InMemoryNetwork;
 import io.kvraft.transport.Transport;
 import java.io.IOException;
 import java.time.Duration;
@@ -29,6 +29,7 @@ class RaftNodeTest {
   private static final Duration TICK = Duration.ofMillis(10);
   private static final RaftConfig CONFIG = RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
   private final Map<String, RaftNode> nodes = new ConcurrentHashMap<>();
+  private final InMemoryNetwork net = new InMemoryNetwork();
 
   /** Delegating storage whose fsync takes a while and is counted. */
   static final class SlowStorage extends ForwardingRaftStorage {
@@ -61,16 +62,11 @@ class RaftNodeTest {
   }
 
   private RaftNode start(String id, List<String> members, RaftStorage storage) throws IOException {
-    Transport direct =
-        m -> {
-          RaftNode to = nodes.get(m.to());
-          if (to != null) {
-            to.receive(List.of(m));
-          }
-        };
+    Transport direct = net.attach(id);
     RaftNode n =
         new RaftNode(id, Configuration.ofVoters(members), CONFIG, TICK, storage, direct, e -> e.index(), new Random(id.hashCode()));
     nodes.put(id, n);
+    net.up(id, n::receive);
     n.start();
     return n;
   }
@@ -78,6 +74,7 @@ class RaftNodeTest {
   @AfterEach
   void stop() {
     nodes.values().forEach(RaftNode::close);
+    net.close();
   }
 
   private RaftNode awaitLeader() {

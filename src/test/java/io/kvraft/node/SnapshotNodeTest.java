@@ -16,8 +16,8 @@ import io.kvraft.raft.Role;
 import io.kvraft.raft.log.CorruptLogException;
 import io.kvraft.raft.log.FileRaftStorage;
 import io.kvraft.raft.log.SnapshotStore;
+import io.kvraft.transport.InMemoryNetwork;
 import io.kvraft.transport.SnapshotChunk;
-import io.kvraft.transport.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -58,12 +58,10 @@ class SnapshotNodeTest {
 
   private final Map<String, RaftNode> nodes = new ConcurrentHashMap<>();
   private final Map<String, KvStateMachine> machines = new ConcurrentHashMap<>();
-  /** Nodes cut off from everyone (both directions). */
-  private final Set<String> down = ConcurrentHashMap.newKeySet();
+  /** Between the nodes; a node cut off from everyone (both directions) is {@link InMemoryNetwork#disconnect}ed. */
+  private final InMemoryNetwork net = new InMemoryNetwork();
   /** Lowest index applied entry by entry since each node's last (re)start. */
   private final Map<String, AtomicLong> firstApplied = new ConcurrentHashMap<>();
-  private final AtomicInteger chunksSent = new AtomicInteger();
-  private final AtomicLong chunkBytesSent = new AtomicLong();
   /** Drop every chunk whose sequence number is in this set (to lose chunks mid-transfer). */
   private final Set<Integer> dropChunks = ConcurrentHashMap.newKeySet();
   /** When set, this node is cut off from everyone once it has delivered {@link #chunksBeforeCut} more data chunks. */
@@ -74,37 +72,18 @@ class SnapshotNodeTest {
   /** Runs on the sender's thread before each chunk is delivered. */
   private volatile java.util.function.Consumer<SnapshotChunk> beforeChunk = c -> {};
 
-  private final class Direct implements Transport {
-    private final String self;
-
-    Direct(String self) {
-      this.self = self;
-    }
-
-    @Override
-    public void send(io.kvraft.raft.Message m) {
-      RaftNode to = nodes.get(m.to());
-      if (to != null && !down.contains(self) && !down.contains(m.to())) {
-        to.receive(List.of(m));
-      }
-    }
-
-    @Override
-    public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout) throws IOException {
-      beforeChunk.accept(chunk);
-      int seq = chunksSent.incrementAndGet();
-      if (self.equals(cutSender) && chunk.data().length > 0 && chunksBeforeCut.getAndDecrement() <= 0) {
-        partialAtCut = hasPartial(chunk.to());
-        down.add(self);
-        cutSender = null;
-      }
-      RaftNode to = nodes.get(chunk.to());
-      if (to == null || down.contains(self) || down.contains(chunk.to()) || dropChunks.contains(seq)) {
-        throw new IOException("chunk " + seq + " lost");
-      }
-      chunkBytesSent.addAndGet(chunk.data().length);
-      return SnapshotChunk.Reply.decode(to.receiveSnapshotChunk(SnapshotChunk.decode(chunk.encode())).encode());
-    }
+  {
+    // Every chunk passes here, numbered, on its sender's thread before it travels.
+    net.onChunk(
+        (chunk, seq) -> {
+          beforeChunk.accept(chunk);
+          if (chunk.from().equals(cutSender) && chunk.data().length > 0 && chunksBeforeCut.getAndDecrement() <= 0) {
+            partialAtCut = hasPartial(chunk.to());
+            net.disconnect(chunk.from());
+            cutSender = null;
+          }
+          return dropChunks.contains(seq);
+        });
   }
 
   private RaftNode start(String id) throws IOException {
@@ -137,7 +116,7 @@ class SnapshotNodeTest {
             CONFIG,
             TICK,
             FileRaftStorage.open(dir, FileRaftStorage.Options.defaults().withFsync(false)),
-            new Direct(id),
+            net.attach(id),
             counting,
             new Random(id.hashCode() + nodes.size()),
             SnapshotStore.open(dir, false),
@@ -145,6 +124,7 @@ class SnapshotNodeTest {
     machines.put(id, sm);
     firstApplied.put(id, first);
     nodes.put(id, n);
+    net.up(id, n::receive, n::receiveSnapshotChunk);
     n.start();
     return n;
   }
@@ -152,12 +132,13 @@ class SnapshotNodeTest {
   @AfterEach
   void stopAll() {
     nodes.values().forEach(RaftNode::close);
+    net.close();
   }
 
   private RaftNode awaitLeader() {
     for (RaftNode n : nodes.values()) {
       // Most calls find one at once; Awaitility would first sleep its poll interval.
-      if (!down.contains(n.id()) && n.status().role() == Role.LEADER) {
+      if (net.isConnected(n.id()) && n.status().role() == Role.LEADER) {
         return n;
       }
     }
@@ -167,7 +148,7 @@ class SnapshotNodeTest {
         .until(
             () -> {
               for (RaftNode n : nodes.values()) {
-                if (!down.contains(n.id()) && n.status().role() == Role.LEADER) {
+                if (net.isConnected(n.id()) && n.status().role() == Role.LEADER) {
                   found[0] = n;
                   return true;
                 }
@@ -223,7 +204,7 @@ class SnapshotNodeTest {
     }
     RaftNode leader = awaitLeader();
     String lagging = MEMBERS.stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
-    down.add(lagging);
+    net.disconnect(lagging);
     write(0, 200);
     // The majority snapshots and compacts although the lagging follower has none of it (TestSnapshotRPC).
     RaftNode l = awaitLeader();
@@ -231,15 +212,15 @@ class SnapshotNodeTest {
     assertThat(l.snapshotCounts()[0]).isGreaterThanOrEqualTo(2);
 
     // Lose the third and fourth chunk of the transfer: it resumes instead of starting over.
-    int before = chunksSent.get();
+    int before = net.chunksSent();
     dropChunks.add(before + 3);
     dropChunks.add(before + 4);
-    down.remove(lagging);
+    net.connect(lagging);
     write(200, 5);
     awaitSameState();
     assertThat(nodes.get(lagging).snapshotCounts()[1]).as("snapshots installed on %s", lagging).isGreaterThan(0);
     long snapshotBytes = l.latestSnapshot().length();
-    assertThat(chunkBytesSent.get()).as("bytes shipped for a %d-byte snapshot", snapshotBytes)
+    assertThat(net.chunkBytesDelivered()).as("bytes shipped for a %d-byte snapshot", snapshotBytes)
         .isLessThan(3 * snapshotBytes + 3L * POLICY.chunkBytes());
 
     // Restart the follower: it loads its newest snapshot and applies only entries after it.
@@ -268,22 +249,22 @@ class SnapshotNodeTest {
 
     // 150 writes (~6 KB of log): the others snapshot and compact while the follower misses all of them, but the
     // 200 entries they keep behind each snapshot still reach back to the follower's log.
-    down.add(lagging);
+    net.disconnect(lagging);
     write(300, 150);
     RaftNode l = awaitLeader();
     await().atMost(Duration.ofSeconds(10)).until(() -> l.latestSnapshot().index() > behindFrom);
-    down.remove(lagging);
+    net.connect(lagging);
     write(450, 5);
     awaitSameState();
     assertThat(f.snapshotCounts()[1]).as("snapshots installed on %s", lagging).isZero();
 
     // Further behind than the tail: now it takes a snapshot.
-    down.add(lagging);
+    net.disconnect(lagging);
     write(455, 400);
     RaftNode l2 = awaitLeader();
     long farBehind = f.status().lastIndex();
     await().atMost(Duration.ofSeconds(10)).until(() -> l2.latestSnapshot().index() > farBehind + 200);
-    down.remove(lagging);
+    net.connect(lagging);
     write(855, 5);
     awaitSameState();
     assertThat(f.snapshotCounts()[1]).as("snapshots installed on %s", lagging).isGreaterThan(0);
@@ -326,7 +307,7 @@ class SnapshotNodeTest {
     }
     RaftNode first = awaitLeader();
     String lagging = MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
-    down.add(lagging);
+    net.disconnect(lagging);
     write(0, 200);
     RaftNode a = awaitLeader();
     await().atMost(Duration.ofSeconds(10)).until(() -> a.latestSnapshot() != null && a.snapshotCounts()[0] >= 2);
@@ -334,8 +315,8 @@ class SnapshotNodeTest {
     // The follower comes back; after three chunks of the old leader's snapshot the old leader is cut off.
     chunksBeforeCut.set(3);
     cutSender = a.id();
-    down.remove(lagging);
-    await().atMost(Duration.ofSeconds(20)).until(() -> down.contains(a.id()));
+    net.connect(lagging);
+    await().atMost(Duration.ofSeconds(20)).until(() -> !net.isConnected(a.id()));
     assertThat(partialAtCut).as("the follower held part of the old leader's snapshot").isTrue();
 
     RaftNode b = awaitLeader();
@@ -365,7 +346,7 @@ class SnapshotNodeTest {
     }
     RaftNode first = awaitLeader();
     String lagging = MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
-    down.add(lagging);
+    net.disconnect(lagging);
     write(0, 200);
     RaftNode l = awaitLeader();
     await().atMost(Duration.ofSeconds(10)).until(() -> l.snapshotCounts()[0] >= 2);
@@ -389,7 +370,7 @@ class SnapshotNodeTest {
           await().atMost(Duration.ofSeconds(10)).until(() -> !java.nio.file.Files.exists(sending));
           prunedWhileSending.set(true);
         };
-    down.remove(lagging);
+    net.connect(lagging);
     write(200, 5);
     await().atMost(Duration.ofSeconds(30)).untilTrue(prunedWhileSending);
     awaitSameState();
@@ -407,7 +388,7 @@ class SnapshotNodeTest {
     }
     RaftNode first = awaitLeader();
     String lagging = MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
-    down.add(lagging);
+    net.disconnect(lagging);
     write(0, 200);
     RaftNode l = awaitLeader();
     await().atMost(Duration.ofSeconds(10)).until(() -> l.snapshotCounts()[0] >= 2);
@@ -416,7 +397,7 @@ class SnapshotNodeTest {
     SnapshotStore.Meta deleted = l.latestSnapshot();
     java.nio.file.Files.delete(deleted.path());
 
-    down.remove(lagging);
+    net.connect(lagging);
     awaitSameState();
     RaftNode f = nodes.get(lagging);
     assertThat(f.snapshotCounts()[1]).as("snapshots installed on %s", lagging).isGreaterThan(0);

@@ -9,14 +9,13 @@ import io.kvraft.kv.KvCommandCodec;
 import io.kvraft.kv.KvStateMachine;
 import io.kvraft.kv.Precondition;
 import io.kvraft.raft.Entry;
-import io.kvraft.raft.Message;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.log.FileRaftStorage;
 import io.kvraft.raft.log.SnapshotStore;
+import io.kvraft.transport.InMemoryNetwork;
 import io.kvraft.transport.SnapshotChunk;
 import io.kvraft.transport.SnapshotChunk.Reply;
 import io.kvraft.transport.SnapshotChunk.Status;
-import io.kvraft.transport.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +41,8 @@ class SnapshotTransferTest {
 
   @TempDir Path tmp;
 
+  /** The follower's network: nobody else is on it, so what it sends goes nowhere (the test plays the leaders). */
+  private final InMemoryNetwork net = new InMemoryNetwork();
   private RaftNode follower;
   private KvStateMachine followerState;
 
@@ -52,16 +53,6 @@ class SnapshotTransferTest {
   void startFollower() throws IOException {
     Path dir = tmp.resolve("c");
     followerState = new KvStateMachine();
-    Transport nowhere =
-        new Transport() {
-          @Override
-          public void send(Message m) {}
-
-          @Override
-          public Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout) throws IOException {
-            throw new IOException("the follower sends no snapshots here");
-          }
-        };
     follower =
         new RaftNode(
             "c",
@@ -70,7 +61,7 @@ class SnapshotTransferTest {
             RaftConfig.defaults().withElectionTicks(100_000).withHeartbeatTicks(2),
             Duration.ofMillis(10),
             FileRaftStorage.open(dir, FileRaftStorage.Options.defaults().withFsync(false)),
-            nowhere,
+            net.attach("c"),
             new KvApplier(followerState),
             new Random(1),
             SnapshotStore.open(dir, false),
@@ -81,6 +72,7 @@ class SnapshotTransferTest {
   @AfterEach
   void stop() {
     follower.close();
+    net.close();
   }
 
   /** A snapshot at index {@code entries} in {@code term} of puts whose values start with {@code tag}. */

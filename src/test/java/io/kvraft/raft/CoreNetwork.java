@@ -1,5 +1,6 @@
 package io.kvraft.raft;
 
+import io.kvraft.raft.harness.ReadyDriver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,13 +13,14 @@ import java.util.TreeMap;
 
 /**
  * A few cores on a lossless, instant network, for small deterministic tests of core behaviour: each round ticks
- * every live core, then carries out Ready (persist at once, send, apply) and delivers messages until quiet. Members
- * can be cut off; messages to or from a cut member are dropped.
+ * every live core, then carries out Ready (through a {@link ReadyDriver} over storage that is durable at once) and
+ * delivers messages until quiet. Members can be cut off; messages to or from a cut member are dropped.
  */
 final class CoreNetwork {
   final Map<String, RaftCore> nodes = new TreeMap<>();
   final Map<String, List<Entry>> applied = new HashMap<>();
   final Map<String, List<ReadState>> reads = new HashMap<>();
+  private final Map<String, ReadyDriver> drivers = new HashMap<>();
   private final Set<String> down = new HashSet<>();
   private final ArrayDeque<Message> net = new ArrayDeque<>();
 
@@ -29,10 +31,40 @@ final class CoreNetwork {
   CoreNetwork(Configuration config, RaftConfig cfg, long seed) {
     Random rnd = new Random(seed);
     for (String id : config.members()) {
-      nodes.put(id, new RaftCore(id, config, cfg, new Random(rnd.nextLong()), PersistentState.empty()));
+      RaftCore core = new RaftCore(id, config, cfg, new Random(rnd.nextLong()), PersistentState.empty());
+      nodes.put(id, core);
       applied.put(id, new ArrayList<>());
       reads.put(id, new ArrayList<>());
+      drivers.put(id, new ReadyDriver(core, host(id)));
     }
+  }
+
+  /** Node {@code id}'s Ready: into the network, persisted at once, what is applied and read recorded. */
+  private ReadyDriver.Host host(String id) {
+    return new ReadyDriver.Host() {
+      @Override
+      public void send(Message m) {
+        net.add(m);
+      }
+
+      @Override
+      public void persist(ReadyDriver.Write w) {
+        drivers.get(id).durable();
+      }
+
+      @Override
+      public void apply(List<Entry> committed) {
+        applied.get(id).addAll(committed);
+      }
+
+      @Override
+      public void readState(ReadState rs) {
+        reads.get(id).add(rs);
+      }
+
+      @Override
+      public void snapshotNeeded(String peer) {}
+    };
   }
 
   RaftCore node(String id) {
@@ -61,17 +93,9 @@ final class CoreNetwork {
     while (progress) {
       progress = false;
       for (RaftCore n : nodes.values()) {
-        while (!down.contains(n.id()) && n.hasReady()) {
+        if (!down.contains(n.id()) && n.hasReady()) {
           progress = true;
-          Ready r = n.ready();
-          net.addAll(r.messages());
-          if (!r.entries().isEmpty()) {
-            Entry last = r.entries().get(r.entries().size() - 1);
-            n.persisted(last.index(), last.term());
-          }
-          net.addAll(r.messagesAfterPersist());
-          applied.get(n.id()).addAll(r.committed());
-          reads.get(n.id()).addAll(r.readStates());
+          drivers.get(n.id()).drain();
         }
       }
       while (!net.isEmpty()) {

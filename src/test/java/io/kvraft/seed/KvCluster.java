@@ -22,6 +22,7 @@ import io.kvraft.raft.Role;
 import io.kvraft.node.SnapshotPolicy;
 import io.kvraft.raft.log.MemoryRaftStorage;
 import io.kvraft.raft.log.SnapshotStore;
+import io.kvraft.transport.InMemoryNetwork;
 import io.kvraft.transport.Transport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,7 +55,7 @@ import java.util.stream.IntStream;
 
 /**
  * The seed's kvraft {@code config.go} in Java: {@code n} servers, each a real {@link RaftNode} + {@link KvService} +
- * {@link KvStateMachine} on a {@link MemoryRaftStorage}, joined by a {@link LocalNetwork}; clerks are real {@link
+ * {@link KvStateMachine} on a {@link MemoryRaftStorage}, joined by a {@link InMemoryNetwork}; clerks are real {@link
  * KvClient}s whose endpoints call a server's KvService in-process and can be cut off, made lossy, or hit a crash.
  *
  * <p>Timing: a 10 ms tick, election timeout 15 ticks (150–300 ms, drawn by the core), heartbeat every 2 ticks
@@ -69,7 +70,7 @@ import java.util.stream.IntStream;
  *
  * <p>Snapshots (the seed's {@code maxraftstate}): with {@code maxraftstate > 0} each server gets a {@link
  * SnapshotStore} in its own directory under a temp directory and snapshots once {@code maxraftstate} bytes of log
- * were applied since the last one; snapshot chunks travel over the {@link LocalNetwork}. The directory survives a
+ * were applied since the last one; snapshot chunks travel over the {@link InMemoryNetwork}. The directory survives a
  * crash (like fsynced files: a crash here stops the node, so whatever it wrote to a file stays), and the next
  * incarnation loads the newest valid snapshot and replays the log after it. With {@code maxraftstate <= 0} (the 3A
  * tests) servers keep no snapshots, as before.
@@ -91,7 +92,7 @@ final class KvCluster implements AutoCloseable {
 
   private final int n;
   private final List<String> ids;
-  private final LocalNetwork net;
+  private final InMemoryNetwork net;
   private final AtomicReferenceArray<Server> servers;
   /** What a down server persisted; its next incarnation starts from it. */
   private final MemoryRaftStorage[] saved;
@@ -119,7 +120,7 @@ final class KvCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     this.ids = IntStream.range(0, n).mapToObj(i -> "s" + i).toList();
-    this.net = new LocalNetwork(ids);
+    this.net = new InMemoryNetwork();
     this.net.setUnreliable(unreliable);
     this.servers = new AtomicReferenceArray<>(n);
     this.saved = new MemoryRaftStorage[n];
@@ -146,7 +147,7 @@ final class KvCluster implements AutoCloseable {
     MemoryRaftStorage storage = saved[i] != null ? saved[i] : new MemoryRaftStorage();
     saved[i] = null;
     KvStateMachine sm = new KvStateMachine();
-    Transport transport = net.attach(i);
+    Transport transport = net.attach(ids.get(i));
     RaftNode node;
     try {
       if (snapshotRoot == null) {
@@ -173,7 +174,7 @@ final class KvCluster implements AutoCloseable {
     KvService kv = new KvService(node, sm, KvLimits.defaults(), REQUEST_TIMEOUT, Clock.systemUTC());
     node.start();
     servers.set(i, new Server(node, kv, storage));
-    net.up(i, node::receive, snapshotRoot == null ? null : node::receiveSnapshotChunk);
+    net.up(ids.get(i), node::receive, snapshotRoot == null ? null : node::receiveSnapshotChunk);
   }
 
   /** Crashes server {@code i} (kill -9): no reply after this point, only synced state survives. */
@@ -182,7 +183,7 @@ final class KvCluster implements AutoCloseable {
     if (s == null) {
       return;
     }
-    net.detach(i);
+    net.detach(ids.get(i));
     s.node.crash();
     saved[i] = s.storage.crashCopy();
   }
@@ -250,7 +251,11 @@ final class KvCluster implements AutoCloseable {
   }
 
   void partition(List<Integer> p1, List<Integer> p2) {
-    net.partition(p1, p2);
+    net.partition(idsOf(p1), idsOf(p2));
+  }
+
+  private List<String> idsOf(List<Integer> servers) {
+    return servers.stream().map(ids::get).toList();
   }
 
   /**
@@ -488,7 +493,7 @@ final class KvCluster implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       Server s = servers.getAndSet(i, null);
       if (s != null) {
-        net.detach(i);
+        net.detach(ids.get(i));
         s.node.close();
       }
     }

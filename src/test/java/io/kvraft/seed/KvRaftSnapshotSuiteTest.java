@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
  * The 6.824 kvraft snapshot tests (2023 3B, seed-tests.md) on the in-process {@link KvCluster} with snapshots on:
  * every server snapshots once {@code maxraftstate} bytes of log were applied, keeps its snapshots on disk across
  * crashes, and a leader that compacted past a follower's log sends it an InstallSnapshot over the {@link
- * LocalNetwork}.
+ * io.kvraft.transport.InMemoryNetwork}.
  *
  * <p>Shortened on purpose: the GenericTests here run {@link #ROUND} of client load per iteration (the seed's 5 s,
  * which {@link KvRaftSeedSuiteTest} keeps) so that the whole class stays around 2–3 minutes; -Dseed.snapRoundMillis

@@ -13,8 +13,10 @@ import io.kvraft.raft.RaftCore;
 import io.kvraft.raft.ReadState;
 import io.kvraft.raft.Ready;
 import io.kvraft.raft.Role;
+import io.kvraft.raft.harness.Invariants;
+import io.kvraft.raft.harness.ReadyDriver;
+import io.kvraft.raft.harness.Violation;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -34,7 +36,9 @@ import java.util.stream.IntStream;
  * connects and disconnects nodes, crashes and restarts them, and may make the network unreliable. Everything
  * random comes from one seeded {@link Random}; time only moves when the test ticks.
  *
- * <p>Checked on every step, so any scenario that breaks them fails where it happens:
+ * <p>Each node's Ready batches are carried out by a {@link ReadyDriver}, in the production node's order, over storage
+ * that is durable at once unless the test holds a node's fsyncs. The {@link Invariants} are checked on every step, so
+ * any scenario that breaks them fails where it happens; among them:
  *
  * <ul>
  *   <li>Election Safety (Raft Figure 3): at most one leader per term;
@@ -61,10 +65,8 @@ final class ScenarioCluster {
   private boolean longReordering;
   private Predicate<Message> dropFilter = m -> false;
 
-  /** index -> the entry first applied there by anyone: what every node must apply at that index. */
-  private final Map<Long, Entry> appliedAnywhere = new HashMap<>();
-
-  private final Map<Long, String> leaderOfTerm = new HashMap<>();
+  /** Raft's safety properties, over every node's whole history. */
+  private final Invariants inv;
 
   private final Map<Class<?>, Long> requestsByType = new HashMap<>();
   private long requests;
@@ -72,9 +74,11 @@ final class ScenarioCluster {
   private long appendRejections;
   private final long[] appendsTo;
 
-  private static final class NodeState {
-    final String id;
+  private final class NodeState extends Invariants.Node implements ReadyDriver.Host {
+    final int index;
     RaftCore core;
+    /** Carries out the core's Ready batches; its writes in flight are the fsyncs not done yet. */
+    ReadyDriver driver;
     int incarnation;
     // durable storage
     HardState hardState;
@@ -82,20 +86,64 @@ final class ScenarioCluster {
     final List<Long> overwrites = new ArrayList<>();
     // fsync control
     boolean holdSync;
-    final ArrayDeque<Write> pendingWrites = new ArrayDeque<>();
     // state machine (volatile: rebuilt from the log on restart, there are no snapshots)
     final TreeMap<Long, Entry> applied = new TreeMap<>();
-    long lastApplied;
     final List<ReadState> readStates = new ArrayList<>();
 
-    NodeState(String id, PersistentState initial) {
-      this.id = id;
+    NodeState(int index, String id, PersistentState initial) {
+      super(id);
+      this.index = index;
       this.hardState = initial.hardState();
       this.log.addAll(initial.entries());
     }
-  }
 
-  private record Write(HardState hardState, List<Entry> entries, List<Message> after) {}
+    @Override
+    public RaftCore core() {
+      return core;
+    }
+
+    @Override
+    protected boolean durablyHolds(long i, Entry e) {
+      return i <= log.size() && log.get((int) i - 1).equals(e);
+    }
+
+    @Override
+    public void send(Message m) {
+      ScenarioCluster.this.send(index, m);
+    }
+
+    @Override
+    public void persist(ReadyDriver.Write w) {
+      if (!holdSync) {
+        completeWrite(this);
+      }
+    }
+
+    @Override
+    public void apply(List<Entry> committed) {
+      check(() -> inv.checkCommit(this));
+      for (Entry e : committed) {
+        check(() -> inv.onApply(this, e));
+        applied.put(e.index(), e);
+      }
+    }
+
+    @Override
+    public void readState(ReadState rs) {
+      check(() -> inv.onReadState(this, rs));
+      readStates.add(rs);
+    }
+
+    @Override
+    public void snapshotNeeded(String peer) {
+      fail("no compaction in these scenarios, but %s needs a snapshot for %s", id, peer);
+    }
+
+    @Override
+    public void afterReady(Ready r) {
+      check(() -> inv.afterEvent(this));
+    }
+  }
 
   private record InFlight(long at, long seq, int from, int fromIncarnation, Message m) {}
 
@@ -120,9 +168,10 @@ final class ScenarioCluster {
     this.group = new int[n];
     this.appendsTo = new long[n];
     for (int i = 0; i < n; i++) {
-      nodes[i] = new NodeState(ids.get(i), initial.get(i));
+      nodes[i] = new NodeState(i, ids.get(i), initial.get(i));
       connected[i] = true;
     }
+    this.inv = new Invariants(Arrays.asList(nodes));
     for (int i = 0; i < n; i++) {
       restart(i);
     }
@@ -237,39 +286,19 @@ final class ScenarioCluster {
 
   private void drainReady(int i) {
     NodeState nd = nodes[i];
-    while (nd.core != null && nd.core.hasReady()) {
-      RaftCore core = nd.core;
-      Ready r = core.ready();
-      for (Message m : r.messages()) {
-        send(i, m);
-      }
-      Write w = new Write(r.hardState(), r.entries(), r.messagesAfterPersist());
-      if (nd.holdSync && (r.mustPersist() || !nd.pendingWrites.isEmpty())) {
-        nd.pendingWrites.add(w);
-      } else {
-        completeWrite(i, w);
-      }
-      for (Entry e : r.committed()) {
-        apply(nd, e);
-      }
-      nd.readStates.addAll(r.readStates());
-      assertThat(r.snapshotNeeded()).as("no compaction in these scenarios").isEmpty();
-      checkElectionSafety(core);
+    if (nd.driver != null) {
+      nd.driver.drain();
     }
   }
 
-  private void completeWrite(int i, Write w) {
-    NodeState nd = nodes[i];
-    if (w.hardState != null) {
-      nd.hardState = w.hardState;
+  /** The oldest write of the node in flight is on disk; the driver tells the core and sends what waited for it. */
+  private void completeWrite(NodeState nd) {
+    ReadyDriver.Write w = nd.driver.durable();
+    if (w.hardState() != null) {
+      nd.hardState = w.hardState();
     }
-    if (!w.entries.isEmpty()) {
-      storeEntries(nd, w.entries);
-      Entry last = w.entries.get(w.entries.size() - 1);
-      nd.core.persisted(last.index(), last.term());
-    }
-    for (Message m : w.after) {
-      send(i, m);
+    if (!w.entries().isEmpty()) {
+      storeEntries(nd, w.entries());
     }
   }
 
@@ -292,25 +321,12 @@ final class ScenarioCluster {
     nd.log.addAll(entries);
   }
 
-  private void apply(NodeState nd, Entry e) {
-    if (e.index() != nd.lastApplied + 1) {
-      fail("%s applied %s after %d: out of order", nd.id, e, nd.lastApplied);
-    }
-    Entry before = appliedAnywhere.putIfAbsent(e.index(), e);
-    if (before != null && !before.equals(e)) {
-      fail("State Machine Safety violated: %s applied %s where %s was applied before; %s",
-          nd.id, e, before, describe());
-    }
-    nd.applied.put(e.index(), e);
-    nd.lastApplied = e.index();
-  }
-
-  private void checkElectionSafety(RaftCore core) {
-    if (core.role() == Role.LEADER) {
-      String prev = leaderOfTerm.putIfAbsent(core.term(), core.id());
-      if (prev != null && !prev.equals(core.id())) {
-        fail("Election Safety violated: %s and %s both leaders in term %d", prev, core.id(), core.term());
-      }
+  /** Runs one of the {@link Invariants}' checks; a violation fails the test with the cluster's state. */
+  private void check(Runnable invariantCheck) {
+    try {
+      invariantCheck.run();
+    } catch (Violation v) {
+      fail("%s violated: %s; %s", v.invariant, v.getMessage(), describe());
     }
   }
 
@@ -411,8 +427,8 @@ final class ScenarioCluster {
   void crash(int i) {
     NodeState nd = nodes[i];
     nd.core = null;
+    nd.driver = null;
     nd.incarnation++;
-    nd.pendingWrites.clear();
     nd.readStates.clear();
   }
 
@@ -430,11 +446,12 @@ final class ScenarioCluster {
       crash(i);
     }
     nd.applied.clear();
-    nd.lastApplied = 0;
+    nd.resetChecks(0, inv.chainAt(nd, 0, 0));
     nd.core =
         new RaftCore(
             nd.id, ids, cfg, new Random(rnd.nextLong()),
             new PersistentState(nd.hardState, List.copyOf(nd.log), 0, 0));
+    nd.driver = new ReadyDriver(nd.core, nd);
   }
 
   /** From now on node i's writes wait for {@link #sync(int)}; acknowledgements depending on them wait too. */
@@ -447,8 +464,8 @@ final class ScenarioCluster {
 
   void sync(int i) {
     NodeState nd = nodes[i];
-    while (!nd.pendingWrites.isEmpty() && nd.core != null) {
-      completeWrite(i, nd.pendingWrites.poll());
+    while (nd.driver != null && nd.driver.writesInFlight() > 0) {
+      completeWrite(nd);
     }
     settle();
   }
@@ -462,6 +479,7 @@ final class ScenarioCluster {
   }
 
   void requestRead(int i, long requestId) {
+    inv.onReadRequested(requestId);
     nodes[i].core.requestRead(requestId);
   }
 
@@ -625,7 +643,7 @@ final class ScenarioCluster {
   }
 
   Set<Long> termsWithLeader() {
-    return leaderOfTerm.keySet();
+    return inv.termsWithLeader();
   }
 
   String describe() {

@@ -2,30 +2,24 @@ package io.kvraft.raft.sim;
 
 import io.kvraft.raft.Entry;
 import io.kvraft.raft.HardState;
-import io.kvraft.raft.Message;
 import io.kvraft.raft.RaftCore;
-import io.kvraft.raft.Role;
-import io.kvraft.raft.SnapshotMeta;
+import io.kvraft.raft.harness.Invariants;
+import io.kvraft.raft.harness.ReadyDriver;
+import io.kvraft.raft.harness.ReadyDriver.Write;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 
 /**
  * One simulated server: a core (null while crashed) over simulated storage. Storage has a durable part (what a
  * restart finds) and a FIFO of writes issued but not yet durable, which a crash loses.
  */
-final class SimNode {
-  /**
-   * One Ready's worth of storage work, with the messages that may only leave once it is durable. A non-null {@code
-   * snapshot} is a snapshot installed from the leader: durable before the entries, and it compacts the log.
-   */
-  record Write(HardState hardState, List<Entry> entries, List<Message> afterPersist, SnapshotMeta snapshot) {}
-
-  final String id;
+final class SimNode extends Invariants.Node {
   final int index;
   final int tickPeriod;
 
   RaftCore core;
+  /** Carries out the core's Ready batches; a new one per incarnation. */
+  ReadyDriver driver;
   /** Bumped at every crash so that events scheduled for an earlier incarnation are ignored. */
   int incarnation;
 
@@ -42,31 +36,27 @@ final class SimNode {
   long lastDiskTime;
   long lastAckTime;
 
-  // ---- checker state for the current incarnation
-  long lastApplied;
-  long observedCommit;
-  Role observedRole = Role.FOLLOWER;
-  long observedTerm;
-  /**
-   * The log as last checked, from index seenBase + 1 on, and its hash chain: chain[j] covers entries 1..seenBase+1+j;
-   * chainBase covers 1..seenBase (the prefix a snapshot replaced).
-   */
-  final ArrayList<Entry> seenLog = new ArrayList<>();
-  long seenBase;
-  long chainBase;
-  long[] chain = new long[64];
-
   SimNode(String id, int index, int tickPeriod) {
-    this.id = id;
+    super(id);
     this.index = index;
     this.tickPeriod = tickPeriod;
   }
 
-  boolean up() {
-    return core != null;
+  @Override
+  public RaftCore core() {
+    return core;
   }
 
-  /** Applies a durable write: the first entry's index says where the log is overwritten from. */
+  @Override
+  protected boolean durablyHolds(long i, Entry e) {
+    return i <= durableSnapIndex
+        || (i <= durableLastIndex() && durableLog.get((int) (i - durableSnapIndex - 1)).equals(e));
+  }
+
+  /**
+   * Applies a durable write: a snapshot installed from the leader is durable before the entries, and it compacts the
+   * log; the first entry's index says where the log is overwritten from.
+   */
   void makeDurable(Write w) {
     if (w.hardState() != null) {
       durableHardState = w.hardState();
@@ -100,17 +90,6 @@ final class SimNode {
     durableLog.subList(0, keepSuffix ? (int) (index - durableSnapIndex) : durableLog.size()).clear();
     durableSnapIndex = index;
     durableSnapTerm = term;
-  }
-
-  /** After a restart: the state machine holds the durable snapshot, the checked log starts over. */
-  void resetVolatileChecks(long chainAtSnapshot) {
-    lastApplied = durableSnapIndex;
-    observedCommit = durableSnapIndex;
-    observedRole = Role.FOLLOWER;
-    observedTerm = 0;
-    seenLog.clear();
-    seenBase = durableSnapIndex;
-    chainBase = chainAtSnapshot;
   }
 
   @Override

@@ -10,6 +10,10 @@ import io.kvraft.raft.ReadState;
 import io.kvraft.raft.Ready;
 import io.kvraft.raft.Role;
 import io.kvraft.raft.SnapshotInstall;
+import io.kvraft.raft.SnapshotMeta;
+import io.kvraft.raft.harness.Invariants;
+import io.kvraft.raft.harness.ReadyDriver;
+import io.kvraft.raft.harness.Violation;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -215,7 +219,7 @@ public final class Simulator {
     // A few proposals must commit everywhere; if leadership moves on meanwhile, propose again to the new leader.
     // Lagging followers catch up at least one batch per round trip (latency both ways, a disk write, a tick or
     // two of pacing), so the bound grows with how far behind the slowest node is.
-    long lag = leader.core.lastIndex() - nodes.stream().mapToLong(n -> n.lastApplied).min().orElse(0);
+    long lag = leader.core.lastIndex() - nodes.stream().mapToLong(SimNode::lastApplied).min().orElse(0);
     long roundTrip = 2L * profile.maxLatency() + profile.diskDelayMax() + 3L * TICK;
     long commitDeadline =
         now + 10L * electionTimeout() + (lag / cfg.maxEntriesPerAppend() + 1) * roundTrip;
@@ -238,7 +242,7 @@ public final class Simulator {
                 return false;
               }
             }
-            return nodes.stream().allMatch(n -> n.lastApplied >= idx[2]);
+            return nodes.stream().allMatch(n -> n.lastApplied() >= idx[2]);
           };
       BooleanSupplier lost = () -> l.core.role() != Role.LEADER;
       runUntil(() -> done.getAsBoolean() || lost.getAsBoolean(), commitDeadline);
@@ -344,30 +348,54 @@ public final class Simulator {
   }
 
   private void drain(SimNode n) {
-    RaftCore c = n.core;
-    while (c.hasReady()) {
-      Ready r = c.ready();
-      for (Message m : r.messages()) {
-        send(m);
-      }
-      if (r.mustPersist() || !r.messagesAfterPersist().isEmpty()) {
-        issueWrite(n, new SimNode.Write(r.hardState(), r.entries(), r.messagesAfterPersist(), r.snapshot()));
-      }
-      if (r.snapshot() != null) {
-        // The real node loads the received image into its state machine before applying anything after it.
-        inv.onSnapshotLoaded(n, r.snapshot().index(), r.snapshot().term());
-      }
+    n.driver.drain();
+  }
+
+  /** What one node's {@link ReadyDriver} does at each step: the simulated network, disk and checks. */
+  private final class Host implements ReadyDriver.Host {
+    private final SimNode n;
+
+    Host(SimNode n) {
+      this.n = n;
+    }
+
+    @Override
+    public void send(Message m) {
+      Simulator.this.send(m);
+    }
+
+    @Override
+    public void loadSnapshot(SnapshotMeta snapshot) {
+      // The real node loads the received image into its state machine before applying anything after it.
+      inv.onSnapshotLoaded(n, snapshot.index(), snapshot.term());
+    }
+
+    @Override
+    public void persist(ReadyDriver.Write w) {
+      issueWrite(n, w);
+    }
+
+    @Override
+    public void apply(List<Entry> committed) {
       // Record what a leader committed before anyone applies it.
       inv.checkCommit(n);
-      for (Entry e : r.committed()) {
+      for (Entry e : committed) {
         inv.onApply(n, e);
       }
-      for (ReadState rs : r.readStates()) {
-        inv.onReadState(n, rs);
-      }
-      for (String peer : r.snapshotNeeded()) {
-        sendSnapshot(n, peer);
-      }
+    }
+
+    @Override
+    public void readState(ReadState rs) {
+      inv.onReadState(n, rs);
+    }
+
+    @Override
+    public void snapshotNeeded(String peer) {
+      sendSnapshot(n, peer);
+    }
+
+    @Override
+    public void afterReady(Ready r) {
       if (!r.committed().isEmpty() && compactProb > 0 && compactRnd.nextDouble() < compactProb) {
         compact(n);
       }
@@ -432,7 +460,7 @@ public final class Simulator {
 
   // ---------------------------------------------------------------- storage
 
-  private void issueWrite(SimNode n, SimNode.Write w) {
+  private void issueWrite(SimNode n, ReadyDriver.Write w) {
     boolean empty = w.hardState() == null && w.entries().isEmpty();
     long at = Math.max(n.lastDiskTime, now + (empty ? 0 : rnd.nextInt(profile.diskDelayMax() + 1)));
     n.lastDiskTime = at;
@@ -444,7 +472,7 @@ public final class Simulator {
     if (incarnation != n.incarnation) {
       return;
     }
-    SimNode.Write w = n.pending.poll();
+    ReadyDriver.Write w = n.pending.poll();
     n.makeDurable(w);
     if (!calm && rnd.nextDouble() < crashAfterDurableProb) {
       // Durable but unacknowledged: the restart must cope with state nobody was told about.
@@ -461,13 +489,9 @@ public final class Simulator {
     if (incarnation != n.incarnation) {
       return;
     }
-    SimNode.Write w = n.durableUnacked.poll();
-    if (!w.entries().isEmpty()) {
-      Entry last = w.entries().get(w.entries().size() - 1);
-      n.core.persisted(last.index(), last.term());
-    }
-    for (Message m : w.afterPersist()) {
-      send(m);
+    ReadyDriver.Write w = n.durableUnacked.poll();
+    if (n.driver.durable() != w) {
+      throw new IllegalStateException(n.id + ": writes became durable out of order");
     }
     settle(n);
   }
@@ -478,8 +502,10 @@ public final class Simulator {
     PersistentState ps =
         new PersistentState(n.durableHardState, List.copyOf(n.durableLog), n.durableSnapIndex, n.durableSnapTerm);
     n.core = factory.create(n.id, ids, cfg, new Random(rnd.nextLong()), ps);
+    n.driver = new ReadyDriver(n.core, new Host(n));
     // The state machine restarts from the durable snapshot; only entries after it are applied again.
-    n.resetVolatileChecks(inv == null ? inv0Chain() : inv.chainAt(n, n.durableSnapIndex, n.durableSnapTerm));
+    n.resetChecks(
+        n.durableSnapIndex, inv == null ? inv0Chain() : inv.chainAt(n, n.durableSnapIndex, n.durableSnapTerm));
     n.lastDiskTime = now;
     n.lastAckTime = now;
   }
@@ -491,6 +517,7 @@ public final class Simulator {
   private void crash(SimNode n) {
     trace("crash " + n.id);
     n.core = null;
+    n.driver = null;
     n.incarnation++;
     n.pending.clear();
     n.durableUnacked.clear();

@@ -1,4 +1,4 @@
-package io.kvraft.raft.sim;
+package io.kvraft.raft.harness;
 
 import io.kvraft.raft.Entry;
 import io.kvraft.raft.RaftCore;
@@ -6,17 +6,71 @@ import io.kvraft.raft.ReadState;
 import io.kvraft.raft.Role;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The Raft safety properties (paper Figure 3), checked against ghost state that survives crashes. Each check is
- * incremental so it can run after every event: the simulator calls {@link #afterEvent} for each node the event
- * touched.
+ * incremental so it can run after every event: a harness calls {@link #afterEvent} for each node the event touched,
+ * {@link #checkCommit} then {@link #onApply} for what a node applies, and {@link #onReadRequested}/{@link
+ * #onReadState} around reads. Both the seeded simulator ({@code raft.sim}) and the scripted scenarios ({@code
+ * raft.scenario}) check through this one class.
  */
-final class Invariants {
-  private final List<SimNode> nodes;
+public final class Invariants {
+  /**
+   * What the checker needs of a harness's node: its core (null while crashed), whether its durable state holds an
+   * entry, and the checker's own state for the node's current incarnation (reset by {@link #resetChecks}).
+   */
+  public abstract static class Node {
+    public final String id;
+    long lastApplied;
+    long observedCommit;
+    Role observedRole = Role.FOLLOWER;
+    long observedTerm;
+    /**
+     * The log as last checked, from index seenBase + 1 on, and its hash chain: chain[j] covers entries
+     * 1..seenBase+1+j; chainBase covers 1..seenBase (the prefix a snapshot replaced).
+     */
+    final ArrayList<Entry> seenLog = new ArrayList<>();
+    long seenBase;
+    long chainBase;
+    long[] chain = new long[64];
+
+    protected Node(String id) {
+      this.id = id;
+    }
+
+    /** The running core, or null while the node is down. */
+    public abstract RaftCore core();
+
+    /** Whether what survives a crash of this node holds entry {@code e} at {@code index} (or a snapshot past it). */
+    protected abstract boolean durablyHolds(long index, Entry e);
+
+    public final boolean up() {
+      return core() != null;
+    }
+
+    /** The last index this incarnation's state machine applied (or loaded from a snapshot). */
+    public long lastApplied() {
+      return lastApplied;
+    }
+
+    /** After a restart: the state machine holds the snapshot at {@code snapIndex}, the checked log starts over. */
+    public void resetChecks(long snapIndex, long chainAtSnapshot) {
+      lastApplied = snapIndex;
+      observedCommit = snapIndex;
+      observedRole = Role.FOLLOWER;
+      observedTerm = 0;
+      seenLog.clear();
+      seenBase = snapIndex;
+      chainBase = chainAtSnapshot;
+    }
+  }
+
+  private final List<? extends Node> nodes;
   private final int quorum;
 
   /** Election safety: the one leader of each term, over the whole run. */
@@ -31,24 +85,29 @@ final class Invariants {
   /** Highest index committed when each read was requested (read id -> bound). */
   private final Map<Long, Long> readBound = new HashMap<>();
 
-  Invariants(List<SimNode> nodes) {
+  public Invariants(List<? extends Node> nodes) {
     this.nodes = nodes;
     this.quorum = nodes.size() / 2 + 1;
   }
 
-  long highestCommitted() {
+  public long highestCommitted() {
     return committed.size();
   }
 
-  Entry appliedAt(long index) {
+  public Entry appliedAt(long index) {
     return index <= applied.size() ? applied.get((int) index - 1) : null;
   }
 
-  void afterEvent(SimNode n) {
+  /** The terms that had a leader so far. */
+  public Set<Long> termsWithLeader() {
+    return Collections.unmodifiableSet(leaderOfTerm.keySet());
+  }
+
+  public void afterEvent(Node n) {
     if (!n.up()) {
       return;
     }
-    RaftCore c = n.core;
+    RaftCore c = n.core();
     if (c.appliedIndex() > c.commitIndex() || c.commitIndex() > c.lastIndex() || c.stableIndex() > c.lastIndex()) {
       throw new Violation("core invariant", n + " applied=" + c.appliedIndex());
     }
@@ -57,8 +116,8 @@ final class Invariants {
     checkCommit(n);
   }
 
-  private void checkElection(SimNode n, boolean logChanged) {
-    RaftCore c = n.core;
+  private void checkElection(Node n, boolean logChanged) {
+    RaftCore c = n.core();
     if (c.role() == Role.LEADER) {
       String prev = leaderOfTerm.putIfAbsent(c.term(), n.id);
       if (prev != null && !prev.equals(n.id)) {
@@ -78,8 +137,8 @@ final class Invariants {
   }
 
   /** Leader completeness: an entry committed in term T is in the log of every leader of a term above T. */
-  private void requireHas(SimNode leader, long index, Entry e, long inTerm) {
-    RaftCore c = leader.core;
+  private void requireHas(Node leader, long index, Entry e, long inTerm) {
+    RaftCore c = leader.core();
     if (index <= c.snapshotIndex()) {
       return; // in its snapshot, a prefix of what was applied, which onApply checked against the commits
     }
@@ -98,8 +157,8 @@ final class Invariants {
    * at the snapshot index: the node's own if it saw that entry, otherwise the one recorded for that (index, term)
    * when some node held it. Returns whether anything was removed or replaced.
    */
-  private boolean checkLogMatching(SimNode n) {
-    RaftCore c = n.core;
+  private boolean checkLogMatching(Node n) {
+    RaftCore c = n.core();
     long base = c.snapshotIndex();
     if (base > n.seenBase) {
       rebase(n, base, c.termAt(base));
@@ -136,7 +195,7 @@ final class Invariants {
   }
 
   /** The node's log now starts after {@code base}: forget what was seen below it, keeping the chain value at it. */
-  private void rebase(SimNode n, long base, long baseTerm) {
+  private void rebase(Node n, long base, long baseTerm) {
     long seenEnd = n.seenBase + n.seenLog.size();
     int drop = (int) (Math.min(base, seenEnd) - n.seenBase);
     boolean seen = base <= seenEnd && n.seenLog.get((int) (base - n.seenBase - 1)).term() == baseTerm;
@@ -150,7 +209,7 @@ final class Invariants {
   }
 
   /** The hash chain of the log prefix ending at (index, term), as first seen on any node; 0 for index 0. */
-  long chainAt(SimNode n, long index, long term) {
+  public long chainAt(Node n, long index, long term) {
     if (index == 0) {
       return 0x9E3779B97F4A7C15L;
     }
@@ -165,7 +224,7 @@ final class Invariants {
    * A snapshot is the applied prefix of some node: its last entry must be the committed one, and a node loading it
    * moves its state machine forward, never back.
    */
-  void onSnapshotLoaded(SimNode n, long index, long term) {
+  public void onSnapshotLoaded(Node n, long index, long term) {
     if (index > committed.size() || committed.get((int) index - 1).term() != term) {
       throw new Violation("snapshot", n.id + " loads a snapshot at " + index + "@" + term + " that is not committed");
     }
@@ -178,8 +237,8 @@ final class Invariants {
     n.lastApplied = index;
   }
 
-  void checkCommit(SimNode n) {
-    RaftCore c = n.core;
+  public void checkCommit(Node n) {
+    RaftCore c = n.core();
     long commit = c.commitIndex();
     // Entries a snapshot covers were checked when the snapshot was taken or loaded.
     for (long i = Math.max(n.observedCommit, c.snapshotIndex()) + 1; i <= commit; i++) {
@@ -213,15 +272,15 @@ final class Invariants {
       commitTerm = Arrays.copyOf(commitTerm, commitTerm.length * 2);
     }
     commitTerm[(int) index - 1] = term;
-    for (SimNode other : nodes) {
-      if (other.up() && other.core.role() == Role.LEADER && other.core.term() > term) {
+    for (Node other : nodes) {
+      if (other.up() && other.core().role() == Role.LEADER && other.core().term() > term) {
         requireHas(other, index, e, term);
       }
     }
   }
 
   /** State machine safety: every node applies the same entry at an index, each incarnation from 1 upwards by 1. */
-  void onApply(SimNode n, Entry e) {
+  public void onApply(Node n, Entry e) {
     if (e.index() != n.lastApplied + 1) {
       throw new Violation("state machine safety", n.id + " applies " + e + " after " + n.lastApplied);
     }
@@ -239,12 +298,12 @@ final class Invariants {
     }
   }
 
-  void onReadRequested(long readId) {
+  public void onReadRequested(long readId) {
     readBound.put(readId, (long) committed.size());
   }
 
   /** A read point must cover everything committed before the read was asked for (linearizability). */
-  void onReadState(SimNode n, ReadState rs) {
+  public void onReadState(Node n, ReadState rs) {
     Long bound = readBound.get(rs.requestId());
     if (bound == null) {
       throw new Violation("read index", n.id + " answers unknown read " + rs);
@@ -257,13 +316,12 @@ final class Invariants {
   }
 
   /** No committed entry may be lost by crashes: a majority of durable logs holds each one. */
-  void checkDurableMajority() {
+  public void checkDurableMajority() {
     for (int i = 1; i <= committed.size(); i++) {
       Entry e = committed.get(i - 1);
       int holders = 0;
-      for (SimNode n : nodes) {
-        if (i <= n.durableSnapIndex
-            || (i <= n.durableLastIndex() && n.durableLog.get((int) (i - n.durableSnapIndex - 1)).equals(e))) {
+      for (Node n : nodes) {
+        if (n.durablyHolds(i, e)) {
           holders++;
         }
       }
@@ -281,7 +339,7 @@ final class Invariants {
     return h;
   }
 
-  static long mix(long z) {
+  public static long mix(long z) {
     z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
     z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
     return z ^ (z >>> 33);
