@@ -24,7 +24,8 @@ import org.springframework.http.MediaType;
 final class KvProblems {
   private static final Logger LOG = LoggerFactory.getLogger(KvProblems.class);
   static final String RETRY_AFTER_SECONDS = "1";
-  static final String OVERLOADED_TYPE = ApiExceptionHandler.OVERLOADED_TYPE.toString();
+  /** Lets clients and dashboards tell "too busy, nothing done" from the other 503s, whose outcome is unknown. */
+  static final String OVERLOADED_TYPE = "urn:kvraft:problem:overloaded";
   static final String SESSION_EXPIRED_TYPE = "urn:kvraft:problem:session-expired";
   static final String TOO_MANY_SESSIONS_TYPE = "urn:kvraft:problem:too-many-sessions";
 
