@@ -391,7 +391,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
   private void problem(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
       throws IOException {
     rejections.rejected(request, status.value(), detail);
-    byte[] bytes = KvProblems.body(json, status, "about:blank", status.getReasonPhrase(), detail, null);
+    byte[] bytes = ProblemJson.body(json, status, "about:blank", status.getReasonPhrase(), detail, null);
     response.setStatus(status.value());
     response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
     response.setContentLength(bytes.length);
