@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.transport.endpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.config.KvProperties;
@@ -10,6 +10,9 @@ import io.kvraft.transport.AddressBook;
 import io.kvraft.transport.HttpTransport;
 import io.kvraft.transport.MessageCodec;
 import io.kvraft.transport.SnapshotChunk;
+import io.kvraft.web.BodyReader;
+import io.kvraft.web.ProblemJson;
+import io.kvraft.web.RejectionLog;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
