@@ -1,10 +1,12 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.kv.InvalidRequestException;
 import io.kvraft.node.NotLeaderException;
 import io.kvraft.node.OverloadedException;
 import io.kvraft.node.UnavailableException;
+import io.kvraft.web.ProblemJson;
+import io.kvraft.web.RejectionLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
