@@ -9,11 +9,11 @@ package io.kvraft.web;
  * <p>A reservation is refused when the total would pass the bound, except when nothing is reserved: a single body
  * larger than the bound still goes through on an idle member. Thread-safe.
  */
-final class BodyBudget {
+public final class BodyBudget {
   private final long maxBytes;
   private long reserved;
 
-  BodyBudget(long maxBytes) {
+  public BodyBudget(long maxBytes) {
     if (maxBytes < 1) {
       throw new IllegalArgumentException("kv.body-budget-bytes must be positive");
     }

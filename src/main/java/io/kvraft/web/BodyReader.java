@@ -17,9 +17,9 @@ import java.util.Arrays;
  * holds a kilobyte. Exactly one of {@link Outcome}'s methods is called, unless {@link #abandon()} came first (the
  * owner's deadline passed). The owner runs on container threads; the methods are synchronized all the same.
  */
-final class BodyReader implements ReadListener {
+public final class BodyReader implements ReadListener {
   /** What the owner does with the body, or with why there is none. */
-  interface Outcome {
+  public interface Outcome {
     void read(byte[] body);
 
     /** {@link InvalidRequestException} (too large, unreadable) or {@link OverloadedException} (budget full). */
@@ -44,7 +44,7 @@ final class BodyReader implements ReadListener {
    * @param limit the largest body accepted: one byte more is 413
    * @param budget where buffer growth is reserved, or null to reserve nowhere
    */
-  BodyReader(ServletInputStream in, long declared, long limit, BodyBudget budget, Outcome outcome) {
+  public BodyReader(ServletInputStream in, long declared, long limit, BodyBudget budget, Outcome outcome) {
     this.in = in;
     this.limit = limit;
     this.capacityBound = declared >= 0 ? declared : Math.min(Integer.MAX_VALUE - 8, limit + 1);
@@ -97,7 +97,7 @@ final class BodyReader implements ReadListener {
    * Stops reading (the owner's deadline passed) and gives the buffer's reservation back; true if the body was still
    * being read, false if an outcome was already delivered.
    */
-  synchronized boolean abandon() {
+  public synchronized boolean abandon() {
     if (over) {
       return false;
     }
@@ -108,7 +108,7 @@ final class BodyReader implements ReadListener {
   }
 
   /** Bytes received so far (for a deadline's message). */
-  synchronized int received() {
+  public synchronized int received() {
     return size;
   }
 

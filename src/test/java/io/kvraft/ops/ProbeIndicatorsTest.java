@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvraft.node.NodeStatus;
 import io.kvraft.raft.Role;
-import io.kvraft.web.ProbeIndicatorsAccess;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,7 +22,7 @@ class ProbeIndicatorsTest {
   void livenessIsDownOnlyWhenTheLoopStopsMoving() {
     AtomicReference<NodeStatus> s = new AtomicReference<>(status(Role.FOLLOWER, null, 0, 0, 1, null));
     AtomicLong nanos = new AtomicLong();
-    HealthIndicator live = ProbeIndicatorsAccess.liveness(s::get, Duration.ofSeconds(10), nanos::get);
+    HealthIndicator live = new RaftLivenessIndicator(s::get, Duration.ofSeconds(10), nanos::get);
     assertThat(live.health().getStatus()).isEqualTo(Status.UP);
     nanos.addAndGet(Duration.ofSeconds(9).toNanos());
     assertThat(live.health().getStatus()).isEqualTo(Status.UP);
@@ -41,7 +40,7 @@ class ProbeIndicatorsTest {
   void livenessIsDownOnceStorageFailedThoughTheLoopStillTurns() {
     AtomicReference<NodeStatus> s = new AtomicReference<>(status(Role.LEADER, "n2", 5, 5, 1, null));
     AtomicLong nanos = new AtomicLong();
-    HealthIndicator live = ProbeIndicatorsAccess.liveness(s::get, Duration.ofSeconds(10), nanos::get);
+    HealthIndicator live = new RaftLivenessIndicator(s::get, Duration.ofSeconds(10), nanos::get);
     assertThat(live.health().getStatus()).isEqualTo(Status.UP);
     // A full disk: nothing more can be persisted, and only a restart recovers the node, so the kubelet must restart it.
     s.set(status(Role.FOLLOWER, null, 5, 5, 2, "IOException: No space left on device"));
@@ -58,18 +57,18 @@ class ProbeIndicatorsTest {
 
   @Test
   void readinessNeedsALeaderAndCaughtUpApply() {
-    assertThat(ProbeIndicatorsAccess.readiness(status(Role.FOLLOWER, null, 5, 5, 9, null)).getStatus())
+    assertThat(RaftReadinessIndicator.of(status(Role.FOLLOWER, null, 5, 5, 9, null)).getStatus())
         .isEqualTo(Status.OUT_OF_SERVICE);
-    assertThat(ProbeIndicatorsAccess.readiness(status(Role.FOLLOWER, "n1", 5007, 5, 9, null)).getStatus())
+    assertThat(RaftReadinessIndicator.of(status(Role.FOLLOWER, "n1", 5007, 5, 9, null)).getStatus())
         .isEqualTo(Status.OUT_OF_SERVICE);
     // a few entries behind is the normal state under write load, not a reason to leave the Service
-    assertThat(ProbeIndicatorsAccess.readiness(status(Role.FOLLOWER, "n1", 1005, 5, 9, null)).getStatus())
+    assertThat(RaftReadinessIndicator.of(status(Role.FOLLOWER, "n1", 1005, 5, 9, null)).getStatus())
         .isEqualTo(Status.UP);
-    assertThat(ProbeIndicatorsAccess.readiness(status(Role.FOLLOWER, "n1", 1006, 5, 9, null)).getStatus())
+    assertThat(RaftReadinessIndicator.of(status(Role.FOLLOWER, "n1", 1006, 5, 9, null)).getStatus())
         .isEqualTo(Status.OUT_OF_SERVICE);
-    assertThat(ProbeIndicatorsAccess.readiness(status(Role.FOLLOWER, "n1", 7, 7, 9, null)).getStatus())
+    assertThat(RaftReadinessIndicator.of(status(Role.FOLLOWER, "n1", 7, 7, 9, null)).getStatus())
         .isEqualTo(Status.UP);
-    assertThat(ProbeIndicatorsAccess.readiness(status(Role.LEADER, "n2", 7, 7, 9, "IOException: x")).getStatus())
+    assertThat(RaftReadinessIndicator.of(status(Role.LEADER, "n2", 7, 7, 9, "IOException: x")).getStatus())
         .isEqualTo(Status.OUT_OF_SERVICE);
   }
 }

@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.transport.endpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.config.KvProperties;
@@ -10,6 +10,9 @@ import io.kvraft.transport.AddressBook;
 import io.kvraft.transport.HttpTransport;
 import io.kvraft.transport.MessageCodec;
 import io.kvraft.transport.SnapshotChunk;
+import io.kvraft.web.BodyReader;
+import io.kvraft.web.ProblemJson;
+import io.kvraft.web.RejectionLog;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -391,7 +394,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
   private void problem(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
       throws IOException {
     rejections.rejected(request, status.value(), detail);
-    byte[] bytes = KvProblems.body(json, status, "about:blank", status.getReasonPhrase(), detail, null);
+    byte[] bytes = ProblemJson.body(json, status, "about:blank", status.getReasonPhrase(), detail, null);
     response.setStatus(status.value());
     response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
     response.setContentLength(bytes.length);

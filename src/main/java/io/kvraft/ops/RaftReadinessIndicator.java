@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.ops;
 
 import io.kvraft.node.NodeStatus;
 import io.kvraft.node.RaftNode;

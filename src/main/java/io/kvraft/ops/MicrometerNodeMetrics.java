@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.ops;
 
 import io.kvraft.node.NodeMetrics;
 import io.micrometer.core.instrument.Counter;

@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +13,9 @@ import io.kvraft.node.NodeStatus;
 import io.kvraft.node.OverloadedException;
 import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Role;
+import io.kvraft.web.BodyBudget;
+import io.kvraft.web.BodyReader;
+import io.kvraft.web.RejectionLog;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -43,10 +46,10 @@ import org.springframework.web.util.UriUtils;
  * Request-Seq, {@code Raft-Leader} on every answer. A follower passes writes on to the leader; reads are answered
  * locally after a ReadIndex barrier.
  *
- * <p>A servlet filter, not a Spring MVC controller, for the same reason as {@link RaftEndpointFilter}: the
- * benchmark's profile (issue #7) put MVC's argument resolution, the async re-dispatch of every deferred answer
- * through the whole filter chain and DispatcherServlet, and the per-request observation at around half of the
- * leader's CPU. Here a request is parsed once, waits without holding a thread, and its answer is written straight
+ * <p>A servlet filter, not a Spring MVC controller, for the same reason as
+ * {@link io.kvraft.transport.endpoint.RaftEndpointFilter}: the benchmark's profile (issue #7) put MVC's argument
+ * resolution, the async re-dispatch of every deferred answer through the whole filter chain and DispatcherServlet,
+ * and the per-request observation at around half of the leader's CPU. Here a request is parsed once, waits without holding a thread, and its answer is written straight
  * from a container thread when Raft completes it. {@link KvRequestMetrics} keeps {@code http.server.requests}.
  */
 @Component

@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
 import io.kvraft.config.KvProperties;
 import io.swagger.v3.oas.models.Components;

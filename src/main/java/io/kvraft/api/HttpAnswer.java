@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;

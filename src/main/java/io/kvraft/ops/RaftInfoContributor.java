@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.ops;
 
 import io.kvraft.transport.AddressBook;
 import java.util.LinkedHashMap;

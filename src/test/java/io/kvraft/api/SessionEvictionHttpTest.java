@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

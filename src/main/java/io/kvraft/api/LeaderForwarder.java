@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
 import io.kvraft.transport.AddressBook;
 import io.kvraft.transport.NoDelaySocketFactory;

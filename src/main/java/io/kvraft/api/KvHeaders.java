@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
 /** Header names of the client contract (design §3). */
 public final class KvHeaders {

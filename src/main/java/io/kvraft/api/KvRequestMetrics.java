@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

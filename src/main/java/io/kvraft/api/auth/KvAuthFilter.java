@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.api.auth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.config.KvAuthProperties;

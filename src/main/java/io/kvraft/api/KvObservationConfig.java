@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
 import io.micrometer.observation.ObservationPredicate;
 import org.springframework.context.annotation.Bean;

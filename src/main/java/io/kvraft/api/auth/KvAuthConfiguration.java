@@ -1,6 +1,7 @@
-package io.kvraft.web;
+package io.kvraft.api.auth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kvraft.api.SessionEndpointFilter;
 import io.kvraft.config.KvAuthProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +8,7 @@ import io.kvraft.kv.KvService;
 import io.kvraft.kv.KvStateMachine;
 import io.kvraft.node.NotLeaderException;
 import io.kvraft.node.RaftNode;
+import io.kvraft.web.RejectionLog;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -40,7 +41,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class SessionEndpointFilter implements Filter, Ordered {
-  static final String URI = "/sessions";
+  public static final String URI = "/sessions";
   private static final String ALLOW = "POST, OPTIONS";
   private static final byte[] NO_BODY = new byte[0];
 

@@ -1,9 +1,5 @@
 package io.kvraft.web;
 
-import io.kvraft.kv.InvalidRequestException;
-import io.kvraft.node.NotLeaderException;
-import io.kvraft.node.OverloadedException;
-import io.kvraft.node.UnavailableException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import org.slf4j.Logger;
@@ -22,65 +18,34 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
- * Errors of the few Spring MVC endpoints (the {@code /kv} API answers its own in {@link KvProblems}, with the same
- * shapes). Every error is {@code application/problem+json} (RFC 9457) with no stack trace or internal path. 4xx means
- * nothing changed; 503 means the outcome is unknown and a retry with the same Client-Id/Request-Seq is safe.
+ * Errors of what Spring MVC still serves: the actuator, springdoc's {@code /v3/api-docs} and swagger-ui, and every
+ * path no endpoint claims (404). {@code /kv}, {@code /sessions} and {@code /raft/*} are servlet filters that answer
+ * their own errors and never reach MVC, so none of kvraft's domain exceptions (invalid request, not leader, overloaded,
+ * unavailable) can arrive here. Every error is {@code application/problem+json} (RFC 9457) with no stack trace or
+ * internal path.
  */
 @RestControllerAdvice
-public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
-  private static final Logger LOG = LoggerFactory.getLogger(ApiExceptionHandler.class);
-  private static final String RETRY_AFTER_SECONDS = "1";
-  /** Lets clients and dashboards tell "too busy, nothing done" from the other 503s, whose outcome is unknown. */
-  static final URI OVERLOADED_TYPE = URI.create("urn:kvraft:problem:overloaded");
+public class MvcExceptionHandler extends ResponseEntityExceptionHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(MvcExceptionHandler.class);
 
   private final RejectionLog rejections;
 
-  public ApiExceptionHandler(RejectionLog rejections) {
+  public MvcExceptionHandler(RejectionLog rejections) {
     this.rejections = rejections;
   }
 
-  @ExceptionHandler(InvalidRequestException.class)
-  ResponseEntity<ProblemDetail> invalid(InvalidRequestException e, HttpServletRequest request) {
-    HttpStatus status = e.tooLarge() ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST;
-    rejections.rejected(request, status.value(), e.getMessage());
-    return problem(status, e.tooLarge() ? "Payload Too Large" : "Bad Request", e.getMessage(), null);
-  }
-
-  @ExceptionHandler(NotLeaderException.class)
-  ResponseEntity<ProblemDetail> notLeader(NotLeaderException e) {
-    return problem(
-        HttpStatus.SERVICE_UNAVAILABLE,
-        "No Leader",
-        e.leaderHint() == null
-            ? "no leader is known right now; retry shortly"
-            : "this node is not the leader; send the request to " + e.leaderHint(),
-        e.leaderHint());
-  }
-
-  @ExceptionHandler(OverloadedException.class)
-  ResponseEntity<ProblemDetail> overloaded(OverloadedException e, HttpServletRequest request) {
-    rejections.rejected(request, HttpStatus.SERVICE_UNAVAILABLE.value(), e.getMessage());
-    ResponseEntity<ProblemDetail> r = problem(HttpStatus.SERVICE_UNAVAILABLE, "Overloaded", e.getMessage(), null);
-    r.getBody().setType(OVERLOADED_TYPE);
-    return r;
-  }
-
-  @ExceptionHandler(UnavailableException.class)
-  ResponseEntity<ProblemDetail> unavailable(UnavailableException e) {
-    return problem(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", e.getMessage(), null);
-  }
-
+  /** An IllegalArgumentException out of an actuator or springdoc handler (none is known): 400, as before. */
   @ExceptionHandler(IllegalArgumentException.class)
   ResponseEntity<ProblemDetail> illegalArgument(IllegalArgumentException e, HttpServletRequest request) {
     rejections.rejected(request, HttpStatus.BAD_REQUEST.value(), e.getMessage());
-    return problem(HttpStatus.BAD_REQUEST, "Bad Request", e.getMessage(), null);
+    return problem(HttpStatus.BAD_REQUEST, "Bad Request", e.getMessage());
   }
 
+  /** Anything else an MVC handler throws: 500, logged, with nothing of the exception in the answer. */
   @ExceptionHandler(Exception.class)
   ResponseEntity<ProblemDetail> unexpected(Exception e) {
     LOG.error("unexpected error", e);
-    return problem(
-        HttpStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", "unexpected error; see the server log", null);
+    return problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", "unexpected error; see the server log");
   }
 
   /** Spring's own refusals (405, 415, unparsable parameters, unknown paths, ...): logged like ours. */
@@ -121,18 +86,10 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
   }
 
-  private static ResponseEntity<ProblemDetail> problem(
-      HttpStatus status, String title, String detail, String leaderHint) {
+  private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String title, String detail) {
     ProblemDetail pd = ProblemDetail.forStatusAndDetail(status, detail);
     pd.setTitle(title);
     pd.setType(URI.create("about:blank"));
-    ResponseEntity.BodyBuilder b = ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON);
-    if (status == HttpStatus.SERVICE_UNAVAILABLE) {
-      b.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-    }
-    if (leaderHint != null) {
-      b.header(KvHeaders.RAFT_LEADER, leaderHint);
-    }
-    return b.body(pd);
+    return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(pd);
   }
 }

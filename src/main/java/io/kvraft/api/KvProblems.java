@@ -1,15 +1,13 @@
-package io.kvraft.web;
+package io.kvraft.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.kv.InvalidRequestException;
 import io.kvraft.node.NotLeaderException;
 import io.kvraft.node.OverloadedException;
 import io.kvraft.node.UnavailableException;
+import io.kvraft.web.ProblemJson;
+import io.kvraft.web.RejectionLog;
 import jakarta.servlet.http.HttpServletRequest;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +22,8 @@ import org.springframework.http.MediaType;
 final class KvProblems {
   private static final Logger LOG = LoggerFactory.getLogger(KvProblems.class);
   static final String RETRY_AFTER_SECONDS = "1";
-  static final String OVERLOADED_TYPE = ApiExceptionHandler.OVERLOADED_TYPE.toString();
+  /** Lets clients and dashboards tell "too busy, nothing done" from the other 503s, whose outcome is unknown. */
+  static final String OVERLOADED_TYPE = "urn:kvraft:problem:overloaded";
   static final String SESSION_EXPIRED_TYPE = "urn:kvraft:problem:session-expired";
   static final String TOO_MANY_SESSIONS_TYPE = "urn:kvraft:problem:too-many-sessions";
 
@@ -102,28 +101,12 @@ final class KvProblems {
   HttpAnswer problem(HttpStatus status, String type, String title, String detail, String path) {
     HttpAnswer a =
         HttpAnswer.of(
-            status.value(), MediaType.APPLICATION_PROBLEM_JSON_VALUE, body(json, status, type, title, detail, path));
+            status.value(),
+            MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+            ProblemJson.body(json, status, type, title, detail, path));
     if (status == HttpStatus.SERVICE_UNAVAILABLE) {
       a.header("Retry-After", RETRY_AFTER_SECONDS);
     }
     return a;
-  }
-
-  /** An RFC 9457 problem document; {@code instance} is left out when null. */
-  static byte[] body(
-      ObjectMapper json, HttpStatus status, String type, String title, String detail, String instance) {
-    Map<String, Object> pd = new LinkedHashMap<>();
-    pd.put("type", type);
-    pd.put("title", title);
-    pd.put("status", status.value());
-    pd.put("detail", detail);
-    if (instance != null) {
-      pd.put("instance", instance);
-    }
-    try {
-      return json.writeValueAsBytes(pd);
-    } catch (JsonProcessingException impossible) {
-      return ("{\"status\":" + status.value() + "}").getBytes(StandardCharsets.UTF_8);
-    }
   }
 }
