@@ -11,7 +11,7 @@ import io.kvraft.TestPorts;
 import io.kvraft.config.KvProperties;
 import io.kvraft.config.RaftProperties;
 import io.kvraft.node.RaftNode;
-import io.kvraft.web.RaftEndpointFilter;
+import io.kvraft.transport.endpoint.RaftEndpointFilter;
 import io.kvraft.web.RejectionLog;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
