@@ -12,52 +12,25 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Fault scenarios on one three-node cluster of real processes, shared by the scenarios (each heals and restarts
  * what it broke, and uses keys of its own): kill -9 of the leader and of every node, an isolated leader, a paused
  * leader, a wiped node, and broken disks (torn tail, flipped byte, missing segment).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Timeout(value = 10, unit = TimeUnit.MINUTES)
-class ThreeNodeFaultsIT {
-  static final Duration LEADER_WAIT = Duration.ofSeconds(20);
-  private final Random random = new Random();
-  private KvraftCluster cluster;
-
-  @BeforeAll
-  void startCluster() throws IOException {
+class ThreeNodeFaultsIT extends SharedClusterFaults {
+  @Override
+  KvraftCluster newCluster() throws IOException {
     // Small segments, so the disk scenarios find several of them within seconds.
-    cluster = new KvraftCluster("three", 3, "--raft.segment-bytes=16384");
-    cluster.startAll();
-    cluster.awaitLeader(LEADER_WAIT);
-  }
-
-  @AfterAll
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  @BeforeEach
-  void wholeCluster() {
-    cluster.restoreAll();
-    cluster.awaitLeader(LEADER_WAIT);
+    return new KvraftCluster("three", 3, "--raft.segment-bytes=16384");
   }
 
   @Test
