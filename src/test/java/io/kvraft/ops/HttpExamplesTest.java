@@ -18,10 +18,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -35,32 +33,21 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HttpExamplesTest {
   private static final Path DIR = Path.of("http-examples");
   private static final Pattern VAR = Pattern.compile("\\{\\{\\s*([^}\\s]+)\\s*}}");
-  @TempDir static Path dataRoot;
-  private SpringCluster cluster;
+
+  @RegisterExtension
+  static final SpringCluster cluster =
+      SpringCluster.builder()
+          .nodes(3)
+          .property("raft.cluster-token", "examples-token")
+          .property("raft.tick-interval", "20ms")
+          // every member ready: a leader is known everywhere and everyone has caught up
+          .awaitReady(Duration.ofSeconds(60))
+          .build();
+
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   record Example(String title, String name, int expect, String method, String url, List<String[]> headers, String body) {}
-
-  @BeforeAll
-  void startCluster() {
-    cluster =
-        SpringCluster.builder()
-            .nodes(3)
-            .dataDir(dataRoot)
-            .property("raft.cluster-token", "examples-token")
-            .property("raft.tick-interval", "20ms")
-            .start();
-    // every member ready: a leader is known everywhere and everyone has caught up
-    cluster.awaitReady(Duration.ofSeconds(60));
-  }
-
-  @AfterAll
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   static Stream<Path> files() throws IOException {
     try (Stream<Path> s = Files.list(DIR)) {

@@ -8,22 +8,29 @@ import io.kvraft.raft.Role;
 import io.kvraft.tls.TestCertificates;
 import io.kvraft.tls.TrustStore;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -33,70 +40,67 @@ import org.springframework.context.ConfigurableApplicationContext;
  * storage) on its own loopback port and data directory, the members named n1, n2, ... For tests that drive a cluster
  * over HTTP and may also look at a node's beans; the fault tests on real processes use {@code KvraftCluster}.
  *
+ * <p>A test class shares one cluster as an extension, started before its first test and stopped after its last:
+ *
  * <pre>{@code
- * cluster = SpringCluster.builder().nodes(3).dataDir(root).property("raft.cluster-token", "t").start();
- * cluster.awaitLeader(Duration.ofSeconds(30));
+ * @RegisterExtension
+ * static final SpringCluster cluster =
+ *     SpringCluster.builder().nodes(3).property("raft.cluster-token", "t").awaitLeader(Duration.ofSeconds(30)).build();
+ *
  * try (Response r = cluster.call("PUT", cluster.follower(), "/kv/a", "1")) { ... }
  * }</pre>
  *
- * A stopped node keeps its port and data directory and can be started again; {@link #close} stops them all.
+ * or starts one itself with {@code builder()...start()} and closes it. Without {@link Builder#dataDir} the data
+ * lives in a temporary directory that {@link #close} deletes. A stopped node keeps its port and data directory and
+ * can be started again.
  */
-public final class SpringCluster implements AutoCloseable {
+public final class SpringCluster implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
   /** How long {@link #call} keeps re-sending a request that is answered 503. */
   private static final Duration RETRY_503_FOR = Duration.ofSeconds(30);
   private static final MediaType BINARY = MediaType.get("application/octet-stream");
 
-  private final Map<String, Integer> ports = new LinkedHashMap<>();
+  private final List<String> ids = new ArrayList<>();
+  private final Map<String, Integer> ports = new ConcurrentHashMap<>();
   private final Map<String, ConfigurableApplicationContext> nodes = new ConcurrentHashMap<>();
-  private final Path dataRoot;
+  private final boolean tls;
   private final String scheme;
-  private final String peers;
-  private final List<String> args;
+  private final List<String> properties;
   private final Function<String, ApplicationContextInitializer<ConfigurableApplicationContext>> initializer;
-  private final OkHttpClient http;
+  private final Duration leaderWithin;
+  private final Duration readyWithin;
+  private Path dataRoot;
+  private boolean ownDataRoot;
+  private String peers;
+  private TestCertificates certs;
+  private List<String> args;
+  private OkHttpClient http;
 
   private SpringCluster(Builder b) {
     for (int i = 1; i <= b.size; i++) {
-      ports.put("n" + i, TestPorts.reserve());
+      ids.add("n" + i);
     }
     this.dataRoot = b.dataRoot;
-    this.scheme = b.tls == null ? "http" : "https";
-    this.peers =
-        ports.keySet().stream().map(id -> id + "=" + url(id)).collect(Collectors.joining(","));
-    List<String> common = new ArrayList<>();
-    if (b.tls != null) {
-      common.addAll(
-          List.of(
-              "--server.ssl.enabled=true",
-              "--server.ssl.key-store=" + b.tls.keyStore(),
-              "--server.ssl.key-store-password=" + b.tls.password(),
-              "--server.ssl.key-store-type=PKCS12",
-              "--raft.tls.trust-store=" + b.tls.trustStore(),
-              "--raft.tls.trust-store-password=" + b.tls.password()));
-    }
-    common.add("--spring.main.banner-mode=off");
-    common.add("--logging.level.root=WARN");
-    common.addAll(b.properties);
-    this.args = List.copyOf(common);
+    this.tls = b.tls;
+    this.scheme = tls ? "https" : "http";
+    this.properties = List.copyOf(b.properties);
     this.initializer = b.initializer;
-    OkHttpClient.Builder client = new OkHttpClient.Builder();
-    if (b.tls != null) {
-      client = TrustStore.apply(b.tls.trust(), client);
-    }
-    this.http = client.callTimeout(Duration.ofSeconds(20)).build();
+    this.leaderWithin = b.leaderWithin;
+    this.readyWithin = b.readyWithin;
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** What the cluster is made of; {@link #start} starts every node (it does not wait for a leader). */
+  /** What the cluster is made of, and what to wait for once every node is started. */
   public static final class Builder {
     private int size = 3;
     private Path dataRoot;
-    private TestCertificates tls;
+    private boolean tls;
     private final List<String> properties = new ArrayList<>();
     private Function<String, ApplicationContextInitializer<ConfigurableApplicationContext>> initializer;
+    private Duration leaderWithin;
+    private Duration readyWithin;
 
     private Builder() {}
 
@@ -117,9 +121,12 @@ public final class SpringCluster implements AutoCloseable {
       return this;
     }
 
-    /** HTTPS for clients and peers with these certificates (server.ssl.*, raft.tls.*); {@link #client} trusts them. */
-    public Builder tls(TestCertificates certs) {
-      this.tls = certs;
+    /**
+     * HTTPS for clients and peers (server.ssl.*, raft.tls.*) with a self-signed certificate made at start in the
+     * data directory ({@link #certificates}); {@link #client} trusts it.
+     */
+    public Builder tls() {
+      this.tls = true;
       return this;
     }
 
@@ -130,25 +137,104 @@ public final class SpringCluster implements AutoCloseable {
       return this;
     }
 
+    /** Once started, wait (and fail after the timeout) until a node leads. */
+    public Builder awaitLeader(Duration timeout) {
+      this.leaderWithin = timeout;
+      return this;
+    }
+
+    /** Once started, wait (and fail after the timeout) until every node is ready ({@link #awaitReady}). */
+    public Builder awaitReady(Duration timeout) {
+      this.readyWithin = timeout;
+      return this;
+    }
+
+    /** The cluster, not started: as a {@code @RegisterExtension} it starts before the class's tests. */
+    public SpringCluster build() {
+      return new SpringCluster(this);
+    }
+
+    /** The cluster, started (and waited for); close it. */
     public SpringCluster start() {
-      if (dataRoot == null) {
-        throw new IllegalStateException("no dataDir");
-      }
-      SpringCluster cluster = new SpringCluster(this);
-      try {
-        cluster.ids().forEach(cluster::start);
-      } catch (RuntimeException e) {
-        cluster.close();
-        throw e;
-      }
+      SpringCluster cluster = build();
+      cluster.startAll();
       return cluster;
+    }
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    startAll();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
+  }
+
+  /** Starts every node, then waits as the builder says; on failure stops what it started. */
+  private void startAll() {
+    try {
+      // Chosen only now: a port picked long before its server binds it may be taken meanwhile.
+      ids.forEach(id -> ports.put(id, TestPorts.reserve()));
+      peers = ids.stream().map(id -> id + "=" + url(id)).collect(Collectors.joining(","));
+      if (dataRoot == null) {
+        dataRoot = Files.createTempDirectory("kvraft-cluster-");
+        ownDataRoot = true;
+      }
+      List<String> common = new ArrayList<>();
+      OkHttpClient.Builder client = new OkHttpClient.Builder();
+      if (tls) {
+        certs = TestCertificates.create(dataRoot);
+        common.addAll(
+            List.of(
+                "--server.ssl.enabled=true",
+                "--server.ssl.key-store=" + certs.keyStore(),
+                "--server.ssl.key-store-password=" + certs.password(),
+                "--server.ssl.key-store-type=PKCS12",
+                "--raft.tls.trust-store=" + certs.trustStore(),
+                "--raft.tls.trust-store-password=" + certs.password()));
+        client = TrustStore.apply(certs.trust(), client);
+      }
+      common.add("--spring.main.banner-mode=off");
+      common.add("--logging.level.root=WARN");
+      common.addAll(properties);
+      args = List.copyOf(common);
+      http = client.callTimeout(Duration.ofSeconds(20)).build();
+      ids().forEach(this::start);
+      if (leaderWithin != null) {
+        awaitLeader(leaderWithin);
+      }
+      if (readyWithin != null) {
+        awaitReady(readyWithin);
+      }
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new IllegalStateException(e);
+    } catch (RuntimeException | Error e) {
+      close();
+      throw e;
     }
   }
 
   // ------------------------------------------------------------------ nodes
 
   public List<String> ids() {
-    return List.copyOf(ports.keySet());
+    return List.copyOf(ids);
+  }
+
+  /** Where node {@code id} keeps its data: {@code dataRoot()/id}. */
+  public Path dataRoot() {
+    return dataRoot;
+  }
+
+  /** The certificates of a {@link Builder#tls} cluster (made at start), else null. */
+  public TestCertificates certificates() {
+    return certs;
   }
 
   /** Starts node {@code id} (again) on its port and data directory. */
@@ -208,7 +294,7 @@ public final class SpringCluster implements AutoCloseable {
 
   /** The first running node (in id order) that leads and is healthy, or null. */
   public String leader() {
-    for (String id : ports.keySet()) {
+    for (String id : ids) {
       if (isRunning(id)) {
         NodeStatus s = status(id);
         if (s.role() == Role.LEADER && s.healthy()) {
@@ -224,7 +310,7 @@ public final class SpringCluster implements AutoCloseable {
     List<String> skip = Arrays.asList(excluded);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      for (String id : ports.keySet()) {
+      for (String id : ids) {
         if (!skip.contains(id) && isRunning(id)) {
           NodeStatus s = status(id);
           if (s.role() == Role.LEADER && s.healthy()) {
@@ -240,13 +326,13 @@ public final class SpringCluster implements AutoCloseable {
   /** The first running node that is not {@link #leader}. */
   public String follower() {
     String l = leader();
-    return ports.keySet().stream().filter(id -> !id.equals(l) && isRunning(id)).findFirst().orElseThrow();
+    return ids.stream().filter(id -> !id.equals(l) && isRunning(id)).findFirst().orElseThrow();
   }
 
   /** Waits until every running node answers 200 on its readiness probe (knows a leader and has caught up). */
   public void awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!ports.keySet().stream().filter(this::isRunning).allMatch(this::ready)) {
+    while (!ids.stream().filter(this::isRunning).allMatch(this::ready)) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("not every node ready within " + timeout);
       }
@@ -280,7 +366,7 @@ public final class SpringCluster implements AutoCloseable {
   /** Every node's {@link #url(String)}, by id, as {@code KvClient.http} takes them. */
   public Map<String, String> urls() {
     Map<String, String> out = new LinkedHashMap<>();
-    ports.keySet().forEach(id -> out.put(id, url(id)));
+    ids.forEach(id -> out.put(id, url(id)));
     return out;
   }
 
@@ -322,11 +408,21 @@ public final class SpringCluster implements AutoCloseable {
     return http.newCall(b.build()).execute();
   }
 
+  /** Stops every node; deletes the data directory if the cluster made it. */
   @Override
   public void close() {
     nodes.values().forEach(ConfigurableApplicationContext::close);
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
+    if (http != null) {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
+    if (ownDataRoot) {
+      try (Stream<Path> walk = Files.walk(dataRoot)) {
+        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // a temporary directory left behind is harmless
+      }
+    }
   }
 
   private static void pause(long millis) {

@@ -9,21 +9,17 @@ import io.kvraft.node.RaftNode;
 import io.kvraft.testing.SpringCluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three real nodes (Spring contexts with Tomcat, HTTP transport and file storage) on loopback, driven the way a
@@ -34,33 +30,19 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HttpClusterTest {
   private static final MediaType BINARY = MediaType.get("application/octet-stream");
-  @TempDir static Path dataRoot;
-  private SpringCluster cluster;
-  private OkHttpClient http;
 
-  @BeforeAll
-  void startCluster() {
-    cluster =
-        SpringCluster.builder()
-            .nodes(3)
-            .dataDir(dataRoot)
-            // Small enough that the tests' writes snapshot, compact and ship snapshots in several chunks.
-            .property("raft.snapshot.threshold-bytes", 1500)
-            .property("raft.snapshot.chunk-bytes", 512)
-            // No log kept behind a snapshot: a follower that missed a few writes already needs one.
-            .property("raft.snapshot.trailing-entries", 0)
-            .property("raft.cluster-token", "s3cret")
-            .start();
-    http = cluster.client();
-    cluster.awaitLeader(Duration.ofSeconds(30));
-  }
-
-  @AfterAll
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final SpringCluster cluster =
+      SpringCluster.builder()
+          .nodes(3)
+          // Small enough that the tests' writes snapshot, compact and ship snapshots in several chunks.
+          .property("raft.snapshot.threshold-bytes", 1500)
+          .property("raft.snapshot.chunk-bytes", 512)
+          // No log kept behind a snapshot: a follower that missed a few writes already needs one.
+          .property("raft.snapshot.trailing-entries", 0)
+          .property("raft.cluster-token", "s3cret")
+          .awaitLeader(Duration.ofSeconds(30))
+          .build();
 
   private String leader() {
     return cluster.leader();
@@ -234,7 +216,7 @@ class HttpClusterTest {
             .url(url(leader(), "/raft/heartbeat"))
             .post(RequestBody.create(stranger, BINARY))
             .build();
-    try (Response r = http.newCall(noToken).execute()) {
+    try (Response r = cluster.client().newCall(noToken).execute()) {
       assertThat(r.code()).isEqualTo(401);
     }
     Request post =
@@ -243,7 +225,7 @@ class HttpClusterTest {
             .header(io.kvraft.transport.HttpTransport.CLUSTER_TOKEN_HEADER, "s3cret")
             .post(RequestBody.create(stranger, BINARY))
             .build();
-    try (Response r = http.newCall(post).execute()) {
+    try (Response r = cluster.client().newCall(post).execute()) {
       assertThat(r.code()).isEqualTo(403);
       assertThat(r.header("Content-Type")).startsWith("application/problem+json");
     }
@@ -253,7 +235,7 @@ class HttpClusterTest {
             .header(io.kvraft.transport.HttpTransport.CLUSTER_TOKEN_HEADER, "s3cret")
             .post(RequestBody.create(new byte[70 << 20], BINARY))
             .build();
-    try (Response r = http.newCall(huge).execute()) {
+    try (Response r = cluster.client().newCall(huge).execute()) {
       assertThat(r.code()).isEqualTo(413);
     } catch (IOException closedEarly) {
       // Refusing may also mean closing the connection before the client has sent all of it.
@@ -306,7 +288,8 @@ class HttpClusterTest {
 
     byte[] noToken = new byte[] {1, 2, 3};
     try (Response r =
-        http.newCall(new Request.Builder().url(url(away, "/raft/snapshot")).post(RequestBody.create(noToken, BINARY))
+        cluster.client().newCall(new Request.Builder().url(url(away, "/raft/snapshot"))
+            .post(RequestBody.create(noToken, BINARY))
             .build()).execute()) {
       assertThat(r.code()).isEqualTo(401);
     }

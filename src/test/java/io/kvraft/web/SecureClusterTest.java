@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kvraft.client.KvClient;
 import io.kvraft.testing.SpringCluster;
-import io.kvraft.tls.TestCertificates;
 import io.kvraft.transport.AddressBook;
 import io.kvraft.transport.HttpTransport;
 import io.kvraft.transport.SnapshotChunk;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import javax.net.ssl.SSLException;
@@ -19,11 +17,9 @@ import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three nodes with everything on: HTTPS for clients and peers (server.ssl.* with a self-signed certificate made by
@@ -37,31 +33,17 @@ class SecureClusterTest {
   private static final String CLUSTER_TOKEN = "cluster-s3cret";
   private static final String RW = "Bearer writer-token";
   private static final String RO = "Bearer reader-token";
-  @TempDir static Path dir;
-  private SpringCluster cluster;
-  private TestCertificates certs;
 
-  @BeforeAll
-  void startCluster() throws Exception {
-    certs = TestCertificates.create(dir);
-    cluster =
-        SpringCluster.builder()
-            .nodes(3)
-            .dataDir(dir)
-            .tls(certs)
-            .property("raft.cluster-token", CLUSTER_TOKEN)
-            .property("kv.auth.read-write-tokens", "writer-token")
-            .property("kv.auth.read-only-tokens", "reader-token")
-            .start();
-    cluster.awaitLeader(Duration.ofSeconds(60));
-  }
-
-  @AfterAll
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final SpringCluster cluster =
+      SpringCluster.builder()
+          .nodes(3)
+          .tls()
+          .property("raft.cluster-token", CLUSTER_TOKEN)
+          .property("kv.auth.read-write-tokens", "writer-token")
+          .property("kv.auth.read-only-tokens", "reader-token")
+          .awaitLeader(Duration.ofSeconds(60))
+          .build();
 
   private String leader() {
     return cluster.leader();
@@ -134,7 +116,7 @@ class SecureClusterTest {
   @Test
   void theJavaClientWorksWithATokenAndTheTrustStore() {
     KvClient.HttpOptions options =
-        KvClient.HttpOptions.defaults().withBearerToken("writer-token").withTrustStore(certs.trust());
+        KvClient.HttpOptions.defaults().withBearerToken("writer-token").withTrustStore(cluster.certificates().trust());
     try (KvClient client = KvClient.http(cluster.urls(), Duration.ofSeconds(60), options)) {
       client.put("tls/client", "a");
       client.append("tls/client", "b");
@@ -175,7 +157,8 @@ class SecureClusterTest {
     }
     // ...while the same call with the trust store gets through TLS and is judged by the node.
     try (HttpTransport trusting =
-        new HttpTransport(peerUrls, CLUSTER_TOKEN, Duration.ofSeconds(5), 10, 1 << 20, 1 << 20, certs.trust())) {
+        new HttpTransport(peerUrls, CLUSTER_TOKEN, Duration.ofSeconds(5), 10, 1 << 20, 1 << 20,
+            cluster.certificates().trust())) {
       assertThatThrownBy(() -> trusting.sendSnapshotChunk(probe, Duration.ofSeconds(5)))
           .isNotInstanceOf(SSLException.class)
           .hasMessageContaining("answered 403");

@@ -8,7 +8,6 @@ import io.kvraft.testing.SpringCluster;
 import io.kvraft.web.fuzz.FuzzCase.Family;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,11 +19,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Seeded hostile requests against a live three-node cluster (every endpoint family: keys, listing, the four Raft
@@ -45,30 +42,18 @@ class HostileInputFuzzTest {
       List.of("java.", "javax.", "jakarta.", "at io.kvraft", "Exception", "org.springframework", "org.apache",
           "Tomcat", ".java:", "\tat ", "/home/", "/tmp/", "/work/");
 
-  @TempDir static Path dataRoot;
   /** The 503s seen, to judge whether each was legitimate (an election, a timeout) rather than a fault. */
   private final java.util.Set<String> unavailable = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private SpringCluster cluster;
 
-  @BeforeAll
-  void startCluster() {
-    cluster =
-        SpringCluster.builder()
-            .nodes(3)
-            .dataDir(dataRoot)
-            .property("raft.cluster-token", TOKEN)
-            // The fuzzer is refused thousands of times on purpose; the rate-limited lines would only be noise.
-            .property("logging.level.io.kvraft.web.RejectionLog", "ERROR")
-            .start();
-    cluster.awaitLeader(Duration.ofSeconds(30));
-  }
-
-  @AfterAll
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final SpringCluster cluster =
+      SpringCluster.builder()
+          .nodes(3)
+          .property("raft.cluster-token", TOKEN)
+          // The fuzzer is refused thousands of times on purpose; the rate-limited lines would only be noise.
+          .property("logging.level.io.kvraft.web.RejectionLog", "ERROR")
+          .awaitLeader(Duration.ofSeconds(30))
+          .build();
 
   @Test
   void hostileRequestsAreRefusedCleanlyWhileALinearizableWorkloadRunsBeside() throws Exception {
@@ -179,11 +164,12 @@ class HostileInputFuzzTest {
     }
     // The one place a member names its data directory, on purpose: the diskSpace health component watches it
     // (issue 12: it used to watch the working directory and said UP while the data filesystem was full).
+    String dataRoot = cluster.dataRoot().toString();
     String scanned =
         request.contains("/actuator/health")
-            ? body.replaceAll("\"path\":\"" + java.util.regex.Pattern.quote(dataRoot.toString()) + "[^\"]*\"", "")
+            ? body.replaceAll("\"path\":\"" + java.util.regex.Pattern.quote(dataRoot) + "[^\"]*\"", "")
             : body;
-    if (scanned.contains(dataRoot.toString())) {
+    if (scanned.contains(dataRoot)) {
       problems.add("body reveals the data directory");
     }
     if (!problems.isEmpty()) {
