@@ -15,9 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +22,6 @@ import org.junit.jupiter.api.Test;
  * what it broke, and uses keys of its own): kill -9 of the leader and of every node, an isolated leader, a paused
  * leader, a wiped node, and broken disks (torn tail, flipped byte, missing segment).
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ThreeNodeFaultsIT extends SharedClusterFaults {
   @Override
   KvraftCluster newCluster() throws IOException {
@@ -148,14 +144,7 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
     Scenarios.assertClean(w.finish());
   }
 
-  /**
-   * Runs first, while the shared log is short. Known problem, not fixed yet: catching up a follower that is
-   * thousands of entries behind can exhaust a 256 MB heap, on the follower (OutOfMemoryError in the /raft/append
-   * handler) or on the leader (in OkHttp's dispatcher), and the follower then never catches up. The transport's lanes
-   * bound queued messages by count (10,000), not by bytes, and each AppendEntries may carry 1,024 entries.
-   */
   @Test
-  @Order(1)
   void wipedNodeRejoinsFromEmptyDirectory() throws IOException {
     Workload w = Workload.standard(cluster, "node wiped and rejoining");
     w.start();
