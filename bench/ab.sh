@@ -12,13 +12,8 @@ cd "$(dirname "$0")/.."
 A=$1 B=$2 OP=${3:-put} CONNS=${4:-16} ROUNDS=${5:-4} SECS=${6:-8}
 WORK=$(mktemp -d /tmp/kvraft-ab.XXXXXX)
 PIDS=()
-cleanup() {
-  stop_pids TERM "${PIDS[@]}"
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_all() { stop_pids TERM "${PIDS[@]}"; }
+stop_on_exit stop_all
 HZ=$(getconf CLK_TCK)
 start() { # name jar base
   local opts=${KVRAFT_JAVA_OPTS:--Xmx256m}

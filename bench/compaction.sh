@@ -64,21 +64,7 @@ stop_nodes() {
   PIDS=()
 }
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null || true
-  stop_nodes TERM
-  if [ "$KEEP" = 1 ]; then
-    log "data and logs kept in $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_on_exit stop_nodes TERM
 
 # ------------------------------------------------------------------ prerequisites
 

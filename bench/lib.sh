@@ -28,6 +28,27 @@ kv_start() {
   done
 }
 
+# stop_on_exit COMMAND [ARGS...]: on exit, also on Ctrl-C or TERM, stops wrk ($WRK_PID), runs the command (which
+# stops what the script started) and removes $WORK unless KEEP=1; the script exits with its own status.
+stop_on_exit() {
+  STOP_COMMAND=("$@")
+  trap _stop_and_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+_stop_and_exit() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "${WRK_PID:-}" ]; then kill "$WRK_PID" 2>/dev/null || true; fi
+  "${STOP_COMMAND[@]}"
+  if [ "${KEEP:-0}" = 1 ]; then
+    log "data and logs kept in $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+
 # kv_leader BASE: the node number (1-3) of the node that says it leads in /actuator/health, or nothing.
 kv_leader() {
   local i

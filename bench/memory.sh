@@ -68,17 +68,7 @@ stop_node() {
   NODE_PID=
 }
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null || true
-  stop_node
-  if [ "$KEEP" = 1 ]; then log "data and logs kept in $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_on_exit stop_node
 
 # ------------------------------------------------------------------ part 1: in one JVM
 

@@ -58,21 +58,8 @@ KV_PIDS=()
 ETCD_PIDS=()
 WRK_PID=
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null || true
-  stop_pids TERM "${KV_PIDS[@]}" "${ETCD_PIDS[@]}"
-  if [ "$KEEP" = 1 ]; then
-    log "data and logs kept in $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_all() { stop_pids TERM "${KV_PIDS[@]}" "${ETCD_PIDS[@]}"; }
+stop_on_exit stop_all
 
 # ------------------------------------------------------------------ prerequisites
 
