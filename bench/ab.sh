@@ -7,48 +7,28 @@
 # Prints ops/s, p50/p99 and server CPU µs per operation for every run, then the medians. Stops what it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 A=$1 B=$2 OP=${3:-put} CONNS=${4:-16} ROUNDS=${5:-4} SECS=${6:-8}
 WORK=$(mktemp -d /tmp/kvraft-ab.XXXXXX)
 PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$p" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_all() { stop_pids TERM "${PIDS[@]}"; }
+stop_on_exit stop_all
 HZ=$(getconf CLK_TCK)
 start() { # name jar base
-  local peers="n1=http://127.0.0.1:$(($3 + 1)),n2=http://127.0.0.1:$(($3 + 2)),n3=http://127.0.0.1:$(($3 + 3))" i
-  for i in 1 2 3; do
-    # shellcheck disable=SC2086
-    local opts=${KVRAFT_JAVA_OPTS:--Xmx256m}
-    if [ "$1" = A ] && [ -n "${AB_OPTS_A:-}" ]; then opts=$AB_OPTS_A; fi
-    if [ "$1" = B ] && [ -n "${AB_OPTS_B:-}" ]; then opts=$AB_OPTS_B; fi
-    java $opts -jar "$2" --server.port=$(($3 + i)) --raft.node-id=n$i --raft.peers="$peers" \
-      --raft.data-dir="$WORK/$1-n$i" >"$WORK/$1-n$i.log" 2>&1 &
-    PIDS+=($!)
-    echo $! >>"$WORK/$1.pids"
-  done
+  local opts=${KVRAFT_JAVA_OPTS:--Xmx256m}
+  if [ "$1" = A ] && [ -n "${AB_OPTS_A:-}" ]; then opts=$AB_OPTS_A; fi
+  if [ "$1" = B ] && [ -n "${AB_OPTS_B:-}" ]; then opts=$AB_OPTS_B; fi
+  kv_start "$3" "$2" "$opts" "$WORK/$1"
+  PIDS+=("${KV_STARTED[@]}")
+  printf '%s\n' "${KV_STARTED[@]}" >>"$WORK/$1.pids"
 }
 leader() { # base -> port of the leader
-  local i
-  for _ in $(seq 1 240); do
-    for i in 1 2 3; do
-      if curl -s --max-time 2 "http://127.0.0.1:$(($1 + i))/actuator/health" | grep -q '"role":"LEADER"'; then
-        echo $(($1 + i)); return
-      fi
-    done
-    sleep 0.5
-  done
-  echo "no leader" >&2; exit 1
+  wait_for_leader kv_leader "$1"
+  echo $(($1 + LEADER))
 }
-ticks() { local t=0 p; for p in $(cat "$WORK/$1.pids"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+# shellcheck disable=SC2046
+ticks() { cpu_ticks $(cat "$WORK/$1.pids"); }
 one() { # name base secs -> "ops p50 p99 cpu_us_per_op"
   local port t0 t1 res
   port=$(leader "$2")

@@ -21,6 +21,8 @@
 # Every process started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 UPDATES=1000000
 KEYS=10000
@@ -57,78 +59,33 @@ THREADS=$((CONNS < 2 ? 1 : 2))
 PIDS=()
 WRK_PID=
 
-log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
-
 stop_nodes() {
-  local sig=$1 p
-  for p in "${PIDS[@]}"; do kill "-$sig" "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
-  done
+  stop_pids "$1" "${PIDS[@]}"
   PIDS=()
 }
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null || true
-  stop_nodes TERM
-  if [ "$KEEP" = 1 ]; then
-    log "data and logs kept in $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_on_exit stop_nodes TERM
 
 # ------------------------------------------------------------------ prerequisites
 
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing wrk with apt-get"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    echo "missing wrk: sudo apt-get install wrk" >&2
-    exit 1
-  fi
-fi
-if [ ! -f target/kvraft.jar ]; then
-  log "building target/kvraft.jar"
-  mvn -B -q -DskipTests package
-fi
+install_missing wrk=wrk
+build_jar target/kvraft.jar
 # A copy, so that rebuilding meanwhile cannot change the jar between a run and its restart.
 JAR="$WORK/kvraft.jar"
 cp target/kvraft.jar "$JAR"
 
-for port in $((BASE + 1)) $((BASE + 2)) $((BASE + 3)); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "port $port is in use; set BENCH_PORT_BASE to another range" >&2
-    exit 1
-  fi
-done
+ports_free "set BENCH_PORT_BASE to another range" $((BASE + 1)) $((BASE + 2)) $((BASE + 3))
 
 # ------------------------------------------------------------------ cluster
 
-url() { echo "http://127.0.0.1:$((BASE + $1))"; }
+url() { node_url "$BASE" "$1"; }
 
 # start_nodes RUN EXTRA_ARGS... : starts n1-n3 with data in $WORK/RUN/n<i>; sets START_NS[i] to each launch time.
-declare -A START_NS
 start_nodes() {
-  local run=$1 peers="n1=$(url 1),n2=$(url 2),n3=$(url 3)" i
+  local run=$1
   shift
-  for i in 1 2 3; do
-    mkdir -p "$WORK/$run"
-    START_NS[$i]=$(date +%s%N)
-    # shellcheck disable=SC2086
-    java $JAVA_OPTS -jar "$JAR" --server.port=$((BASE + i)) --raft.node-id=n$i --raft.peers="$peers" \
-      --raft.data-dir="$WORK/$run/n$i" "$@" >>"$WORK/$run/n$i.log" 2>&1 &
-    PIDS+=($!)
-    disown  # no "Killed" notice from bash when we kill -9 it
-  done
+  kv_start "$BASE" "$JAR" "$JAVA_OPTS" "$WORK/$run" "$@"
+  PIDS+=("${KV_STARTED[@]}")
 }
 
 # A number from a node's /actuator/health details (commitIndex, lastApplied), or empty.
@@ -136,32 +93,11 @@ health_field() {
   curl -s --max-time 2 "$(url "$1")/actuator/health" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
 }
 
-leader() {
-  local i
-  for i in 1 2 3; do
-    if curl -s --max-time 2 "$(url $i)/actuator/health" | grep -q '"role":"LEADER"'; then
-      echo "$i"
-      return
-    fi
-  done
-}
-
-wait_for_leader() {
-  for _ in $(seq 1 600); do
-    LEADER=$(leader)
-    [ -n "$LEADER" ] && return
-    sleep 0.2
-  done
-  echo "no leader after 120 s; logs in $WORK" >&2
-  KEEP=1
-  exit 1
-}
-
 # Waits until every node has applied the leader's commit index; sets COMMIT to it.
 wait_for_applied() {
   local i a ok
   for _ in $(seq 1 1200); do
-    wait_for_leader
+    wait_for_leader kv_leader "$BASE"
     COMMIT=$(health_field "$LEADER" commitIndex)
     ok=1
     for i in 1 2 3; do
@@ -187,7 +123,7 @@ measure() {
   shift
   log "[$run] starting 3 nodes ${*:-(defaults)}"
   start_nodes "$run" "$@"
-  wait_for_leader
+  wait_for_leader kv_leader "$BASE"
   log "[$run] leader n$LEADER; writing $UPDATES updates over $KEYS keys with $CONNS connections"
   BENCH_UPDATES=$UPDATES BENCH_KEYS=$KEYS BENCH_VALUE=$VALUE BENCH_THREADS=$THREADS \
     BENCH_DONE_DIR="$WORK/$run" \

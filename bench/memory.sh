@@ -20,6 +20,8 @@
 # its leadership). Every process started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 MODE=both
 KEYS=1000000
@@ -57,8 +59,6 @@ WORK=$(mktemp -d /tmp/kvraft-memory.XXXXXX)
 NODE_PID=
 WRK_PID=
 
-log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
-
 stop_node() {
   [ -n "$NODE_PID" ] || return 0
   kill "$NODE_PID" 2>/dev/null || true
@@ -68,26 +68,14 @@ stop_node() {
   NODE_PID=
 }
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null || true
-  stop_node
-  if [ "$KEEP" = 1 ]; then log "data and logs kept in $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_on_exit stop_node
 
 # ------------------------------------------------------------------ part 1: in one JVM
 
 if [ "$MODE" != node ]; then
   log "part 1: KvStateMachine with $KEYS keys in one JVM"
-  CP_FILE=target/bench-classpath.txt
-  mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$CP_FILE" \
-    -Dmdep.includeScope=test >/dev/null
-  java -Xmx1g -cp "target/classes:target/test-classes:$(cat "$CP_FILE")" io.kvraft.bench.MemoryBench \
+  test_classpath
+  java -Xmx1g -cp "$TEST_CLASSPATH" io.kvraft.bench.MemoryBench \
     "$KEYS" "$VALUE" 100000 | tee "$OUT/inproc.txt"
 fi
 [ "$MODE" = inproc ] && exit 0
@@ -97,14 +85,8 @@ fi
 for tool in wrk curl jq jcmd; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
 done
-if [ ! -f "$JAR" ]; then
-  log "building $JAR"
-  mvn -B -q -DskipTests package
-fi
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-  echo "port $PORT is in use; set MEM_PORT to another" >&2
-  exit 1
-fi
+build_jar "$JAR"
+ports_free "set MEM_PORT to another" "$PORT"
 
 # start_node HEAP DIR PHASE: the node's pid in NODE_PID; its GC log in DIR/gc-PHASE.log
 start_node() {

@@ -4,6 +4,7 @@
 # Not part of mvn verify; compiles the test classes and runs StorageAndApplyBench's main().
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CP_FILE=target/bench-classpath.txt
-mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test >/dev/null
-exec java -Xmx512m -cp "target/classes:target/test-classes:$(cat "$CP_FILE")" io.kvraft.bench.StorageAndApplyBench "$@"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+test_classpath
+exec java -Xmx512m -cp "$TEST_CLASSPATH" io.kvraft.bench.StorageAndApplyBench "$@"

@@ -17,6 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 MODE=full
 DURATION=
@@ -56,73 +58,29 @@ KV_PIDS=()
 ETCD_PIDS=()
 WRK_PID=
 
-log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null || true
-  local p
-  for p in "${KV_PIDS[@]}" "${ETCD_PIDS[@]}"; do
-    kill "$p" 2>/dev/null || true
-  done
-  for p in "${KV_PIDS[@]}" "${ETCD_PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$p" 2>/dev/null || true
-  done
-  if [ "$KEEP" = 1 ]; then
-    log "data and logs kept in $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_all() { stop_pids TERM "${KV_PIDS[@]}" "${ETCD_PIDS[@]}"; }
+stop_on_exit stop_all
 
 # ------------------------------------------------------------------ prerequisites
 
-need_pkgs=()
-command -v wrk >/dev/null || need_pkgs+=(wrk)
-if [ "$MODE" != profile ]; then
-  command -v etcd >/dev/null || need_pkgs+=(etcd-server)
+if [ "$MODE" = profile ]; then
+  install_missing wrk=wrk
+else
+  install_missing wrk=wrk etcd=etcd-server
 fi
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing ${need_pkgs[*]} with apt-get"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-  else
-    echo "missing ${need_pkgs[*]}: sudo apt-get install ${need_pkgs[*]}" >&2
-    exit 1
-  fi
-fi
-if [ ! -f "$JAR" ]; then
-  log "building $JAR"
-  mvn -B -q -DskipTests package
-fi
+build_jar "$JAR"
 
-for port in $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) $((BASE + 11)) $((BASE + 12)) $((BASE + 13)) \
-  $((BASE + 21)) $((BASE + 22)) $((BASE + 23)); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "port $port is in use; set BENCH_PORT_BASE to another range" >&2
-    exit 1
-  fi
-done
+ports_free "set BENCH_PORT_BASE to another range" $((BASE + 1)) $((BASE + 2)) $((BASE + 3)) \
+  $((BASE + 11)) $((BASE + 12)) $((BASE + 13)) $((BASE + 21)) $((BASE + 22)) $((BASE + 23))
 
 # ------------------------------------------------------------------ clusters
 
-kv_url() { echo "http://127.0.0.1:$((BASE + $1))"; }
+kv_url() { node_url "$BASE" "$1"; }
 etcd_url() { echo "http://127.0.0.1:$((BASE + 10 + $1))"; }
 
 start_kvraft() {
-  local peers="n1=$(kv_url 1),n2=$(kv_url 2),n3=$(kv_url 3)" i
-  for i in 1 2 3; do
-    # shellcheck disable=SC2086
-    java $JAVA_OPTS -jar "$JAR" --server.port=$((BASE + i)) --raft.node-id=n$i --raft.peers="$peers" \
-      --raft.data-dir="$WORK/kv-n$i" >"$WORK/kv-n$i.log" 2>&1 &
-    KV_PIDS+=($!)
-  done
+  kv_start "$BASE" "$JAR" "$JAVA_OPTS" "$WORK/kv"
+  KV_PIDS+=("${KV_STARTED[@]}")
 }
 
 start_etcd() {
@@ -139,15 +97,7 @@ start_etcd() {
 }
 
 # The node number (1-3) of the current leader, or nothing.
-kvraft_leader() {
-  local i
-  for i in 1 2 3; do
-    if curl -s --max-time 2 "$(kv_url $i)/actuator/health" | grep -q '"role":"LEADER"'; then
-      echo "$i"
-      return
-    fi
-  done
-}
+kvraft_leader() { kv_leader "$BASE"; }
 
 etcd_leader() {
   local i s me leader
@@ -162,47 +112,28 @@ etcd_leader() {
   done
 }
 
-# Sets LEADER to the node number of SYSTEM's leader, waiting up to 2 minutes for one.
-wait_for_leader() {
-  local sys=$1
-  for _ in $(seq 1 240); do
-    LEADER=$("${sys}_leader")
-    [ -n "$LEADER" ] && return
-    sleep 0.5
-  done
-  echo "no $sys leader after 120 s; logs in $WORK" >&2
-  KEEP=1
-  exit 1
-}
-
 # ------------------------------------------------------------------ one measurement
 
 pids_of() { if [ "$1" = kvraft ]; then echo "${KV_PIDS[*]}"; else echo "${ETCD_PIDS[*]}"; fi; }
 
-cpu_ticks() {
-  local total=0 p t
-  for p in $(pids_of "$1"); do
-    t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
-    total=$((total + t))
-  done
-  echo "$total"
-}
 
 # run SYSTEM OP CONNS VIA SECONDS -> appends one TSV row to $OUT/results.tsv (unless VIA is "-")
 run() {
   local sys=$1 op=$2 conns=$3 via=$4 secs=$5 node url threads t0 t1 res
-  wait_for_leader "$sys"
+  wait_for_leader "${sys}_leader"
   if [ "$via" = follower ]; then node=$((LEADER % 3 + 1)); else node=$LEADER; fi
   if [ "$sys" = kvraft ]; then url=$(kv_url "$node"); else url=$(etcd_url "$node"); fi
   threads=$((conns < 2 ? 1 : 2))
-  t0=$(cpu_ticks "$sys")
+  # shellcheck disable=SC2046
+  t0=$(cpu_ticks $(pids_of "$sys"))
   BENCH_SYSTEM=$sys BENCH_OP=$op BENCH_KEYS=$KEYS BENCH_VALUE=$VALUE \
     wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s -s bench/load.lua "$url" \
     >"$WORK/wrk.out" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || true
   WRK_PID=
-  t1=$(cpu_ticks "$sys")
+  # shellcheck disable=SC2046
+  t1=$(cpu_ticks $(pids_of "$sys"))
   cat "$WORK/wrk.out" >>"$OUT/wrk.log"
   res=$(grep '^RESULT' "$WORK/wrk.out" || true)
   if [ -z "$res" ]; then
@@ -228,7 +159,7 @@ run() {
 
 # Writes every key once, so reads find a value and both systems hold the same data.
 fill() {
-  wait_for_leader "$1"
+  wait_for_leader "${1}_leader"
   BENCH_SYSTEM=$1 BENCH_OP=fill BENCH_KEYS=$KEYS BENCH_VALUE=$VALUE \
     wrk -t1 -c64 -d60s --timeout 10s -s bench/load.lua "$("${1/kvraft/kv}_url" "$LEADER")" \
     >"$WORK/fill.out" 2>&1 || { cat "$WORK/fill.out" >&2; exit 1; }
@@ -280,7 +211,7 @@ start_kvraft
 SYSTEMS=(kvraft etcd)
 [ "$MODE" = profile ] && SYSTEMS=(kvraft)
 for sys in "${SYSTEMS[@]}"; do
-  wait_for_leader "$sys"
+  wait_for_leader "${sys}_leader"
   log "$sys leader: node $LEADER"
   fill "$sys"
   # Warm-up, not recorded: every kind of request, so the JVM has compiled each path before it is measured.
@@ -292,7 +223,7 @@ done
 : >"$OUT/results.tsv"
 
 if [ "$MODE" = profile ]; then
-  wait_for_leader kvraft
+  wait_for_leader kvraft_leader
   pid=${KV_PIDS[$((LEADER - 1))]}
   read -r pop pconns <<<"${BENCH_PROFILE_LOAD:-put 16}"
   jcmd "$pid" JFR.start name=bench settings=profile >/dev/null

@@ -1,11 +1,8 @@
 package io.kvraft.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.kvraft.KvraftApplication;
-import io.kvraft.node.RaftNode;
-import io.kvraft.raft.Role;
+import io.kvraft.testing.SpringCluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,21 +13,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Runs every request of every http-examples/*.http file, in order, against a follower of a live three-node cluster
@@ -42,64 +33,21 @@ import org.springframework.context.ConfigurableApplicationContext;
 class HttpExamplesTest {
   private static final Path DIR = Path.of("http-examples");
   private static final Pattern VAR = Pattern.compile("\\{\\{\\s*([^}\\s]+)\\s*}}");
-  @TempDir static Path dataRoot;
-  private final Map<String, Integer> ports = new LinkedHashMap<>();
-  private final Map<String, ConfigurableApplicationContext> nodes = new LinkedHashMap<>();
+
+  @RegisterExtension
+  static final SpringCluster cluster =
+      SpringCluster.builder()
+          .nodes(3)
+          .property("raft.cluster-token", "examples-token")
+          .property("raft.tick-interval", "20ms")
+          // every member ready: a leader is known everywhere and everyone has caught up
+          .awaitReady(Duration.ofSeconds(60))
+          .build();
+
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   record Example(String title, String name, int expect, String method, String url, List<String[]> headers, String body) {}
-
-  @BeforeAll
-  void startCluster() throws IOException {
-    for (String id : List.of("n1", "n2", "n3")) {
-      ports.put(id, io.kvraft.TestPorts.reserve());
-    }
-    String peers =
-        ports.entrySet().stream()
-            .map(e -> e.getKey() + "=http://127.0.0.1:" + e.getValue())
-            .collect(Collectors.joining(","));
-    for (String id : ports.keySet()) {
-      nodes.put(
-          id,
-          new SpringApplicationBuilder(KvraftApplication.class)
-              .run(
-                  "--server.port=" + ports.get(id),
-                  "--raft.node-id=" + id,
-                  "--raft.peers=" + peers,
-                  "--raft.data-dir=" + dataRoot.resolve(id),
-                  "--raft.cluster-token=examples-token",
-                  "--raft.tick-interval=20ms",
-                  "--spring.main.banner-mode=off",
-                  "--logging.level.root=WARN"));
-    }
-    // every member ready: a leader is known everywhere and everyone has caught up
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> ports.values().stream().allMatch(p -> status("http://127.0.0.1:" + p + "/actuator/health/readiness") == 200));
-  }
-
-  @AfterAll
-  void stopCluster() {
-    nodes.values().forEach(ConfigurableApplicationContext::close);
-  }
-
-  private int status(String url) {
-    try {
-      return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
-  private String follower() {
-    return nodes.entrySet().stream()
-        .filter(e -> e.getValue().getBean(RaftNode.class).status().role() != Role.LEADER)
-        .map(Map.Entry::getKey)
-        .findFirst()
-        .orElseThrow();
-  }
 
   static Stream<Path> files() throws IOException {
     try (Stream<Path> s = Files.list(DIR)) {
@@ -115,7 +63,7 @@ class HttpExamplesTest {
     Map<String, String> vars = new HashMap<>();
     List<Example> examples = parse(Files.readString(file), vars);
     assertThat(examples).as(file.toString()).isNotEmpty();
-    vars.put("host", "http://127.0.0.1:" + ports.get(follower()));
+    vars.put("host", cluster.url(cluster.follower()));
     Map<String, HttpResponse<String>> named = new HashMap<>();
     for (Example ex : examples) {
       String url = substitute(ex.url(), vars, named);

@@ -9,42 +9,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.Timeout;
 
 /** Fault scenarios on one five-node cluster of real processes: random kills, a minority split, one-way cuts. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 10, unit = TimeUnit.MINUTES)
-class FiveNodeFaultsIT {
-  private static final Duration LEADER_WAIT = Duration.ofSeconds(20);
-  private final Random random = new Random();
-  private KvraftCluster cluster;
-
-  @BeforeAll
-  void startCluster() throws IOException {
-    cluster = new KvraftCluster("five", 5);
-    cluster.startAll();
-    cluster.awaitLeader(LEADER_WAIT);
-  }
-
-  @AfterAll
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  @BeforeEach
-  void wholeCluster() {
-    cluster.restoreAll();
-    cluster.awaitLeader(LEADER_WAIT);
+class FiveNodeFaultsIT extends SharedClusterFaults {
+  @Override
+  KvraftCluster newCluster() throws IOException {
+    return new KvraftCluster("five", 5);
   }
 
   @Test

@@ -5,34 +5,30 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kvraft.KvraftApplication;
 import io.kvraft.linearizability.KvOp;
 import io.kvraft.node.NodeStatus;
-import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Entry;
 import io.kvraft.raft.HardState;
-import io.kvraft.raft.Role;
 import io.kvraft.raft.log.ForwardingRaftStorage;
 import io.kvraft.raft.log.RaftStorage;
 import io.kvraft.raft.log.RecoveredState;
+import io.kvraft.testing.SpringCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -104,28 +100,26 @@ class FullDiskIT {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final Map<String, Integer> ports = new LinkedHashMap<>();
-  private final Map<String, ConfigurableApplicationContext> nodes = new ConcurrentHashMap<>();
+  private static final Duration LEADER_WAIT = Duration.ofSeconds(20);
   private final Map<String, FillableStorage> storages = new ConcurrentHashMap<>();
   private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(3)).build();
   private Path root;
-  private String peers;
+  private SpringCluster cluster;
 
   @Test
   void nodeWithFullDiskAcknowledgesNothingReportsDownAndOthersServe() throws Exception {
     root = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-clusters")).toAbsolutePath(), "full-disk-");
-    for (String id : List.of("n1", "n2", "n3")) {
-      ports.put(id, io.kvraft.TestPorts.reserve());
-    }
-    peers =
-        ports.entrySet().stream()
-            .map(e -> e.getKey() + "=http://127.0.0.1:" + e.getValue())
-            .collect(Collectors.joining(","));
     try {
-      ports.keySet().forEach(this::start);
-      String full = awaitLeader(null);
-      Map<String, String> urls = new LinkedHashMap<>();
-      ports.forEach((id, port) -> urls.put(id, "http://127.0.0.1:" + port));
+      cluster =
+          SpringCluster.builder()
+              .nodes(3)
+              .dataDir(root)
+              .property("raft.tick-interval", "20ms")
+              .property("kv.request-timeout", "1s")
+              .initializer(this::fillableDisk)
+              .start();
+      String full = cluster.awaitLeader(LEADER_WAIT);
+      Map<String, String> urls = cluster.urls();
       Workload w = new Workload(urls, "full disk (leader)", 4, 3);
       w.start();
       Thread.sleep(2000);
@@ -152,7 +146,7 @@ class FullDiskIT {
         w.anomaly("the node with a full disk acknowledged a write");
       }
       // The other two elect a leader and keep serving.
-      String next = awaitLeader(full);
+      String next = cluster.awaitLeader(LEADER_WAIT, full);
       // The failed leader no longer claims to lead (it saw none of the new term), and asks to be restarted: a failed
       // write or fsync is recovered only by a restart. Its disk space indicator looks at the data directory.
       assertThat(status(next).term()).isGreaterThan(failed.term());
@@ -179,8 +173,7 @@ class FullDiskIT {
       Scenarios.awaitProgress(w, okBefore + 20, "the others keep serving");
 
       // Space is freed and the node restarted: it comes back healthy and catches up.
-      nodes.remove(full).close();
-      start(full);
+      cluster.restart(full);
       Thread.sleep(1000);
       w.stop();
       long commit = status(next).commitIndex();
@@ -189,58 +182,32 @@ class FullDiskIT {
       System.out.println("[full disk (leader)] " + full + " restarted and caught up to " + commit + "; new leader " + next);
       Scenarios.assertClean(w.finish());
     } finally {
-      nodes.values().forEach(ConfigurableApplicationContext::close);
+      if (cluster != null) {
+        cluster.close();
+      }
       KvraftCluster.deleteTree(root);
     }
   }
 
-  private void start(String id) {
-    SpringApplicationBuilder b = new SpringApplicationBuilder(KvraftApplication.class);
-    b.initializers(
-        ctx ->
-            ctx.getBeanFactory()
-                .addBeanPostProcessor(
-                    new BeanPostProcessor() {
-                      @Override
-                      public Object postProcessAfterInitialization(Object bean, String name) {
-                        if (bean instanceof RaftStorage s && !(bean instanceof FillableStorage)) {
-                          FillableStorage f = new FillableStorage(s);
-                          storages.put(id, f);
-                          return f;
-                        }
-                        return bean;
-                      }
-                    }));
-    nodes.put(
-        id,
-        b.run(
-            "--server.port=" + ports.get(id),
-            "--raft.node-id=" + id,
-            "--raft.peers=" + peers,
-            "--raft.data-dir=" + root.resolve(id),
-            "--raft.tick-interval=20ms",
-            "--kv.request-timeout=1s",
-            "--spring.main.banner-mode=off",
-            "--logging.level.root=WARN"));
+  /** Wraps the node's storage bean so that the test can fill its disk; at every start of the node. */
+  private ApplicationContextInitializer<ConfigurableApplicationContext> fillableDisk(String id) {
+    return ctx ->
+        ctx.getBeanFactory()
+            .addBeanPostProcessor(
+                new BeanPostProcessor() {
+                  @Override
+                  public Object postProcessAfterInitialization(Object bean, String name) {
+                    if (bean instanceof RaftStorage s && !(bean instanceof FillableStorage)) {
+                      FillableStorage f = new FillableStorage(s);
+                      storages.put(id, f);
+                      return f;
+                    }
+                    return bean;
+                  }
+                });
   }
 
   private NodeStatus status(String id) {
-    return nodes.get(id).getBean(RaftNode.class).status();
-  }
-
-  private String awaitLeader(String excluded) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (System.nanoTime() < deadline) {
-      for (String id : nodes.keySet()) {
-        if (!id.equals(excluded)) {
-          NodeStatus s = status(id);
-          if (s.role() == Role.LEADER && s.healthy()) {
-            return id;
-          }
-        }
-      }
-      KvraftCluster.sleep(50);
-    }
-    throw new AssertionError("no leader within 20 s");
+    return cluster.status(id);
   }
 }

@@ -3,34 +3,23 @@ package io.kvraft.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.kvraft.KvraftApplication;
 import io.kvraft.client.KvClient;
 import io.kvraft.node.NodeStatus;
 import io.kvraft.node.RaftNode;
-import io.kvraft.raft.Role;
+import io.kvraft.testing.SpringCluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.stream.Collectors;
 import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three real nodes (Spring contexts with Tomcat, HTTP transport and file storage) on loopback, driven the way a
@@ -41,89 +30,34 @@ import org.springframework.context.ConfigurableApplicationContext;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HttpClusterTest {
   private static final MediaType BINARY = MediaType.get("application/octet-stream");
-  @TempDir static Path dataRoot;
-  private final Map<String, Integer> ports = new LinkedHashMap<>();
-  private final Map<String, ConfigurableApplicationContext> nodes = new LinkedHashMap<>();
-  private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
-  private String peers;
 
-  @BeforeAll
-  void startCluster() throws IOException {
-    for (String id : new String[] {"n1", "n2", "n3"}) {
-      ports.put(id, io.kvraft.TestPorts.reserve());
-    }
-    peers =
-        ports.entrySet().stream()
-            .map(e -> e.getKey() + "=http://127.0.0.1:" + e.getValue())
-            .collect(Collectors.joining(","));
-    ports.keySet().forEach(this::start);
-    await().atMost(Duration.ofSeconds(30)).until(() -> leader() != null);
-  }
-
-  private void start(String id) {
-    nodes.put(
-        id,
-        new SpringApplicationBuilder(KvraftApplication.class)
-            .run(
-                "--server.port=" + ports.get(id),
-                "--raft.node-id=" + id,
-                "--raft.peers=" + peers,
-                "--raft.data-dir=" + dataRoot.resolve(id),
-                // Small enough that the tests' writes snapshot, compact and ship snapshots in several chunks.
-                "--raft.snapshot.threshold-bytes=1500",
-                "--raft.snapshot.chunk-bytes=512",
-                // No log kept behind a snapshot: a follower that missed a few writes already needs one.
-                "--raft.snapshot.trailing-entries=0",
-                "--raft.cluster-token=s3cret",
-                "--spring.main.banner-mode=off",
-                "--logging.level.root=WARN"));
-  }
-
-  @AfterAll
-  void stopCluster() {
-    nodes.values().forEach(ConfigurableApplicationContext::close);
-  }
+  @RegisterExtension
+  static final SpringCluster cluster =
+      SpringCluster.builder()
+          .nodes(3)
+          // Small enough that the tests' writes snapshot, compact and ship snapshots in several chunks.
+          .property("raft.snapshot.threshold-bytes", 1500)
+          .property("raft.snapshot.chunk-bytes", 512)
+          // No log kept behind a snapshot: a follower that missed a few writes already needs one.
+          .property("raft.snapshot.trailing-entries", 0)
+          .property("raft.cluster-token", "s3cret")
+          .awaitLeader(Duration.ofSeconds(30))
+          .build();
 
   private String leader() {
-    for (var e : nodes.entrySet()) {
-      if (e.getValue().isActive()) {
-        NodeStatus s = e.getValue().getBean(RaftNode.class).status();
-        if (s.role() == Role.LEADER) {
-          return e.getKey();
-        }
-      }
-    }
-    return null;
+    return cluster.leader();
   }
 
   private String follower() {
-    String l = leader();
-    return nodes.keySet().stream().filter(id -> !id.equals(l) && nodes.get(id).isActive()).findFirst().orElseThrow();
+    return cluster.follower();
   }
 
   private String url(String id, String path) {
-    return "http://127.0.0.1:" + ports.get(id) + path;
+    return cluster.url(id, path);
   }
 
-  /**
-   * Sends a request, re-sending it while the answer is 503 (the contract's "retry": on a loaded machine an election
-   * may happen at any time). Writes that must not apply twice carry Client-Id/Request-Seq.
-   */
   private Response call(String method, String id, String path, String body, String... headers) throws IOException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      Response r = callOnce(method, id, path, body, headers);
-      if (r.code() != 503 || System.nanoTime() > deadline) {
-        return r;
-      }
-      r.close();
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return callOnce(method, id, path, body, headers);
-      }
-    }
+    return cluster.call(method, id, path, body, headers);
   }
 
   /** POST /sessions on node {@code id}: 201 with the issued id in the body and the Client-Id header. */
@@ -136,16 +70,6 @@ class HttpClusterTest {
     }
   }
 
-  private Response callOnce(String method, String id, String path, String body, String... headers)
-      throws IOException {
-    Request.Builder b = new Request.Builder().url(url(id, path));
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
-    }
-    b.method(method, body == null ? null : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), BINARY));
-    return http.newCall(b.build()).execute();
-  }
-
   @Test
   @Order(1)
   void writesThroughAFollowerAreReadLinearizablyEverywhere() throws IOException {
@@ -153,12 +77,12 @@ class HttpClusterTest {
     try (Response r = call("PUT", f, "/kv/users/1", "alice")) {
       assertThat(r.code()).isEqualTo(204);
       assertThat(r.header("ETag")).matches("\"\\d+\"");
-      assertThat(r.header("Raft-Leader")).isIn(nodes.keySet());
+      assertThat(r.header("Raft-Leader")).isIn(cluster.ids());
     }
     try (Response r = call("POST", f, "/kv/users/1", "+bob", "Client-Id", register(f), "Request-Seq", "1")) {
       assertThat(r.code()).isEqualTo(204);
     }
-    for (String id : nodes.keySet()) {
+    for (String id : cluster.ids()) {
       try (Response r = call("GET", id, "/kv/users/1", null)) {
         assertThat(r.code()).as(id).isEqualTo(200);
         assertThat(r.body().string()).as(id).isEqualTo("alice+bob");
@@ -207,7 +131,7 @@ class HttpClusterTest {
     String viaFollower = register(follower());
     String viaLeader = register(leader());
     assertThat(viaFollower).isNotEqualTo(viaLeader);
-    for (String id : nodes.keySet()) {
+    for (String id : cluster.ids()) {
       try (Response r = call("PUT", id, "/kv/unissued", "x", "Client-Id", "never-issued", "Request-Seq", "1")) {
         assertThat(r.code()).as(id).isEqualTo(410);
         assertThat(r.header("Content-Type")).startsWith("application/problem+json");
@@ -226,9 +150,9 @@ class HttpClusterTest {
   @Test
   void aFollowerWithNoRoomInItsMemoryBudgetRefusesToRelay() throws IOException {
     String f = follower();
-    io.kvraft.node.MemoryBudget budget = nodes.get(f).getBean(io.kvraft.node.MemoryBudget.class);
+    io.kvraft.node.MemoryBudget budget = cluster.node(f).getBean(io.kvraft.node.MemoryBudget.class);
     assertThat(budget.tryReserve(budget.maxBytes())).isTrue();
-    try (Response r = callOnce("PUT", f, "/kv/relay-refused", "x")) {
+    try (Response r = cluster.callOnce("PUT", f, "/kv/relay-refused", "x")) {
       assertThat(r.code()).isEqualTo(503);
       assertThat(r.body().string()).contains("urn:kvraft:problem:overloaded", "not relayed");
     } finally {
@@ -246,7 +170,7 @@ class HttpClusterTest {
   @Test
   void retriedWriteWithSameSeqIsAppliedOnce() throws IOException {
     String session = register(follower());
-    for (String id : nodes.keySet()) {
+    for (String id : cluster.ids()) {
       try (Response r = call("POST", id, "/kv/once", "x", "Client-Id", session, "Request-Seq", "7")) {
         assertThat(r.code()).isEqualTo(204);
       }
@@ -292,7 +216,7 @@ class HttpClusterTest {
             .url(url(leader(), "/raft/heartbeat"))
             .post(RequestBody.create(stranger, BINARY))
             .build();
-    try (Response r = http.newCall(noToken).execute()) {
+    try (Response r = cluster.client().newCall(noToken).execute()) {
       assertThat(r.code()).isEqualTo(401);
     }
     Request post =
@@ -301,7 +225,7 @@ class HttpClusterTest {
             .header(io.kvraft.transport.HttpTransport.CLUSTER_TOKEN_HEADER, "s3cret")
             .post(RequestBody.create(stranger, BINARY))
             .build();
-    try (Response r = http.newCall(post).execute()) {
+    try (Response r = cluster.client().newCall(post).execute()) {
       assertThat(r.code()).isEqualTo(403);
       assertThat(r.header("Content-Type")).startsWith("application/problem+json");
     }
@@ -311,7 +235,7 @@ class HttpClusterTest {
             .header(io.kvraft.transport.HttpTransport.CLUSTER_TOKEN_HEADER, "s3cret")
             .post(RequestBody.create(new byte[70 << 20], BINARY))
             .build();
-    try (Response r = http.newCall(huge).execute()) {
+    try (Response r = cluster.client().newCall(huge).execute()) {
       assertThat(r.code()).isEqualTo(413);
     } catch (IOException closedEarly) {
       // Refusing may also mean closing the connection before the client has sent all of it.
@@ -326,7 +250,7 @@ class HttpClusterTest {
   @Order(50)
   void aFollowerBehindTheCompactedLogCatchesUpByInstallSnapshotOverHttp() throws IOException {
     String away = follower();
-    nodes.get(away).close();
+    cluster.stop(away);
     String value = "";
     String snapper = register(leader());
     for (int i = 0; i < 150; i++) {
@@ -336,11 +260,11 @@ class HttpClusterTest {
         assertThat(r.code()).isBetween(200, 204);
       }
     }
-    RaftNode l = nodes.get(leader()).getBean(RaftNode.class);
+    RaftNode l = cluster.raft(leader());
     await().atMost(Duration.ofSeconds(30)).until(() -> l.latestSnapshot() != null && l.snapshotCounts()[0] >= 2);
 
-    start(away);
-    RaftNode back = nodes.get(away).getBean(RaftNode.class);
+    cluster.start(away);
+    RaftNode back = cluster.raft(away);
     await().atMost(Duration.ofSeconds(60)).until(() -> back.snapshotCounts()[1] > 0);
     // The same transfer as the metrics show it: installed on the follower, sent by a leader, chunk bytes counted.
     await()
@@ -364,31 +288,30 @@ class HttpClusterTest {
 
     byte[] noToken = new byte[] {1, 2, 3};
     try (Response r =
-        http.newCall(new Request.Builder().url(url(away, "/raft/snapshot")).post(RequestBody.create(noToken, BINARY))
+        cluster.client().newCall(new Request.Builder().url(url(away, "/raft/snapshot"))
+            .post(RequestBody.create(noToken, BINARY))
             .build()).execute()) {
       assertThat(r.code()).isEqualTo(401);
     }
   }
 
   private double meter(String id, String name) {
-    return nodes.get(id).getBean(MeterRegistry.class).get(name).counter().count();
+    return cluster.node(id).getBean(MeterRegistry.class).get(name).counter().count();
   }
 
   private double sumOverActive(String name) {
-    return nodes.keySet().stream().filter(id -> nodes.get(id).isActive()).mapToDouble(id -> meter(id, name)).sum();
+    return cluster.ids().stream().filter(cluster::isRunning).mapToDouble(id -> meter(id, name)).sum();
   }
 
   @Test
   @Order(99)
   void theClientSurvivesTheLeaderGoingAway() {
-    Map<String, String> urls = new LinkedHashMap<>();
-    ports.forEach((id, port) -> urls.put(id, "http://127.0.0.1:" + port));
-    try (KvClient client = KvClient.http(urls, Duration.ofSeconds(60))) {
+    try (KvClient client = KvClient.http(cluster.urls(), Duration.ofSeconds(60))) {
       for (int i = 0; i < 20; i++) {
         client.append("survivor", "a" + i + ";");
       }
       String old = leader();
-      nodes.get(old).close();
+      cluster.stop(old);
       for (int i = 20; i < 40; i++) {
         client.append("survivor", "a" + i + ";");
       }
@@ -397,8 +320,8 @@ class HttpClusterTest {
         expected.append("a").append(i).append(';');
       }
       assertThat(client.getString("survivor")).isEqualTo(expected.toString());
-      await().atMost(Duration.ofSeconds(30)).until(() -> leader() != null && !leader().equals(old));
-      start(old);
+      cluster.awaitLeader(Duration.ofSeconds(30), old);
+      cluster.start(old);
       await()
           .atMost(Duration.ofSeconds(60))
           .until(
@@ -407,8 +330,8 @@ class HttpClusterTest {
                 if (l == null) {
                   return false;
                 }
-                NodeStatus s = nodes.get(old).getBean(RaftNode.class).status();
-                return s.lastApplied() >= nodes.get(l).getBean(RaftNode.class).status().commitIndex();
+                NodeStatus s = cluster.raft(old).status();
+                return s.lastApplied() >= cluster.raft(l).status().commitIndex();
               });
       try (Response r = call("GET", old, "/kv/survivor?consistency=stale", null)) {
         assertThat(r.body().string()).isEqualTo(expected.toString());

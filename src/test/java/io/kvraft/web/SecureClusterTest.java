@@ -2,38 +2,24 @@ package io.kvraft.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
-import io.kvraft.KvraftApplication;
 import io.kvraft.client.KvClient;
-import io.kvraft.node.RaftNode;
-import io.kvraft.raft.Role;
-import io.kvraft.tls.TestCertificates;
-import io.kvraft.tls.TrustStore;
+import io.kvraft.testing.SpringCluster;
 import io.kvraft.transport.AddressBook;
 import io.kvraft.transport.HttpTransport;
 import io.kvraft.transport.SnapshotChunk;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three nodes with everything on: HTTPS for clients and peers (server.ssl.* with a self-signed certificate made by
@@ -47,98 +33,42 @@ class SecureClusterTest {
   private static final String CLUSTER_TOKEN = "cluster-s3cret";
   private static final String RW = "Bearer writer-token";
   private static final String RO = "Bearer reader-token";
-  @TempDir static Path dir;
-  private final Map<String, Integer> ports = new LinkedHashMap<>();
-  private final Map<String, ConfigurableApplicationContext> nodes = new LinkedHashMap<>();
-  private TestCertificates certs;
-  private OkHttpClient https;
 
-  @BeforeAll
-  void startCluster() throws Exception {
-    certs = TestCertificates.create(dir);
-    https = TrustStore.apply(certs.trust(), new OkHttpClient.Builder()).callTimeout(Duration.ofSeconds(20)).build();
-    for (String id : new String[] {"n1", "n2", "n3"}) {
-      ports.put(id, io.kvraft.TestPorts.reserve());
-    }
-    String peers =
-        ports.entrySet().stream()
-            .map(e -> e.getKey() + "=https://127.0.0.1:" + e.getValue())
-            .collect(Collectors.joining(","));
-    for (String id : ports.keySet()) {
-      nodes.put(
-          id,
-          new SpringApplicationBuilder(KvraftApplication.class)
-              .run(
-                  "--server.port=" + ports.get(id),
-                  "--server.ssl.enabled=true",
-                  "--server.ssl.key-store=" + certs.keyStore(),
-                  "--server.ssl.key-store-password=" + certs.password(),
-                  "--server.ssl.key-store-type=PKCS12",
-                  "--raft.tls.trust-store=" + certs.trustStore(),
-                  "--raft.tls.trust-store-password=" + certs.password(),
-                  "--raft.node-id=" + id,
-                  "--raft.peers=" + peers,
-                  "--raft.data-dir=" + dir.resolve(id),
-                  "--raft.cluster-token=" + CLUSTER_TOKEN,
-                  "--kv.auth.read-write-tokens=writer-token",
-                  "--kv.auth.read-only-tokens=reader-token",
-                  "--spring.main.banner-mode=off",
-                  "--logging.level.root=WARN"));
-    }
-    await().atMost(Duration.ofSeconds(60)).until(() -> leader() != null);
-  }
-
-  @AfterAll
-  void stopCluster() {
-    nodes.values().forEach(ConfigurableApplicationContext::close);
-  }
+  @RegisterExtension
+  static final SpringCluster cluster =
+      SpringCluster.builder()
+          .nodes(3)
+          .tls()
+          .property("raft.cluster-token", CLUSTER_TOKEN)
+          .property("kv.auth.read-write-tokens", "writer-token")
+          .property("kv.auth.read-only-tokens", "reader-token")
+          .awaitLeader(Duration.ofSeconds(60))
+          .build();
 
   private String leader() {
-    for (var e : nodes.entrySet()) {
-      if (e.getValue().getBean(RaftNode.class).status().role() == Role.LEADER) {
-        return e.getKey();
-      }
-    }
-    return null;
+    return cluster.leader();
   }
 
   private String url(String scheme, String id, String path) {
-    return scheme + "://127.0.0.1:" + ports.get(id) + path;
+    return scheme + "://127.0.0.1:" + cluster.port(id) + path;
   }
 
   /** Over HTTPS, re-sent while the answer is 503 (an election may happen on a loaded machine). */
   private Response call(String method, String id, String path, String body, String... headers) throws IOException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      Request.Builder b = new Request.Builder().url(url("https", id, path));
-      for (int i = 0; i < headers.length; i += 2) {
-        b.header(headers[i], headers[i + 1]);
-      }
-      b.method(method, body == null ? null : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), BINARY));
-      Response r = https.newCall(b.build()).execute();
-      if (r.code() != 503 || System.nanoTime() > deadline) {
-        return r;
-      }
-      r.close();
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return r;
-      }
-    }
+    return cluster.call(method, id, path, body, headers);
   }
 
   private double relayedBy(String id) {
     var c =
-        nodes.get(id).getBean(MeterRegistry.class).find("raft.forwarded.requests").tag("outcome", "relayed").counter();
+        cluster.node(id).getBean(MeterRegistry.class).find("raft.forwarded.requests").tag("outcome", "relayed")
+            .counter();
     return c == null ? 0 : c.count();
   }
 
   @Test
   void aFollowerForwardsATokenHoldersWriteOverTlsAndAnotherReadsItLinearizably() throws IOException {
     String leader = leader();
-    String[] followers = nodes.keySet().stream().filter(id -> !id.equals(leader)).toArray(String[]::new);
+    String[] followers = cluster.ids().stream().filter(id -> !id.equals(leader)).toArray(String[]::new);
     String via = followers[0];
     double relayedBefore = relayedBy(via);
     String session;
@@ -169,7 +99,7 @@ class SecureClusterTest {
   @Test
   void aFollowerRefusesAReadOnlyOrMissingTokenBeforeForwarding() throws IOException {
     String leader = leader();
-    String follower = nodes.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+    String follower = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
     try (Response r = call("PUT", follower, "/kv/tls/ro", "no", "Authorization", RO)) {
       assertThat(r.code()).isEqualTo(403);
       assertThat(r.header("Content-Type")).startsWith("application/problem+json");
@@ -185,11 +115,9 @@ class SecureClusterTest {
 
   @Test
   void theJavaClientWorksWithATokenAndTheTrustStore() {
-    Map<String, String> urls = new LinkedHashMap<>();
-    ports.forEach((id, port) -> urls.put(id, "https://127.0.0.1:" + port));
     KvClient.HttpOptions options =
-        KvClient.HttpOptions.defaults().withBearerToken("writer-token").withTrustStore(certs.trust());
-    try (KvClient client = KvClient.http(urls, Duration.ofSeconds(60), options)) {
+        KvClient.HttpOptions.defaults().withBearerToken("writer-token").withTrustStore(cluster.certificates().trust());
+    try (KvClient client = KvClient.http(cluster.urls(), Duration.ofSeconds(60), options)) {
       client.put("tls/client", "a");
       client.append("tls/client", "b");
       assertThat(client.getString("tls/client")).isEqualTo("ab");
@@ -229,7 +157,8 @@ class SecureClusterTest {
     }
     // ...while the same call with the trust store gets through TLS and is judged by the node.
     try (HttpTransport trusting =
-        new HttpTransport(peerUrls, CLUSTER_TOKEN, Duration.ofSeconds(5), 10, 1 << 20, 1 << 20, certs.trust())) {
+        new HttpTransport(peerUrls, CLUSTER_TOKEN, Duration.ofSeconds(5), 10, 1 << 20, 1 << 20,
+            cluster.certificates().trust())) {
       assertThatThrownBy(() -> trusting.sendSnapshotChunk(probe, Duration.ofSeconds(5)))
           .isNotInstanceOf(SSLException.class)
           .hasMessageContaining("answered 403");

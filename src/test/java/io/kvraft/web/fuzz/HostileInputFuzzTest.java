@@ -1,24 +1,17 @@
 package io.kvraft.web.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.kvraft.KvraftApplication;
-import io.kvraft.TestPorts;
 import io.kvraft.linearizability.LinearizabilityChecker;
 import io.kvraft.linearizability.Result;
-import io.kvraft.node.NodeStatus;
-import io.kvraft.node.RaftNode;
-import io.kvraft.raft.Role;
+import io.kvraft.testing.SpringCluster;
 import io.kvraft.web.fuzz.FuzzCase.Family;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,14 +19,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Seeded hostile requests against a live three-node cluster (every endpoint family: keys, listing, the four Raft
@@ -54,53 +42,18 @@ class HostileInputFuzzTest {
       List.of("java.", "javax.", "jakarta.", "at io.kvraft", "Exception", "org.springframework", "org.apache",
           "Tomcat", ".java:", "\tat ", "/home/", "/tmp/", "/work/");
 
-  @TempDir static Path dataRoot;
   /** The 503s seen, to judge whether each was legitimate (an election, a timeout) rather than a fault. */
   private final java.util.Set<String> unavailable = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private final Map<String, Integer> ports = new LinkedHashMap<>();
-  private final Map<String, ConfigurableApplicationContext> nodes = new LinkedHashMap<>();
 
-  @BeforeAll
-  void startCluster() throws IOException {
-    for (String id : List.of("n1", "n2", "n3")) {
-      ports.put(id, TestPorts.reserve());
-    }
-    String peers =
-        ports.entrySet().stream()
-            .map(e -> e.getKey() + "=http://127.0.0.1:" + e.getValue())
-            .collect(Collectors.joining(","));
-    for (String id : ports.keySet()) {
-      nodes.put(
-          id,
-          new SpringApplicationBuilder(KvraftApplication.class)
-              .run(
-                  "--server.port=" + ports.get(id),
-                  "--raft.node-id=" + id,
-                  "--raft.peers=" + peers,
-                  "--raft.data-dir=" + dataRoot.resolve(id),
-                  "--raft.cluster-token=" + TOKEN,
-                  "--spring.main.banner-mode=off",
-                  "--logging.level.root=WARN",
-                  // The fuzzer is refused thousands of times on purpose; the rate-limited lines would only be noise.
-                  "--logging.level.io.kvraft.web.RejectionLog=ERROR"));
-    }
-    await().atMost(Duration.ofSeconds(30)).until(() -> leader() != null);
-  }
-
-  @AfterAll
-  void stopCluster() {
-    nodes.values().forEach(ConfigurableApplicationContext::close);
-  }
-
-  private String leader() {
-    for (var e : nodes.entrySet()) {
-      NodeStatus s = e.getValue().getBean(RaftNode.class).status();
-      if (s.role() == Role.LEADER) {
-        return e.getKey();
-      }
-    }
-    return null;
-  }
+  @RegisterExtension
+  static final SpringCluster cluster =
+      SpringCluster.builder()
+          .nodes(3)
+          .property("raft.cluster-token", TOKEN)
+          // The fuzzer is refused thousands of times on purpose; the rate-limited lines would only be noise.
+          .property("logging.level.io.kvraft.web.RejectionLog", "ERROR")
+          .awaitLeader(Duration.ofSeconds(30))
+          .build();
 
   @Test
   void hostileRequestsAreRefusedCleanlyWhileALinearizableWorkloadRunsBeside() throws Exception {
@@ -109,12 +62,11 @@ class HostileInputFuzzTest {
     String replay = "replay with -Dfuzz.seed=" + seed + " -Dfuzz.cases=" + cases;
     System.out.println("HostileInputFuzzTest: seed " + seed + ", " + cases + " cases (" + replay + ")");
 
-    Map<String, String> urls = new LinkedHashMap<>();
-    ports.forEach((id, port) -> urls.put(id, "http://127.0.0.1:" + port));
-    RegisterWorkload workload = new RegisterWorkload(urls, "wl-" + Long.toHexString(seed) + "-" + System.nanoTime() + "/");
+    RegisterWorkload workload =
+        new RegisterWorkload(cluster.urls(), "wl-" + Long.toHexString(seed) + "-" + System.nanoTime() + "/");
     workload.start(3, seed);
 
-    RequestGenerator generator = new RequestGenerator(seed, List.copyOf(ports.keySet()), TOKEN);
+    RequestGenerator generator = new RequestGenerator(seed, cluster.ids(), TOKEN);
     List<String> failures = Collections.synchronizedList(new ArrayList<>());
     Map<Family, Map<String, AtomicLong>> outcomes = new EnumMap<>(Family.class);
     for (Family f : Family.values()) {
@@ -158,17 +110,17 @@ class HostileInputFuzzTest {
     assertThat(workload.anomalies).as("workload anomalies (%s)", replay).isEmpty();
     assertThat(workload.completed.get()).as("the workload made progress").isPositive();
 
-    for (var e : nodes.entrySet()) {
+    for (String id : cluster.ids()) {
       RawHttp.Response health =
-          RawHttp.send(ports.get(e.getKey()), "GET", "/actuator/health".getBytes(StandardCharsets.US_ASCII),
+          RawHttp.send(cluster.port(id), "GET", "/actuator/health".getBytes(StandardCharsets.US_ASCII),
               List.of(), null, -1, 10_000);
-      assertThat(health.status()).as("health of %s", e.getKey()).isEqualTo(200);
-      assertThat(health.bodyText()).as("health of %s", e.getKey()).contains("\"status\":\"UP\"");
-      long term = e.getValue().getBean(RaftNode.class).status().term();
-      assertThat(term).as("term of %s after strangers claimed terms up to %d (%s)", e.getKey(),
+      assertThat(health.status()).as("health of %s", id).isEqualTo(200);
+      assertThat(health.bodyText()).as("health of %s", id).contains("\"status\":\"UP\"");
+      long term = cluster.status(id).term();
+      assertThat(term).as("term of %s after strangers claimed terms up to %d (%s)", id,
           maxStrangerTermSent.get(), replay).isLessThan(RequestGenerator.STRANGER_TERM_FLOOR);
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> leader() != null);
+    cluster.awaitLeader(Duration.ofSeconds(10));
 
     Result verdict = LinearizabilityChecker.check(workload.recorder().history(), Duration.ofSeconds(60));
     assertThat(verdict.isOk()).as("workload history linearizable: %s (%s)", verdict, replay).isTrue();
@@ -178,7 +130,8 @@ class HostileInputFuzzTest {
   private String run(FuzzCase c, List<String> failures) {
     RawHttp.Response resp;
     try {
-      resp = RawHttp.send(ports.get(c.node()), c.method(), c.target(), c.headers(), c.body(), c.declaredLength(), 20_000);
+      resp = RawHttp.send(cluster.port(c.node()), c.method(), c.target(), c.headers(), c.body(), c.declaredLength(),
+          20_000);
     } catch (IOException | RuntimeException e) {
       failures.add(c.describe() + ": no answer: " + e);
       return "no answer";
@@ -211,11 +164,12 @@ class HostileInputFuzzTest {
     }
     // The one place a member names its data directory, on purpose: the diskSpace health component watches it
     // (issue 12: it used to watch the working directory and said UP while the data filesystem was full).
+    String dataRoot = cluster.dataRoot().toString();
     String scanned =
         request.contains("/actuator/health")
-            ? body.replaceAll("\"path\":\"" + java.util.regex.Pattern.quote(dataRoot.toString()) + "[^\"]*\"", "")
+            ? body.replaceAll("\"path\":\"" + java.util.regex.Pattern.quote(dataRoot) + "[^\"]*\"", "")
             : body;
-    if (scanned.contains(dataRoot.toString())) {
+    if (scanned.contains(dataRoot)) {
       problems.add("body reveals the data directory");
     }
     if (!problems.isEmpty()) {
