@@ -79,7 +79,14 @@ class HostileInputFuzzTest {
       long index = i;
       fuzzers.execute(
           () -> {
-            FuzzCase c = generator.generate(index);
+            FuzzCase c;
+            try {
+              c = generator.generate(index);
+            } catch (RuntimeException e) {
+              // A pool thread would only print this and the case would silently not run.
+              failures.add("case " + index + " could not be generated: " + e);
+              return;
+            }
             if (c.strangerTerm() > 0) {
               maxStrangerTermSent.accumulateAndGet(c.strangerTerm(), Math::max);
             }

@@ -439,7 +439,8 @@ final class RequestGenerator {
         List<Entry> entries = new ArrayList<>();
         int k = r.nextInt(4);
         for (int i = 0; i < k; i++) {
-          entries.add(new Entry(t2, idx + 1 + i, r.nextBoolean() ? Entry.Type.COMMAND : Entry.Type.NOOP,
+          // An entry of term 0 cannot be built (nor encoded): such a case used to throw in the generator and be lost.
+          entries.add(new Entry(Math.max(1, t2), idx + 1 + i, r.nextBoolean() ? Entry.Type.COMMAND : Entry.Type.NOOP,
               randomBytes(r, r.nextInt(100))));
         }
         yield new Message.AppendRequest(from, to, term, idx, t2, entries, idx + k);
