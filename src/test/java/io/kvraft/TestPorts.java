@@ -9,10 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Ports for test servers that start later than they are chosen (a JVM takes seconds to boot). A port from
- * {@code new ServerSocket(0)} is an ephemeral one: in the meantime the kernel may give it to any outgoing connection
- * or to another listener on port 0 (our own TCP proxies), and the server then fails with "port in use". Ports below
- * Linux's ephemeral range (32768–60999) are never handed out that way, and this JVM never hands one out twice.
+ * Ports for test servers that start later than they are chosen (a JVM takes seconds to boot). A
+ * port from {@code new ServerSocket(0)} is an ephemeral one: in the meantime the kernel may give it
+ * to any outgoing connection or to another listener on port 0 (our own TCP proxies), and the server
+ * then fails with "port in use". Ports below Linux's ephemeral range (32768–60999) are never handed
+ * out that way, and this JVM never hands one out twice.
  */
 public final class TestPorts {
   private static final int LOW = 20_000;

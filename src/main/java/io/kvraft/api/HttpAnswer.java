@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A finished answer to a {@code /kv} request, built wherever the outcome is known (the Raft event loop, a relay
- * from the leader, a validation error) and written to the servlet response later on a container thread.
+ * A finished answer to a {@code /kv} request, built wherever the outcome is known (the Raft event
+ * loop, a relay from the leader, a validation error) and written to the servlet response later on a
+ * container thread.
  */
 final class HttpAnswer {
   private static final byte[] EMPTY = new byte[0];

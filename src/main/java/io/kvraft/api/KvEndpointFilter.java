@@ -32,8 +32,8 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -41,16 +41,18 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.util.UriUtils;
 
 /**
- * The client contract of design §3 on {@code /kv} and {@code /kv/{key}}: raw values (a key may contain slashes),
- * revisions as ETags, compare-and-set with If-Match / If-None-Match, exactly-once writes with Client-Id /
- * Request-Seq, {@code Raft-Leader} on every answer. A follower passes writes on to the leader; reads are answered
- * locally after a ReadIndex barrier.
+ * The client contract of design §3 on {@code /kv} and {@code /kv/{key}}: raw values (a key may
+ * contain slashes), revisions as ETags, compare-and-set with If-Match / If-None-Match, exactly-once
+ * writes with Client-Id / Request-Seq, {@code Raft-Leader} on every answer. A follower passes
+ * writes on to the leader; reads are answered locally after a ReadIndex barrier.
  *
- * <p>A servlet filter, not a Spring MVC controller, for the same reason as
- * {@link io.kvraft.transport.endpoint.RaftEndpointFilter}: the benchmark's profile (issue #7) put MVC's argument
- * resolution, the async re-dispatch of every deferred answer through the whole filter chain and DispatcherServlet,
- * and the per-request observation at around half of the leader's CPU. Here a request is parsed once, waits without holding a thread, and its answer is written straight
- * from a container thread when Raft completes it. {@link KvRequestMetrics} keeps {@code http.server.requests}.
+ * <p>A servlet filter, not a Spring MVC controller, for the same reason as {@link
+ * io.kvraft.transport.endpoint.RaftEndpointFilter}: the benchmark's profile (issue #7) put MVC's
+ * argument resolution, the async re-dispatch of every deferred answer through the whole filter
+ * chain and DispatcherServlet, and the per-request observation at around half of the leader's CPU.
+ * Here a request is parsed once, waits without holding a thread, and its answer is written straight
+ * from a container thread when Raft completes it. {@link KvRequestMetrics} keeps {@code
+ * http.server.requests}.
  */
 @Component
 public class KvEndpointFilter implements Filter, Ordered {
@@ -89,7 +91,8 @@ public class KvEndpointFilter implements Filter, Ordered {
     this.json = json;
     this.problems = new KvProblems(json, rejections);
     this.rejections = rejections;
-    // Every answer is bounded by kv.request-timeout (or the relay's call timeout) already; this is a backstop.
+    // Every answer is bounded by kv.request-timeout (or the relay's call timeout) already; this is
+    // a backstop.
     this.asyncTimeoutMillis = 2 * props.requestTimeout().toMillis() + 5_000;
     this.bodyReadTimeoutMillis = props.bodyReadTimeout().toMillis();
     this.bodies = new BodyBudget(props.bodyBudgetBytes());
@@ -103,12 +106,14 @@ public class KvEndpointFilter implements Filter, Ordered {
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
       throws IOException, ServletException {
-    if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)) {
+    if (!(req instanceof HttpServletRequest request)
+        || !(res instanceof HttpServletResponse response)) {
       chain.doFilter(req, res);
       return;
     }
     if (!isKvRequest(request)) {
-      // Not ours, even when the container's normalised path is (/actuator/%2e%2e/kv/x): MVC answers 404.
+      // Not ours, even when the container's normalised path is (/actuator/%2e%2e/kv/x): MVC answers
+      // 404.
       chain.doFilter(req, res);
       return;
     }
@@ -147,9 +152,10 @@ public class KvEndpointFilter implements Filter, Ordered {
   }
 
   /**
-   * Reads the body without holding a container thread ({@link BodyReader}), then routes the request as any other:
-   * {@link #readBody} finds the body in a request attribute. The body must be complete within kv.body-read-timeout
-   * (else 408, see {@link Exchange#onTimeout}); the wait for Raft's answer gets the backstop timeout after that.
+   * Reads the body without holding a container thread ({@link BodyReader}), then routes the request
+   * as any other: {@link #readBody} finds the body in a request attribute. The body must be
+   * complete within kv.body-read-timeout (else 408, see {@link Exchange#onTimeout}); the wait for
+   * Raft's answer gets the backstop timeout after that.
    */
   private void readBodyThenRoute(
       HttpServletRequest request, HttpServletResponse response, String path, long start, String uri)
@@ -159,7 +165,8 @@ public class KvEndpointFilter implements Filter, Ordered {
     if (declared > limit) {
       CompletableFuture<HttpAnswer> tooLarge =
           CompletableFuture.failedFuture(
-              InvalidRequestException.tooLarge("body is " + declared + " bytes; the limit is " + limit));
+              InvalidRequestException.tooLarge(
+                  "body is " + declared + " bytes; the limit is " + limit));
       finish(request, response, tooLarge, start, uri);
       return;
     }
@@ -177,7 +184,8 @@ public class KvEndpointFilter implements Filter, Ordered {
             new BodyReader.Outcome() {
               @Override
               public void read(byte[] body) {
-                // Tomcat measures an async timeout from startAsync: the backstop now runs from here.
+                // Tomcat measures an async timeout from startAsync: the backstop now runs from
+                // here.
                 ctx.setTimeout(System.currentTimeMillis() - asyncStart + asyncTimeoutMillis);
                 request.setAttribute(BODY_ATTRIBUTE, body);
                 exchange.answerWhenDone(route(request, false, path));
@@ -192,7 +200,8 @@ public class KvEndpointFilter implements Filter, Ordered {
     request.getInputStream().setReadListener(reader);
   }
 
-  private CompletableFuture<HttpAnswer> route(HttpServletRequest request, boolean list, String path) {
+  private CompletableFuture<HttpAnswer> route(
+      HttpServletRequest request, boolean list, String path) {
     try {
       return list ? list(request) : key(request, path.substring(4));
     } catch (RuntimeException e) {
@@ -217,7 +226,11 @@ public class KvEndpointFilter implements Filter, Ordered {
   }
 
   private void write(
-      HttpServletRequest request, HttpServletResponse response, HttpAnswer a, long start, String uri)
+      HttpServletRequest request,
+      HttpServletResponse response,
+      HttpAnswer a,
+      long start,
+      String uri)
       throws IOException {
     if (a.header(KvHeaders.RAFT_LEADER) == null) {
       String leader = node.status().leader();
@@ -249,7 +262,8 @@ public class KvEndpointFilter implements Filter, Ordered {
         ClientRef client = client(request);
         yield writeOrForward(request, new byte[0], () -> kv.delete(key, pre, client));
       }
-      case "OPTIONS" -> CompletableFuture.completedFuture(HttpAnswer.empty(200).header("Allow", ALLOW_KEY));
+      case "OPTIONS" ->
+          CompletableFuture.completedFuture(HttpAnswer.empty(200).header("Allow", ALLOW_KEY));
       default -> CompletableFuture.completedFuture(methodNotAllowed(request, ALLOW_KEY));
     };
   }
@@ -290,7 +304,8 @@ public class KvEndpointFilter implements Filter, Ordered {
                 page.put("next", keys.get(keys.size() - 1));
               }
               try {
-                return HttpAnswer.of(200, MediaType.APPLICATION_JSON_VALUE, json.writeValueAsBytes(page));
+                return HttpAnswer.of(
+                    200, MediaType.APPLICATION_JSON_VALUE, json.writeValueAsBytes(page));
               } catch (JsonProcessingException e) {
                 throw new IllegalStateException("cannot encode a key listing", e);
               }
@@ -298,9 +313,7 @@ public class KvEndpointFilter implements Filter, Ordered {
   }
 
   private CompletableFuture<HttpAnswer> writeOrForward(
-      HttpServletRequest request,
-      byte[] body,
-      Supplier<CompletableFuture<KvResult>> write) {
+      HttpServletRequest request, byte[] body, Supplier<CompletableFuture<KvResult>> write) {
     // Read now: the answer is built on a Raft thread, which must not touch the servlet request.
     String path = request.getRequestURI();
     NodeStatus status = node.status();
@@ -309,24 +322,36 @@ public class KvEndpointFilter implements Filter, Ordered {
         && status.role() != Role.LEADER
         && leader != null
         && !leader.equals(status.id())) {
-      // A follower passes the write on at once, holding the body only while it is relayed. It used to propose
-      // first and relay on NotLeader, so every request, the leader's own included, kept its body in a closure for
-      // as long as its proposal lived: a second copy of every value in flight on the leader (issue 12).
+      // A follower passes the write on at once, holding the body only while it is relayed. It used
+      // to propose
+      // first and relay on NotLeader, so every request, the leader's own included, kept its body in
+      // a closure for
+      // as long as its proposal lived: a second copy of every value in flight on the leader (issue
+      // 12).
       return relay(leader, LeaderForwarder.Relay.of(request, body));
     }
-    // Served here. Nothing keeps the body once it is encoded into the proposal; should leadership have moved
-    // meanwhile, the client is told where to (503 No Leader with Raft-Leader) instead of a relay being kept for it.
+    // Served here. Nothing keeps the body once it is encoded into the proposal; should leadership
+    // have moved
+    // meanwhile, the client is told where to (503 No Leader with Raft-Leader) instead of a relay
+    // being kept for it.
     return write.get().thenApply(r -> writeAnswer(r, path));
   }
 
-  /** Relays a write to the leader while the member's memory budget has room for its body (else 503 Overloaded). */
+  /**
+   * Relays a write to the leader while the member's memory budget has room for its body (else 503
+   * Overloaded).
+   */
   private CompletableFuture<HttpAnswer> relay(String leader, LeaderForwarder.Relay relay) {
     MemoryBudget memory = node.memoryBudget();
     long bytes = relay.body().length;
     if (!memory.tryReserve(bytes)) {
       return CompletableFuture.failedFuture(
           new OverloadedException(
-              "node " + node.id() + " " + memory.describe() + "; the write was not relayed, retry shortly"));
+              "node "
+                  + node.id()
+                  + " "
+                  + memory.describe()
+                  + "; the write was not relayed, retry shortly"));
     }
     CompletableFuture<HttpAnswer> relayed;
     try {
@@ -341,13 +366,17 @@ public class KvEndpointFilter implements Filter, Ordered {
   private HttpAnswer writeAnswer(KvResult r, String path) {
     return switch (r.status()) {
       case OK, NOT_FOUND ->
-          r.revision() > 0 ? HttpAnswer.empty(204).header("ETag", etag(r.revision())) : HttpAnswer.empty(204);
+          r.revision() > 0
+              ? HttpAnswer.empty(204).header("ETag", etag(r.revision()))
+              : HttpAnswer.empty(204);
       case PRECONDITION_FAILED ->
           problems
               .problem(
                   HttpStatus.PRECONDITION_FAILED,
                   "Precondition Failed",
-                  r.revision() == 0 ? "the key does not exist" : "the key's revision is " + r.revision(),
+                  r.revision() == 0
+                      ? "the key does not exist"
+                      : "the key's revision is " + r.revision(),
                   path)
               .header("ETag", r.revision() > 0 ? etag(r.revision()) : null);
       case STALE_REQUEST ->
@@ -357,12 +386,14 @@ public class KvEndpointFilter implements Filter, Ordered {
               "Request-Seq is older than this client's last applied request; its answer is no longer kept",
               path);
       case SESSION_EXPIRED -> problems.sessionExpired(path);
-      case SESSIONS_FULL -> throw new IllegalStateException("a write is not a session registration: " + r);
+      case SESSIONS_FULL ->
+          throw new IllegalStateException("a write is not a session registration: " + r);
     };
   }
 
   private HttpAnswer methodNotAllowed(HttpServletRequest request, String allow) {
-    rejections.rejected(request, HttpStatus.METHOD_NOT_ALLOWED.value(), "method " + request.getMethod());
+    rejections.rejected(
+        request, HttpStatus.METHOD_NOT_ALLOWED.value(), "method " + request.getMethod());
     return problems
         .problem(
             HttpStatus.METHOD_NOT_ALLOWED,
@@ -372,7 +403,9 @@ public class KvEndpointFilter implements Filter, Ordered {
         .header("Allow", allow);
   }
 
-  /** Whether this filter answers the request: its path as sent is {@code /kv} or below {@code /kv/}. */
+  /**
+   * Whether this filter answers the request: its path as sent is {@code /kv} or below {@code /kv/}.
+   */
   static boolean isKvRequest(HttpServletRequest request) {
     String raw = rawPath(request);
     return raw.equals(LIST_URI) || raw.startsWith("/kv/");
@@ -383,9 +416,9 @@ public class KvEndpointFilter implements Filter, Ordered {
   }
 
   /**
-   * Whether the container's decoded, normalised path is the raw path merely decoded. Were it not (dot segments,
-   * {@code ;params}), the server would read another key than clients and proxies that do not normalise, and a
-   * proxy rule for one path could be walked around through another.
+   * Whether the container's decoded, normalised path is the raw path merely decoded. Were it not
+   * (dot segments, {@code ;params}), the server would read another key than clients and proxies
+   * that do not normalise, and a proxy rule for one path could be walked around through another.
    */
   private static boolean isVerbatim(String raw, String path) {
     if (raw.indexOf('%') < 0) {
@@ -409,7 +442,10 @@ public class KvEndpointFilter implements Filter, Ordered {
     return "\"" + revision + "\"";
   }
 
-  /** An absent or empty parameter takes its default, as it did under Spring MVC's {@code defaultValue}. */
+  /**
+   * An absent or empty parameter takes its default, as it did under Spring MVC's {@code
+   * defaultValue}.
+   */
   private static boolean parseConsistency(String c) {
     if (c == null || c.isEmpty()) {
       return false;
@@ -482,7 +518,10 @@ public class KvEndpointFilter implements Filter, Ordered {
     }
   }
 
-  /** A header that may be given once; a repeated one is ambiguous (which revision, which client?) and refused. */
+  /**
+   * A header that may be given once; a repeated one is ambiguous (which revision, which client?)
+   * and refused.
+   */
   private static String single(HttpServletRequest request, String name) {
     Enumeration<String> values = request.getHeaders(name);
     if (values == null || !values.hasMoreElements()) {
@@ -495,7 +534,10 @@ public class KvEndpointFilter implements Filter, Ordered {
     return first;
   }
 
-  /** The body {@link #readBodyThenRoute} read, without a container thread, before it routed the request. */
+  /**
+   * The body {@link #readBodyThenRoute} read, without a container thread, before it routed the
+   * request.
+   */
   private static byte[] readBody(HttpServletRequest request) {
     byte[] body = (byte[]) request.getAttribute(BODY_ATTRIBUTE);
     if (body == null) {
@@ -513,8 +555,8 @@ public class KvEndpointFilter implements Filter, Ordered {
   }
 
   /**
-   * One asynchronous request: writes its answer once (whichever comes first of the answer, the body-read deadline
-   * and the backstop timeout), from a container thread, and completes it.
+   * One asynchronous request: writes its answer once (whichever comes first of the answer, the
+   * body-read deadline and the backstop timeout), from a container thread, and completes it.
    */
   private final class Exchange implements AsyncListener {
     private final AsyncContext ctx;
@@ -526,7 +568,11 @@ public class KvEndpointFilter implements Filter, Ordered {
     private volatile BodyReader body;
 
     Exchange(
-        AsyncContext ctx, HttpServletRequest request, HttpServletResponse response, long start, String uri) {
+        AsyncContext ctx,
+        HttpServletRequest request,
+        HttpServletResponse response,
+        long start,
+        String uri) {
       this.ctx = ctx;
       this.request = request;
       this.response = response;
@@ -534,12 +580,18 @@ public class KvEndpointFilter implements Filter, Ordered {
       this.uri = uri;
     }
 
-    /** The request's body is being read by {@code reader}: a timeout before it is done is the body's deadline. */
+    /**
+     * The request's body is being read by {@code reader}: a timeout before it is done is the body's
+     * deadline.
+     */
     void reading(BodyReader reader) {
       this.body = reader;
     }
 
-    /** Writes the answer when it is there: at once on this container thread if it is, else on one of Tomcat's. */
+    /**
+     * Writes the answer when it is there: at once on this container thread if it is, else on one of
+     * Tomcat's.
+     */
     void answerWhenDone(CompletableFuture<HttpAnswer> answer) {
       if (answer.isDone()) {
         answer(answer);
@@ -561,8 +613,9 @@ public class KvEndpointFilter implements Filter, Ordered {
     }
 
     /**
-     * The body-read deadline (while the body is still arriving: 408, nothing applied, and the connection closed, as
-     * the rest of the body will not be read) or the backstop (an answer never came: 503, outcome unknown).
+     * The body-read deadline (while the body is still arriving: 408, nothing applied, and the
+     * connection closed, as the rest of the body will not be read) or the backstop (an answer never
+     * came: 503, outcome unknown).
      */
     @Override
     public void onTimeout(AsyncEvent event) throws IOException {
@@ -572,12 +625,16 @@ public class KvEndpointFilter implements Filter, Ordered {
       HttpAnswer a;
       if (body != null && body.abandon()) {
         String detail =
-            "the request body was not complete within " + bodyReadTimeoutMillis + " ms (" + body.received()
+            "the request body was not complete within "
+                + bodyReadTimeoutMillis
+                + " ms ("
+                + body.received()
                 + " bytes arrived); nothing was applied";
         rejections.rejected(request, HttpStatus.REQUEST_TIMEOUT.value(), detail);
         a =
             problems
-                .problem(HttpStatus.REQUEST_TIMEOUT, "Request Timeout", detail, request.getRequestURI())
+                .problem(
+                    HttpStatus.REQUEST_TIMEOUT, "Request Timeout", detail, request.getRequestURI())
                 .header("Connection", "close");
       } else {
         a =

@@ -33,11 +33,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The OpenAPI 3.0 description of the client contract (design §3) that springdoc serves at {@code /v3/api-docs}.
- * {@link KvEndpointFilter} serves {@code /kv} outside Spring MVC, where annotation scanning cannot see it,
- * so the contract is stated here once, in full: raw octet-stream values, the ETag/If-Match/If-None-Match revision
- * protocol, sessions (POST /sessions) and Client-Id/Request-Seq, Raft-Leader, the optional bearer token, and every status with its problem+json body. The checked-in copy
- * {@code src/main/openapi/kvraft.yaml} must equal it (OpenApiDriftTest); the generated Java client is built from that.
+ * The OpenAPI 3.0 description of the client contract (design §3) that springdoc serves at {@code
+ * /v3/api-docs}. {@link KvEndpointFilter} serves {@code /kv} outside Spring MVC, where annotation
+ * scanning cannot see it, so the contract is stated here once, in full: raw octet-stream values,
+ * the ETag/If-Match/If-None-Match revision protocol, sessions (POST /sessions) and
+ * Client-Id/Request-Seq, Raft-Leader, the optional bearer token, and every status with its
+ * problem+json body. The checked-in copy {@code src/main/openapi/kvraft.yaml} must equal it
+ * (OpenApiDriftTest); the generated Java client is built from that.
  */
 @Configuration
 public class KvOpenApi {
@@ -84,7 +86,9 @@ public class KvOpenApi {
             .name("key")
             .required(true)
             .description(
-                "The key, 1 to " + kv.maxKeyBytes() + " UTF-8 bytes. It may contain '/', sent unencoded"
+                "The key, 1 to "
+                    + kv.maxKeyBytes()
+                    + " UTF-8 bytes. It may contain '/', sent unencoded"
                     + " (/kv/users/1); an encoded %2F is rejected by the server, and so are '.' or '..' segments"
                     + " and ';' parameters: the key is the path exactly as sent, never a normalised one.")
             .schema(new StringSchema().minLength(1)));
@@ -96,7 +100,10 @@ public class KvOpenApi {
             .description(
                 "linearizable (default): reflects every write acknowledged before the request started."
                     + " stale: this node's local state, possibly behind, answered even without a leader.")
-            .schema(new StringSchema()._enum(List.of("linearizable", "stale"))._default("linearizable")));
+            .schema(
+                new StringSchema()
+                    ._enum(List.of("linearizable", "stale"))
+                    ._default("linearizable")));
     c.addParameters(
         "ClientId",
         new Parameter()
@@ -133,11 +140,14 @@ public class KvOpenApi {
             .description("Create only: '*' applies only if the key is absent; 412 otherwise.")
             .schema(new StringSchema()._enum(List.of("*"))));
 
-    c.addHeaders("ETag", header("The key's revision as a strong ETag, e.g. \"42\"", new StringSchema()));
     c.addHeaders(
-        "RaftLeader", header("The leader this node knows of, when it knows one", new StringSchema()));
+        "ETag", header("The key's revision as a strong ETag, e.g. \"42\"", new StringSchema()));
     c.addHeaders(
-        "ClientIdIssued", header("The session id the cluster issued, as in the body", new StringSchema()));
+        "RaftLeader",
+        header("The leader this node knows of, when it knows one", new StringSchema()));
+    c.addHeaders(
+        "ClientIdIssued",
+        header("The session id the cluster issued, as in the body", new StringSchema()));
     c.addHeaders(
         "WwwAuthenticate",
         header(
@@ -145,7 +155,8 @@ public class KvOpenApi {
                 + " \"insufficient_scope\" when a token was sent",
             new StringSchema()));
     c.addHeaders(
-        "RetryAfter", header("Seconds to wait before retrying", new IntegerSchema().format("int32")));
+        "RetryAfter",
+        header("Seconds to wait before retrying", new IntegerSchema().format("int32")));
 
     c.addSchemas("Value", new BinarySchema().description("The value's raw bytes"));
     c.addSchemas(
@@ -167,7 +178,8 @@ public class KvOpenApi {
             .addProperty(
                 "next",
                 new StringSchema()
-                    .description("Present when more keys may follow: pass it as startAfter for the next page"))
+                    .description(
+                        "Present when more keys may follow: pass it as startAfter for the next page"))
             .required(List.of("keys")));
     c.addSchemas(
         "Problem",
@@ -181,50 +193,69 @@ public class KvOpenApi {
 
     c.addResponses(
         "BadRequest",
-        problem("Invalid request (empty or too long key, malformed headers or parameters); nothing changed"));
+        problem(
+            "Invalid request (empty or too long key, malformed headers or parameters); nothing changed"));
     c.addResponses("NotFound", problem("The key does not exist"));
     c.addResponses(
         "StaleRequest",
-        problem("Request-Seq is older than this client's last applied one; that answer is no longer kept"));
+        problem(
+            "Request-Seq is older than this client's last applied one; that answer is no longer kept"));
     c.addResponses(
         "SessionExpired",
-        problem("Client-Id has no live session: it was never issued, expired (idle longer than kv.session-ttl) or"
+        problem(
+            "Client-Id has no live session: it was never issued, expired (idle longer than kv.session-ttl) or"
                 + " was evicted (type urn:kvraft:problem:session-expired). The request was NOT applied, but an"
                 + " earlier attempt of it may have been: its outcome is unknown. Register a new session and read"
                 + " the key before retrying"));
     c.addResponses(
         "RegistrationUnavailable",
-        problem("No session was created: the session table holds kv.max-sessions sessions and none has been idle"
-                + " for kv.session-min-idle (type urn:kvraft:problem:too-many-sessions); or there is no leader, or"
-                + " the registration was not confirmed within kv.request-timeout (a session may then exist unused;"
-                + " it expires). Retry after Retry-After")
+        problem(
+                "No session was created: the session table holds kv.max-sessions sessions and none has been idle"
+                    + " for kv.session-min-idle (type urn:kvraft:problem:too-many-sessions); or there is no leader, or"
+                    + " the registration was not confirmed within kv.request-timeout (a session may then exist unused;"
+                    + " it expires). Retry after Retry-After")
             .headers(
                 new LinkedHashMap<>(
-                    Map.of("Retry-After", headerRef("RetryAfter"), "Raft-Leader", headerRef("RaftLeader")))));
+                    Map.of(
+                        "Retry-After",
+                        headerRef("RetryAfter"),
+                        "Raft-Leader",
+                        headerRef("RaftLeader")))));
     c.addResponses(
         "PreconditionFailed",
-        problem("If-Match / If-None-Match did not hold; nothing changed. ETag gives the current revision"
-                + " when the key exists")
+        problem(
+                "If-Match / If-None-Match did not hold; nothing changed. ETag gives the current revision"
+                    + " when the key exists")
             .headers(Map.of("ETag", headerRef("ETag"))));
     c.addResponses(
-        "PayloadTooLarge", problem("The value exceeds kv.max-value-bytes (" + kv.maxValueBytes() + "); nothing changed"));
+        "PayloadTooLarge",
+        problem(
+            "The value exceeds kv.max-value-bytes (" + kv.maxValueBytes() + "); nothing changed"));
     c.addResponses(
         "RequestTimeout",
-        problem("The request body was not complete within kv.body-read-timeout (" + kv.bodyReadTimeout().toSeconds()
+        problem(
+            "The request body was not complete within kv.body-read-timeout ("
+                + kv.bodyReadTimeout().toSeconds()
                 + " s) after the headers; nothing changed, and the connection is closed"));
     c.addResponses(
         "Unavailable",
-        problem("No leader, or the request was not confirmed within kv.request-timeout. The outcome is unknown:"
-                + " retry, with the same Client-Id/Request-Seq for a write. Titled Overloaded (type"
-                + " urn:kvraft:problem:overloaded): the member already holds as much as it may (pending writes,"
-                + " request bodies being read, kv.body-budget-bytes); nothing was applied, retry after Retry-After")
+        problem(
+                "No leader, or the request was not confirmed within kv.request-timeout. The outcome is unknown:"
+                    + " retry, with the same Client-Id/Request-Seq for a write. Titled Overloaded (type"
+                    + " urn:kvraft:problem:overloaded): the member already holds as much as it may (pending writes,"
+                    + " request bodies being read, kv.body-budget-bytes); nothing was applied, retry after Retry-After")
             .headers(
                 new LinkedHashMap<>(
-                    Map.of("Retry-After", headerRef("RetryAfter"), "Raft-Leader", headerRef("RaftLeader")))));
+                    Map.of(
+                        "Retry-After",
+                        headerRef("RetryAfter"),
+                        "Raft-Leader",
+                        headerRef("RaftLeader")))));
     c.addResponses(
         "Unauthorized",
-        problem("The node has client tokens (kv.auth.*) and the request carries none, or not a known one, as"
-                + " Authorization: Bearer <token>; nothing changed")
+        problem(
+                "The node has client tokens (kv.auth.*) and the request carries none, or not a known one, as"
+                    + " Authorization: Bearer <token>; nothing changed")
             .headers(Map.of("WWW-Authenticate", headerRef("WwwAuthenticate"))));
     c.addResponses(
         "Forbidden",
@@ -267,12 +298,14 @@ public class KvOpenApi {
                     .addApiResponse(
                         "201",
                         new ApiResponse()
-                            .description("Registered; the body and the Client-Id header carry the issued id")
+                            .description(
+                                "Registered; the body and the Client-Id header carry the issued id")
                             .headers(headers)
                             .content(
                                 new Content()
                                     .addMediaType(
-                                        "application/json", new MediaType().schema(schemaRef("Session"))))),
+                                        "application/json",
+                                        new MediaType().schema(schemaRef("Session"))))),
                 "Unauthorized",
                 "Forbidden",
                 "RegistrationUnavailable"));
@@ -340,7 +373,10 @@ public class KvOpenApi {
                         new ApiResponse()
                             .description("The value's raw bytes; ETag is its revision")
                             .headers(etagAndLeader())
-                            .content(new Content().addMediaType(OCTETS, new MediaType().schema(schemaRef("Value"))))),
+                            .content(
+                                new Content()
+                                    .addMediaType(
+                                        OCTETS, new MediaType().schema(schemaRef("Value"))))),
                 "BadRequest",
                 "Unauthorized",
                 "NotFound",
@@ -350,7 +386,8 @@ public class KvOpenApi {
   private static Operation put(KvProperties kv) {
     return new Operation()
         .operationId("putValue")
-        .summary("Set a value, optionally only if its revision matches (compare-and-set) or it is absent")
+        .summary(
+            "Set a value, optionally only if its revision matches (compare-and-set) or it is absent")
         .addTagsItem("kv")
         .addParametersItem(ref("Key"))
         .addParametersItem(ref("IfMatch"))
@@ -383,7 +420,8 @@ public class KvOpenApi {
         .requestBody(valueBody("The bytes to append", kv))
         .responses(
             errors(
-                new ApiResponses().addApiResponse("204", written("Appended; ETag is the new revision")),
+                new ApiResponses()
+                    .addApiResponse("204", written("Appended; ETag is the new revision")),
                 "BadRequest",
                 "Unauthorized",
                 "Forbidden",
@@ -397,7 +435,8 @@ public class KvOpenApi {
   private static Operation delete() {
     return new Operation()
         .operationId("deleteValue")
-        .summary("Delete a key (deleting an absent key succeeds), optionally only if its revision matches")
+        .summary(
+            "Delete a key (deleting an absent key succeeds), optionally only if its revision matches")
         .addTagsItem("kv")
         .addParametersItem(ref("Key"))
         .addParametersItem(ref("IfMatch"))
@@ -407,7 +446,10 @@ public class KvOpenApi {
             errors(
                 new ApiResponses()
                     .addApiResponse(
-                        "204", new ApiResponse().description("Deleted, or was absent").headers(leaderHeader())),
+                        "204",
+                        new ApiResponse()
+                            .description("Deleted, or was absent")
+                            .headers(leaderHeader())),
                 "BadRequest",
                 "Unauthorized",
                 "Forbidden",
@@ -442,8 +484,9 @@ public class KvOpenApi {
   }
 
   /**
-   * The request body is stated as a plain string, not {@code format: binary}: the server takes any bytes either way,
-   * but openapi-generator's java/native client JSON-encodes a binary (File) body, while it sends a string raw.
+   * The request body is stated as a plain string, not {@code format: binary}: the server takes any
+   * bytes either way, but openapi-generator's java/native client JSON-encodes a binary (File) body,
+   * while it sends a string raw.
    */
   private static RequestBody valueBody(String description, KvProperties kv) {
     return new RequestBody()

@@ -15,15 +15,20 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 
 /**
- * Turns the outcome of a failed {@code /kv} request into its problem+json answer (RFC 9457), never with a stack
- * trace or internal path: 4xx means nothing changed; 503 means the outcome is unknown and a retry with the same
- * Client-Id/Request-Seq is safe, so it carries Retry-After.
+ * Turns the outcome of a failed {@code /kv} request into its problem+json answer (RFC 9457), never
+ * with a stack trace or internal path: 4xx means nothing changed; 503 means the outcome is unknown
+ * and a retry with the same Client-Id/Request-Seq is safe, so it carries Retry-After.
  */
 final class KvProblems {
   private static final Logger LOG = LoggerFactory.getLogger(KvProblems.class);
   static final String RETRY_AFTER_SECONDS = "1";
-  /** Lets clients and dashboards tell "too busy, nothing done" from the other 503s, whose outcome is unknown. */
+
+  /**
+   * Lets clients and dashboards tell "too busy, nothing done" from the other 503s, whose outcome is
+   * unknown.
+   */
   static final String OVERLOADED_TYPE = "urn:kvraft:problem:overloaded";
+
   static final String SESSION_EXPIRED_TYPE = "urn:kvraft:problem:session-expired";
   static final String TOO_MANY_SESSIONS_TYPE = "urn:kvraft:problem:too-many-sessions";
 
@@ -35,18 +40,26 @@ final class KvProblems {
     this.rejections = rejections;
   }
 
-  /** The answer to a request that failed; refusals (bad input, overload) are logged at a bounded rate. */
+  /**
+   * The answer to a request that failed; refusals (bad input, overload) are logged at a bounded
+   * rate.
+   */
   HttpAnswer of(Throwable failure, HttpServletRequest request) {
-    Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable e =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     String path = request.getRequestURI();
     if (e instanceof InvalidRequestException ire) {
       HttpStatus status = ire.tooLarge() ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST;
       rejections.rejected(request, status.value(), ire.getMessage());
-      return problem(status, ire.tooLarge() ? "Payload Too Large" : "Bad Request", ire.getMessage(), path);
+      return problem(
+          status, ire.tooLarge() ? "Payload Too Large" : "Bad Request", ire.getMessage(), path);
     }
     if (e instanceof OverloadedException) {
       rejections.rejected(request, HttpStatus.SERVICE_UNAVAILABLE.value(), e.getMessage());
-      return problem(HttpStatus.SERVICE_UNAVAILABLE, OVERLOADED_TYPE, "Overloaded", e.getMessage(), path);
+      return problem(
+          HttpStatus.SERVICE_UNAVAILABLE, OVERLOADED_TYPE, "Overloaded", e.getMessage(), path);
     }
     if (e instanceof NotLeaderException nle) {
       String detail =
@@ -65,7 +78,10 @@ final class KvProblems {
     }
     LOG.error("unexpected error on {}", path, e);
     return problem(
-        HttpStatus.INTERNAL_SERVER_ERROR, "Internal Server Error", "unexpected error; see the server log", path);
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        "Internal Server Error",
+        "unexpected error; see the server log",
+        path);
   }
 
   HttpAnswer problem(HttpStatus status, String title, String detail, String path) {
@@ -73,8 +89,9 @@ final class KvProblems {
   }
 
   /**
-   * 410: the write's Client-Id names no live session. Never applied by this request, but an earlier send of it may
-   * have been applied before the session went away: the client must find out by reading, not by retrying blindly.
+   * 410: the write's Client-Id names no live session. Never applied by this request, but an earlier
+   * send of it may have been applied before the session went away: the client must find out by
+   * reading, not by retrying blindly.
    */
   HttpAnswer sessionExpired(String path) {
     return problem(
@@ -87,7 +104,10 @@ final class KvProblems {
         path);
   }
 
-  /** 503: the session table is full and its least recently used session is still too recently used to evict. */
+  /**
+   * 503: the session table is full and its least recently used session is still too recently used
+   * to evict.
+   */
   HttpAnswer tooManySessions(String path) {
     return problem(
         HttpStatus.SERVICE_UNAVAILABLE,

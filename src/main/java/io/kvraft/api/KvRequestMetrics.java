@@ -7,9 +7,10 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code http.server.requests} for {@code /kv}, with the tags Spring's own observation gives every other endpoint
- * (method, uri template, status, outcome, exception), so dashboards see one metric. Spring's observation skips
- * {@code /kv} (see {@link KvObservationConfig}); a timer looked up per request from a small cache costs far less.
+ * {@code http.server.requests} for {@code /kv}, with the tags Spring's own observation gives every
+ * other endpoint (method, uri template, status, outcome, exception), so dashboards see one metric.
+ * Spring's observation skips {@code /kv} (see {@link KvObservationConfig}); a timer looked up per
+ * request from a small cache costs far less.
  */
 @Component
 public class KvRequestMetrics {

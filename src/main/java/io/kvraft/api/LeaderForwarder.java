@@ -1,12 +1,12 @@
 package io.kvraft.api;
 
-import io.kvraft.transport.AddressBook;
-import io.kvraft.transport.NoDelaySocketFactory;
-import io.kvraft.config.KvraftConfiguration.PeerTrust;
 import io.kvraft.config.KvProperties;
+import io.kvraft.config.KvraftConfiguration.PeerTrust;
 import io.kvraft.node.NotLeaderException;
 import io.kvraft.node.UnavailableException;
 import io.kvraft.tls.TrustStore;
+import io.kvraft.transport.AddressBook;
+import io.kvraft.transport.NoDelaySocketFactory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
@@ -28,15 +28,17 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 
 /**
- * Passes a client's write from a follower to the leader and relays the leader's answer, so clients may talk to
- * any node. The request keeps its Client-Id/Request-Seq, so a retry after a lost relay is still exactly-once.
+ * Passes a client's write from a follower to the leader and relays the leader's answer, so clients
+ * may talk to any node. The request keeps its Client-Id/Request-Seq, so a retry after a lost relay
+ * is still exactly-once.
  */
 @Component
 public class LeaderForwarder {
   /**
-   * The client's own Authorization goes with the write, so the leader checks the client's token itself
-   * (KvAuthFilter): a follower cannot lend a request more rights than its sender has, and the cluster token stays
-   * a credential for /raft/* only rather than becoming a master key for /kv.
+   * The client's own Authorization goes with the write, so the leader checks the client's token
+   * itself (KvAuthFilter): a follower cannot lend a request more rights than its sender has, and
+   * the cluster token stays a credential for /raft/* only rather than becoming a master key for
+   * /kv.
    */
   private static final List<String> REQUEST_HEADERS =
       List.of(
@@ -46,9 +48,14 @@ public class LeaderForwarder {
           "If-None-Match",
           "Content-Type",
           HttpHeaders.AUTHORIZATION);
+
   private static final List<String> RESPONSE_HEADERS =
       List.of(
-          "ETag", "Retry-After", KvHeaders.RAFT_LEADER, HttpHeaders.WWW_AUTHENTICATE, KvHeaders.CLIENT_ID);
+          "ETag",
+          "Retry-After",
+          KvHeaders.RAFT_LEADER,
+          HttpHeaders.WWW_AUTHENTICATE,
+          KvHeaders.CLIENT_ID);
   private static final MediaType OCTETS = MediaType.parse("application/octet-stream");
 
   private final AddressBook members;
@@ -56,7 +63,8 @@ public class LeaderForwarder {
   private final Counter relayed;
   private final Counter failed;
 
-  public LeaderForwarder(AddressBook members, PeerTrust trust, KvProperties kv, MeterRegistry registry) {
+  public LeaderForwarder(
+      AddressBook members, PeerTrust trust, KvProperties kv, MeterRegistry registry) {
     this.members = members;
     this.relayed = forwarded(registry, "relayed");
     this.failed = forwarded(registry, "failed");
@@ -64,7 +72,9 @@ public class LeaderForwarder {
     d.setMaxRequests(1024);
     d.setMaxRequestsPerHost(1024);
     this.http =
-        TrustStore.apply(trust.store(), new OkHttpClient.Builder().socketFactory(NoDelaySocketFactory.INSTANCE))
+        TrustStore.apply(
+                trust.store(),
+                new OkHttpClient.Builder().socketFactory(NoDelaySocketFactory.INSTANCE))
             .dispatcher(d)
             .callTimeout(kv.requestTimeout().plusSeconds(1))
             .retryOnConnectionFailure(false)
@@ -72,8 +82,9 @@ public class LeaderForwarder {
   }
 
   /**
-   * What is relayed of a client's write, read from the servlet request on the container thread that received it:
-   * the answer may come back on a Raft thread, after the request may no longer be touched.
+   * What is relayed of a client's write, read from the servlet request on the container thread that
+   * received it: the answer may come back on a Raft thread, after the request may no longer be
+   * touched.
    */
   record Relay(String method, String pathAndQuery, List<String> headers, byte[] body) {
     static Relay of(HttpServletRequest request, byte[] body) {
@@ -118,14 +129,16 @@ public class LeaderForwarder {
               public void onFailure(Call call, IOException e) {
                 failed.increment();
                 out.completeExceptionally(
-                    new UnavailableException("could not reach the leader " + leaderId + ": " + e.getMessage()));
+                    new UnavailableException(
+                        "could not reach the leader " + leaderId + ": " + e.getMessage()));
               }
 
               @Override
               public void onResponse(Call call, Response response) {
                 try (response) {
                   byte[] bytes = response.body() == null ? new byte[0] : response.body().bytes();
-                  HttpAnswer answer = HttpAnswer.of(response.code(), response.header("Content-Type"), bytes);
+                  HttpAnswer answer =
+                      HttpAnswer.of(response.code(), response.header("Content-Type"), bytes);
                   for (String h : RESPONSE_HEADERS) {
                     answer.header(h, response.header(h));
                   }
@@ -143,7 +156,8 @@ public class LeaderForwarder {
 
   private static Counter forwarded(MeterRegistry registry, String outcome) {
     return Counter.builder("raft.forwarded.requests")
-        .description("Client writes this follower passed on to the leader, by outcome (relayed = any answer)")
+        .description(
+            "Client writes this follower passed on to the leader, by outcome (relayed = any answer)")
         .tag("outcome", outcome)
         .register(registry);
   }

@@ -30,14 +30,16 @@ import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code POST /sessions}: registers a client session through the Raft log (Raft dissertation §6.3) and answers
- * {@code 201 {"clientId":"<id>"}}, the id also in the {@code Client-Id} header. The id is issued by the cluster from
- * the registration's log index, so it is never reused, and a write naming an id without a live session can be
- * refused (410) instead of being mistaken for a new client's first write. A full session table that has no session
- * idle long enough to evict answers 503 {@code urn:kvraft:problem:too-many-sessions}.
+ * {@code POST /sessions}: registers a client session through the Raft log (Raft dissertation §6.3)
+ * and answers {@code 201 {"clientId":"<id>"}}, the id also in the {@code Client-Id} header. The id
+ * is issued by the cluster from the registration's log index, so it is never reused, and a write
+ * naming an id without a live session can be refused (410) instead of being mistaken for a new
+ * client's first write. A full session table that has no session idle long enough to evict answers
+ * 503 {@code urn:kvraft:problem:too-many-sessions}.
  *
- * <p>Any member takes it: a follower passes it on to the leader like a write. A servlet filter beside
- * {@link KvEndpointFilter}, for the same reasons, answering without holding a container thread while Raft commits.
+ * <p>Any member takes it: a follower passes it on to the leader like a write. A servlet filter
+ * beside {@link KvEndpointFilter}, for the same reasons, answering without holding a container
+ * thread while Raft commits.
  */
 @Component
 public class SessionEndpointFilter implements Filter, Ordered {
@@ -69,7 +71,8 @@ public class SessionEndpointFilter implements Filter, Ordered {
     this.json = json;
     this.rejections = rejections;
     this.problems = new KvProblems(json, rejections);
-    // As for /kv: every answer is bounded by kv.request-timeout or the relay's call timeout; this is a backstop.
+    // As for /kv: every answer is bounded by kv.request-timeout or the relay's call timeout; this
+    // is a backstop.
     this.asyncTimeoutMillis = 2 * props.requestTimeout().toMillis() + 5_000;
   }
 
@@ -110,7 +113,8 @@ public class SessionEndpointFilter implements Filter, Ordered {
                     try {
                       finish(request, response, answer, start);
                     } catch (IOException | RuntimeException gone) {
-                      // The client went away; its session stays unused and expires like any idle one.
+                      // The client went away; its session stays unused and expires like any idle
+                      // one.
                     } finally {
                       completeQuietly(ctx);
                     }
@@ -137,14 +141,19 @@ public class SessionEndpointFilter implements Filter, Ordered {
     String path = request.getRequestURI();
     // Captured now: the answer is built on a Raft thread, which must not touch the servlet request.
     LeaderForwarder.Relay relay =
-        request.getHeader(KvHeaders.FORWARDED_BY) == null ? LeaderForwarder.Relay.of(request, NO_BODY) : null;
+        request.getHeader(KvHeaders.FORWARDED_BY) == null
+            ? LeaderForwarder.Relay.of(request, NO_BODY)
+            : null;
     try {
       return kv.register()
           .thenApply(r -> answer(r, path))
           .exceptionallyCompose(
               e -> {
-                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                if (cause instanceof NotLeaderException nle && nle.leaderHint() != null && relay != null) {
+                Throwable cause =
+                    e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof NotLeaderException nle
+                    && nle.leaderHint() != null
+                    && relay != null) {
                   return forwarder.forward(nle.leaderHint(), relay);
                 }
                 return CompletableFuture.failedFuture(cause);
@@ -174,7 +183,10 @@ public class SessionEndpointFilter implements Filter, Ordered {
   }
 
   private void finish(
-      HttpServletRequest request, HttpServletResponse response, CompletableFuture<HttpAnswer> answer, long start)
+      HttpServletRequest request,
+      HttpServletResponse response,
+      CompletableFuture<HttpAnswer> answer,
+      long start)
       throws IOException {
     HttpAnswer a;
     try {
@@ -185,7 +197,8 @@ public class SessionEndpointFilter implements Filter, Ordered {
     write(request, response, a, start);
   }
 
-  private void write(HttpServletRequest request, HttpServletResponse response, HttpAnswer a, long start)
+  private void write(
+      HttpServletRequest request, HttpServletResponse response, HttpAnswer a, long start)
       throws IOException {
     if (a.header(KvHeaders.RAFT_LEADER) == null) {
       String leader = node.status().leader();
@@ -205,14 +218,21 @@ public class SessionEndpointFilter implements Filter, Ordered {
     }
   }
 
-  /** Answers 503 if no answer came within the backstop timeout, and stops waiting on container errors. */
+  /**
+   * Answers 503 if no answer came within the backstop timeout, and stops waiting on container
+   * errors.
+   */
   private final class Backstop implements AsyncListener {
     private final AtomicBoolean answered;
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final long start;
 
-    Backstop(AtomicBoolean answered, HttpServletRequest request, HttpServletResponse response, long start) {
+    Backstop(
+        AtomicBoolean answered,
+        HttpServletRequest request,
+        HttpServletResponse response,
+        long start) {
       this.answered = answered;
       this.request = request;
       this.response = response;

@@ -21,11 +21,15 @@ public final class HttpKvEndpoint implements KvEndpoint {
     this(baseUrl, http, null);
   }
 
-  /** @param bearerToken sent as {@code Authorization: Bearer <token>} on every request; null sends none */
+  /**
+   * @param bearerToken sent as {@code Authorization: Bearer <token>} on every request; null sends
+   *     none
+   */
   public HttpKvEndpoint(String baseUrl, OkHttpClient http, String bearerToken) {
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.http = http;
-    this.authorization = bearerToken == null || bearerToken.isBlank() ? null : "Bearer " + bearerToken.strip();
+    this.authorization =
+        bearerToken == null || bearerToken.isBlank() ? null : "Bearer " + bearerToken.strip();
   }
 
   @Override
@@ -78,9 +82,14 @@ public final class HttpKvEndpoint implements KvEndpoint {
     }
   }
 
-  /** POST /sessions; the issued id is the reply's value (from the Client-Id header the 201 carries). */
+  /**
+   * POST /sessions; the issued id is the reply's value (from the Client-Id header the 201 carries).
+   */
   private KvReply register() throws IOException {
-    Request.Builder b = new Request.Builder().url(baseUrl + "/sessions").post(RequestBody.create(new byte[0], BINARY));
+    Request.Builder b =
+        new Request.Builder()
+            .url(baseUrl + "/sessions")
+            .post(RequestBody.create(new byte[0], BINARY));
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
@@ -88,10 +97,13 @@ public final class HttpKvEndpoint implements KvEndpoint {
       byte[] body = resp.body() == null ? new byte[0] : resp.body().bytes();
       String id = resp.header("Client-Id");
       if (resp.code() == 201 && id != null) {
-        return new KvReply(201, id.getBytes(StandardCharsets.UTF_8), 0, resp.header("Raft-Leader"), null);
+        return new KvReply(
+            201, id.getBytes(StandardCharsets.UTF_8), 0, resp.header("Raft-Leader"), null);
       }
-      int status = resp.code() == 201 ? 502 : resp.code(); // a 201 without an id is no answer we can use
-      return new KvReply(status, null, 0, resp.header("Raft-Leader"), new String(body, StandardCharsets.UTF_8));
+      int status =
+          resp.code() == 201 ? 502 : resp.code(); // a 201 without an id is no answer we can use
+      return new KvReply(
+          status, null, 0, resp.header("Raft-Leader"), new String(body, StandardCharsets.UTF_8));
     }
   }
 

@@ -1,7 +1,7 @@
 package io.kvraft.client;
 
-import io.kvraft.transport.NoDelaySocketFactory;
 import io.kvraft.tls.TrustStore;
+import io.kvraft.transport.NoDelaySocketFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,30 +15,35 @@ import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 
 /**
- * A client of a kvraft cluster in the sense of the seed's Clerk: one session, a Request-Seq that grows by one per
- * operation, the last known leader tried first, other nodes on failure or 503, and the same seq on every retry so
- * a write is applied exactly once however often it is re-sent. It retries until the operation succeeds or the
- * optional deadline passes. One operation at a time: the exactly-once contract assumes it, so calls are serialised.
+ * A client of a kvraft cluster in the sense of the seed's Clerk: one session, a Request-Seq that
+ * grows by one per operation, the last known leader tried first, other nodes on failure or 503, and
+ * the same seq on every retry so a write is applied exactly once however often it is re-sent. It
+ * retries until the operation succeeds or the optional deadline passes. One operation at a time:
+ * the exactly-once contract assumes it, so calls are serialised.
  *
- * <p>Sessions: before its first write the client registers a session ({@code POST /sessions}, retried like any
- * call) and sends the Client-Id the cluster issued with every write. Reads need none. If the cluster answers 410
- * (the session expired or was evicted) the write throws {@link KvSessionExpiredException} at once, never retried:
- * its outcome is unknown (not applied by that attempt, maybe by an earlier one), which only the caller can resolve,
- * by reading. The client then forgets the session, so its next write registers a fresh one.
+ * <p>Sessions: before its first write the client registers a session ({@code POST /sessions},
+ * retried like any call) and sends the Client-Id the cluster issued with every write. Reads need
+ * none. If the cluster answers 410 (the session expired or was evicted) the write throws {@link
+ * KvSessionExpiredException} at once, never retried: its outcome is unknown (not applied by that
+ * attempt, maybe by an earlier one), which only the caller can resolve, by reading. The client then
+ * forgets the session, so its next write registers a fresh one.
  */
 public final class KvClient implements AutoCloseable {
   private final List<String> nodeIds;
   private final Map<String, KvEndpoint> endpoints;
   private final Duration deadline;
   private final Runnable onClose;
+
   /** The session issued by the cluster; null until the first write, and again after a 410. */
   private String clientId;
+
   private long seq;
   private int current;
 
   /**
    * @param endpoints node id to endpoint
-   * @param deadline give up on one operation after this long (null: retry forever, like the seed's Clerk)
+   * @param deadline give up on one operation after this long (null: retry forever, like the seed's
+   *     Clerk)
    */
   public KvClient(Map<String, KvEndpoint> endpoints, Duration deadline) {
     this(endpoints, deadline, () -> {});
@@ -57,10 +62,10 @@ public final class KvClient implements AutoCloseable {
   /**
    * How {@link #http(Map, Duration, HttpOptions)} reaches the nodes.
    *
-   * @param bearerToken sent as {@code Authorization: Bearer <token>} when the cluster has kv.auth tokens; null
-   *     sends none
-   * @param trustStore certificates trusted for https:// node URLs (e.g. a cluster's self-signed one); null trusts
-   *     what the JVM trusts
+   * @param bearerToken sent as {@code Authorization: Bearer <token>} when the cluster has kv.auth
+   *     tokens; null sends none
+   * @param trustStore certificates trusted for https:// node URLs (e.g. a cluster's self-signed
+   *     one); null trusts what the JVM trusts
    */
   public record HttpOptions(String bearerToken, TrustStore trustStore) {
     public static HttpOptions defaults() {
@@ -81,17 +86,23 @@ public final class KvClient implements AutoCloseable {
     return http(nodeUrls, deadline, HttpOptions.defaults());
   }
 
-  /** As {@link #http(Map, Duration)}, with a bearer token and/or a trust store for https:// URLs. */
-  public static KvClient http(Map<String, String> nodeUrls, Duration deadline, HttpOptions options) {
+  /**
+   * As {@link #http(Map, Duration)}, with a bearer token and/or a trust store for https:// URLs.
+   */
+  public static KvClient http(
+      Map<String, String> nodeUrls, Duration deadline, HttpOptions options) {
     OkHttpClient http =
-        TrustStore.apply(options.trustStore(), new OkHttpClient.Builder().socketFactory(NoDelaySocketFactory.INSTANCE))
+        TrustStore.apply(
+                options.trustStore(),
+                new OkHttpClient.Builder().socketFactory(NoDelaySocketFactory.INSTANCE))
             .connectTimeout(Duration.ofSeconds(1))
             .callTimeout(Duration.ofSeconds(15))
             .connectionPool(new ConnectionPool(4, 1, TimeUnit.MINUTES))
             .retryOnConnectionFailure(false)
             .build();
     Map<String, KvEndpoint> eps = new LinkedHashMap<>();
-    nodeUrls.forEach((id, url) -> eps.put(id, new HttpKvEndpoint(url, http, options.bearerToken())));
+    nodeUrls.forEach(
+        (id, url) -> eps.put(id, new HttpKvEndpoint(url, http, options.bearerToken())));
     return new KvClient(
         eps,
         deadline,
@@ -101,7 +112,9 @@ public final class KvClient implements AutoCloseable {
         });
   }
 
-  /** The session id the cluster issued to this client; null before its first write or after a 410. */
+  /**
+   * The session id the cluster issued to this client; null before its first write or after a 410.
+   */
   public synchronized String clientId() {
     return clientId;
   }
@@ -139,7 +152,10 @@ public final class KvClient implements AutoCloseable {
     write(KvRequest.Op.DELETE, key, null, 0, false);
   }
 
-  /** Sets the value only if the key's revision is still {@code expectedRevision}; false when it is not. */
+  /**
+   * Sets the value only if the key's revision is still {@code expectedRevision}; false when it is
+   * not.
+   */
   public synchronized boolean compareAndSet(String key, long expectedRevision, byte[] value) {
     return write(KvRequest.Op.PUT, key, value, expectedRevision, false).status() != 412;
   }
@@ -149,7 +165,8 @@ public final class KvClient implements AutoCloseable {
     return write(KvRequest.Op.PUT, key, value, 0, true).status() != 412;
   }
 
-  private KvReply write(KvRequest.Op op, String key, byte[] value, long ifMatch, boolean ifNoneMatch) {
+  private KvReply write(
+      KvRequest.Op op, String key, byte[] value, long ifMatch, boolean ifNoneMatch) {
     if (clientId == null) {
       KvReply registered = call(KvRequest.register());
       if (registered.status() != 201 || registered.value() == null) {
@@ -165,8 +182,14 @@ public final class KvClient implements AutoCloseable {
       String expired = clientId;
       clientId = null;
       throw new KvSessionExpiredException(
-          "session " + expired + " expired or was evicted: the outcome of this " + op + " of " + key
-              + " is unknown (not applied by this attempt); read the key before writing again. " + reply.detail());
+          "session "
+              + expired
+              + " expired or was evicted: the outcome of this "
+              + op
+              + " of "
+              + key
+              + " is unknown (not applied by this attempt); read the key before writing again. "
+              + reply.detail());
     }
     return reply;
   }
@@ -184,7 +207,10 @@ public final class KvClient implements AutoCloseable {
         reply = null;
       }
       if (reply != null && !reply.retryable()) {
-        if (reply.status() >= 400 && reply.status() != 404 && reply.status() != 412 && reply.status() != 410) {
+        if (reply.status() >= 400
+            && reply.status() != 404
+            && reply.status() != 412
+            && reply.status() != 410) {
           throw new KvClientException(reply.status(), "request refused: " + reply.detail());
         }
         return reply;

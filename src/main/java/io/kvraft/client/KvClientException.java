@@ -1,6 +1,9 @@
 package io.kvraft.client;
 
-/** The cluster refused a request as invalid (a 4xx other than 404/412), or the client's deadline passed. */
+/**
+ * The cluster refused a request as invalid (a 4xx other than 404/412), or the client's deadline
+ * passed.
+ */
 public class KvClientException extends RuntimeException {
   private final int status;
 

@@ -1,9 +1,10 @@
 package io.kvraft.client;
 
 /**
- * One call of the client contract. {@code ifMatch} > 0 makes a Put/Delete conditional on that revision; {@code
- * ifNoneMatch} makes a Put create-only. {@code clientId}/{@code seq} make writes exactly-once; the client id is one
- * the cluster issued to a {@link Op#REGISTER} call ({@code POST /sessions}), whose reply carries it as its value.
+ * One call of the client contract. {@code ifMatch} > 0 makes a Put/Delete conditional on that
+ * revision; {@code ifNoneMatch} makes a Put create-only. {@code clientId}/{@code seq} make writes
+ * exactly-once; the client id is one the cluster issued to a {@link Op#REGISTER} call ({@code POST
+ * /sessions}), whose reply carries it as its value.
  */
 public record KvRequest(
     Op op,

@@ -11,14 +11,17 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param maxValueBytes largest value (and request body)
  * @param maxListLimit largest page of a prefix listing
  * @param sessionTtl a client session idle this long (by leader timestamps) is forgotten
- * @param maxSessions most client sessions kept; a registration into a full table evicts the least recently used
- *     session if it has been idle at least {@code sessionMinIdle}, and is refused (503) otherwise
- * @param sessionMinIdle how long (by leader timestamps) a session must have been unused before a registration may
- *     evict it, so that a flood of registrations cannot push out a client in use
- * @param bodyReadTimeout a request body (of {@code /kv} and posted {@code /raft/*} requests) not complete this long
- *     after its headers is answered 408 and its connection closed; nothing is applied
- * @param bodyBudgetBytes the {@code /kv} request bodies a member reads at once may hold this many bytes; past it a
- *     write is answered 503 Overloaded (default: a sixteenth of the heap, {@code Runtime.maxMemory() / 16})
+ * @param maxSessions most client sessions kept; a registration into a full table evicts the least
+ *     recently used session if it has been idle at least {@code sessionMinIdle}, and is refused
+ *     (503) otherwise
+ * @param sessionMinIdle how long (by leader timestamps) a session must have been unused before a
+ *     registration may evict it, so that a flood of registrations cannot push out a client in use
+ * @param bodyReadTimeout a request body (of {@code /kv} and posted {@code /raft/*} requests) not
+ *     complete this long after its headers is answered 408 and its connection closed; nothing is
+ *     applied
+ * @param bodyBudgetBytes the {@code /kv} request bodies a member reads at once may hold this many
+ *     bytes; past it a write is answered 503 Overloaded (default: a sixteenth of the heap, {@code
+ *     Runtime.maxMemory() / 16})
  */
 @ConfigurationProperties(prefix = "kv")
 public record KvProperties(
@@ -40,7 +43,8 @@ public record KvProperties(
     maxSessions = maxSessions == null ? 100_000 : maxSessions;
     sessionMinIdle = sessionMinIdle == null ? Duration.ofMinutes(5) : sessionMinIdle;
     bodyReadTimeout = bodyReadTimeout == null ? Duration.ofSeconds(10) : bodyReadTimeout;
-    bodyBudgetBytes = bodyBudgetBytes == null ? Runtime.getRuntime().maxMemory() / 16 : bodyBudgetBytes;
+    bodyBudgetBytes =
+        bodyBudgetBytes == null ? Runtime.getRuntime().maxMemory() / 16 : bodyBudgetBytes;
     if (bodyReadTimeout.isNegative() || bodyReadTimeout.isZero()) {
       throw new IllegalArgumentException("kv.body-read-timeout must be positive");
     }

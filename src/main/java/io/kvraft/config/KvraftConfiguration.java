@@ -25,14 +25,22 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Wires one kvraft node: storage, state machine, Raft node, transport and the key-value service. */
+/**
+ * Wires one kvraft node: storage, state machine, Raft node, transport and the key-value service.
+ */
 @Configuration
 @EnableConfigurationProperties({
-  RaftProperties.class, KvProperties.class, KvAuthProperties.class, RaftTlsProperties.class
+  RaftProperties.class,
+  KvProperties.class,
+  KvAuthProperties.class,
+  RaftTlsProperties.class
 })
 public class KvraftConfiguration {
 
-  /** What this node trusts when it calls peers over https (null: the JVM's defaults); see {@link RaftTlsProperties}. */
+  /**
+   * What this node trusts when it calls peers over https (null: the JVM's defaults); see {@link
+   * RaftTlsProperties}.
+   */
   public record PeerTrust(TrustStore store) {}
 
   @Bean
@@ -40,7 +48,10 @@ public class KvraftConfiguration {
     return new PeerTrust(tls.load());
   }
 
-  /** Where every member is reached, as {@code raft.peers} lists them; see {@link RaftProperties#members}. */
+  /**
+   * Where every member is reached, as {@code raft.peers} lists them; see {@link
+   * RaftProperties#members}.
+   */
   @Bean
   AddressBook addressBook(RaftProperties raft, @Value("${server.port:8080}") int port) {
     return new AddressBook(raft.nodeId(), raft.members(port));
@@ -48,20 +59,23 @@ public class KvraftConfiguration {
 
   @Bean
   KvStateMachine kvStateMachine(KvProperties kv) {
-    return new KvStateMachine(kv.sessionTtl().toMillis(), kv.maxSessions(), kv.sessionMinIdle().toMillis());
+    return new KvStateMachine(
+        kv.sessionTtl().toMillis(), kv.maxSessions(), kv.sessionMinIdle().toMillis());
   }
 
   @Bean(destroyMethod = "")
   RaftStorage raftStorage(RaftProperties raft) throws IOException {
     return FileRaftStorage.open(
-        Path.of(raft.dataDir()), FileRaftStorage.Options.defaults()
+        Path.of(raft.dataDir()),
+        FileRaftStorage.Options.defaults()
             .withFsync(raft.fsync())
             .withSegmentBytes(raft.segmentBytes()));
   }
 
   /**
-   * The member's budget for client data in memory (issue 12): the node counts its proposals and log against it, the
-   * /kv endpoint the writes it relays, and it is there for anything else that holds request bytes.
+   * The member's budget for client data in memory (issue 12): the node counts its proposals and log
+   * against it, the /kv endpoint the writes it relays, and it is there for anything else that holds
+   * request bytes.
    */
   @Bean
   MemoryBudget memoryBudget(RaftProperties raft) {
@@ -83,7 +97,8 @@ public class KvraftConfiguration {
         RaftConfig.defaults()
             .withElectionTicks(raft.electionTicks())
             .withHeartbeatTicks(raft.heartbeatTicks())
-            .withBatching(raft.maxEntriesPerAppend(), raft.maxBytesPerAppend(), raft.maxInflightAppends());
+            .withBatching(
+                raft.maxEntriesPerAppend(), raft.maxBytesPerAppend(), raft.maxInflightAppends());
     HttpTransport transport =
         new HttpTransport(
             members,
@@ -115,7 +130,8 @@ public class KvraftConfiguration {
             raft.tickInterval(),
             storage,
             transport,
-            new KvApplier(sm, kv.sessionTtl().toMillis(), kv.maxSessions(), kv.sessionMinIdle().toMillis()),
+            new KvApplier(
+                sm, kv.sessionTtl().toMillis(), kv.maxSessions(), kv.sessionMinIdle().toMillis()),
             new SecureRandom(),
             snapshots,
             policy);

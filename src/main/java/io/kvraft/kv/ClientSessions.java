@@ -9,23 +9,27 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Per-client dedup state for exactly-once writes (Raft dissertation §6.3): the last seq applied and its result.
- * Sessions are opened by {@link #register} only (a replicated command), so a write naming no live session is known
- * to come from a client that was never registered, expired or was evicted, and is refused rather than taken as new.
+ * Per-client dedup state for exactly-once writes (Raft dissertation §6.3): the last seq applied and
+ * its result. Sessions are opened by {@link #register} only (a replicated command), so a write
+ * naming no live session is known to come from a client that was never registered, expired or was
+ * evicted, and is refused rather than taken as new.
  *
- * <p>Only the applier thread touches this. Entries are kept oldest-activity first: every use (a write, a duplicate,
- * a stale retry) re-inserts at the tail with the state machine's clock, and that clock never goes backwards, so the
- * head is always the least recently used session. Expiry and the size cap therefore only look at the head: O(1) per
- * apply, no scans.
+ * <p>Only the applier thread touches this. Entries are kept oldest-activity first: every use (a
+ * write, a duplicate, a stale retry) re-inserts at the tail with the state machine's clock, and
+ * that clock never goes backwards, so the head is always the least recently used session. Expiry
+ * and the size cap therefore only look at the head: O(1) per apply, no scans.
  *
- * <p>A full table makes room for a registration only by evicting a session idle for at least {@code minIdleMillis}:
- * a flood of registrations cannot push out a client that is in use, it is refused instead.
+ * <p>A full table makes room for a registration only by evicting a session idle for at least {@code
+ * minIdleMillis}: a flood of registrations cannot push out a client that is in use, it is refused
+ * instead.
  */
 final class ClientSessions {
   /** Compact on purpose: status and revision only, never the value, so snapshots stay small. */
   record Session(long lastSeq, KvResult lastResult, long lastActiveMillis) {}
 
-  /** The "last result" of a session that has applied nothing yet; never answered (seqs start at 1). */
+  /**
+   * The "last result" of a session that has applied nothing yet; never answered (seqs start at 1).
+   */
   private static final KvResult NOTHING_YET = KvResult.ok(0);
 
   private final long ttlMillis;
@@ -49,8 +53,9 @@ final class ClientSessions {
   }
 
   /**
-   * Opens session {@code clientId} at {@code clock}, evicting the least recently used session if the table is full
-   * and that one has been idle at least the minimum; false (nothing changed) if it has not.
+   * Opens session {@code clientId} at {@code clock}, evicting the least recently used session if
+   * the table is full and that one has been idle at least the minimum; false (nothing changed) if
+   * it has not.
    */
   boolean register(String clientId, long clock) {
     if (byActivity.size() >= maxSessions) {
@@ -60,7 +65,8 @@ final class ClientSessions {
       }
       it.remove();
     }
-    // Issued ids never repeat; put() replaces a session only if a legacy client chose this very id itself.
+    // Issued ids never repeat; put() replaces a session only if a legacy client chose this very id
+    // itself.
     put(clientId, new Session(0, NOTHING_YET, clock));
     return true;
   }
@@ -80,21 +86,27 @@ final class ClientSessions {
     }
   }
 
-  /** Marks activity without a new result (duplicate or stale retry): keeps a retrying client's session alive. */
+  /**
+   * Marks activity without a new result (duplicate or stale retry): keeps a retrying client's
+   * session alive.
+   */
   void touch(String clientId, Session s, long clock) {
     put(clientId, new Session(s.lastSeq(), s.lastResult(), clock));
   }
 
   /**
-   * Records an applied write of a live session; for a {@link KvCommand.Legacy} write the session may be new, and then
-   * the least recently used is evicted over the cap, as that encoding's rules did.
+   * Records an applied write of a live session; for a {@link KvCommand.Legacy} write the session
+   * may be new, and then the least recently used is evicted over the cap, as that encoding's rules
+   * did.
    */
   void record(String clientId, long seq, KvResult result, long clock) {
     put(clientId, new Session(seq, result, clock));
     evictOverCap();
   }
 
-  /** Evicts the least recently used first; a just-recorded session is at the tail, so never itself. */
+  /**
+   * Evicts the least recently used first; a just-recorded session is at the tail, so never itself.
+   */
   private void evictOverCap() {
     Iterator<Session> it = byActivity.values().iterator();
     while (byActivity.size() > maxSessions) {

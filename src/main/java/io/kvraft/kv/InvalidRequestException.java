@@ -1,6 +1,9 @@
 package io.kvraft.kv;
 
-/** A request that can never succeed as sent; nothing was changed. {@code tooLarge} maps to 413, otherwise 400. */
+/**
+ * A request that can never succeed as sent; nothing was changed. {@code tooLarge} maps to 413,
+ * otherwise 400.
+ */
 public class InvalidRequestException extends RuntimeException {
   private final boolean tooLarge;
 

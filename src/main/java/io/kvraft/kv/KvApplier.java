@@ -14,14 +14,25 @@ public final class KvApplier implements Applier {
   private final long sessionMinIdleMillis;
 
   public KvApplier(KvStateMachine stateMachine) {
-    this(stateMachine, KvStateMachine.DEFAULT_SESSION_TTL_MILLIS, KvStateMachine.DEFAULT_MAX_SESSIONS);
+    this(
+        stateMachine,
+        KvStateMachine.DEFAULT_SESSION_TTL_MILLIS,
+        KvStateMachine.DEFAULT_MAX_SESSIONS);
   }
 
   public KvApplier(KvStateMachine stateMachine, long sessionTtlMillis, int maxSessions) {
-    this(stateMachine, sessionTtlMillis, maxSessions, KvStateMachine.DEFAULT_SESSION_MIN_IDLE_MILLIS);
+    this(
+        stateMachine,
+        sessionTtlMillis,
+        maxSessions,
+        KvStateMachine.DEFAULT_SESSION_MIN_IDLE_MILLIS);
   }
 
-  public KvApplier(KvStateMachine stateMachine, long sessionTtlMillis, int maxSessions, long sessionMinIdleMillis) {
+  public KvApplier(
+      KvStateMachine stateMachine,
+      long sessionTtlMillis,
+      int maxSessions,
+      long sessionMinIdleMillis) {
     this.stateMachine = stateMachine;
     this.sessionTtlMillis = sessionTtlMillis;
     this.maxSessions = maxSessions;
@@ -31,11 +42,13 @@ public final class KvApplier implements Applier {
   @Override
   public Object apply(Entry entry) {
     if (entry.type() != Entry.Type.COMMAND) {
-      // Leader no-ops (and any entry the Raft layer keeps for itself) only move the applied index here.
+      // Leader no-ops (and any entry the Raft layer keeps for itself) only move the applied index
+      // here.
       stateMachine.applyNoop(entry.index());
       return null;
     }
-    // Only KvService proposes and it encodes what it validated, so a decode failure here means a corrupt log:
+    // Only KvService proposes and it encodes what it validated, so a decode failure here means a
+    // corrupt log:
     // stopping the node is better than applying something else than the other replicas did.
     return stateMachine.apply(entry.index(), KvCommandCodec.decode(entry.data()));
   }
@@ -58,7 +71,8 @@ public final class KvApplier implements Applier {
 
   @Override
   public Loaded load(InputStream in) throws IOException {
-    KvStateMachine loaded = KvStateMachine.readSnapshot(in, sessionTtlMillis, maxSessions, sessionMinIdleMillis);
+    KvStateMachine loaded =
+        KvStateMachine.readSnapshot(in, sessionTtlMillis, maxSessions, sessionMinIdleMillis);
     return new Loaded() {
       @Override
       public long index() {

@@ -4,17 +4,18 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A replicated command, as carried in a Raft log entry: a {@link Write} to a key, or the {@link Register}ing of a
- * client session. {@code timestampMillis} is the leader's clock when it proposed the command; the state machine
- * derives session expiry and idleness from it so that all replicas agree.
+ * A replicated command, as carried in a Raft log entry: a {@link Write} to a key, or the {@link
+ * Register}ing of a client session. {@code timestampMillis} is the leader's clock when it proposed
+ * the command; the state machine derives session expiry and idleness from it so that all replicas
+ * agree.
  */
 public sealed interface KvCommand {
   long timestampMillis();
 
   /**
-   * A write to one key. {@code clientId}/{@code seq} identify the request for exactly-once application: null
-   * clientId means no deduplication and then seq must be 0; otherwise seq is positive and clientId names a session
-   * the cluster issued through {@link Register}.
+   * A write to one key. {@code clientId}/{@code seq} identify the request for exactly-once
+   * application: null clientId means no deduplication and then seq must be 0; otherwise seq is
+   * positive and clientId names a session the cluster issued through {@link Register}.
    */
   sealed interface Write extends KvCommand permits Put, Append, Delete {
     String clientId();
@@ -25,8 +26,9 @@ public sealed interface KvCommand {
   }
 
   /**
-   * Opens a client session (Raft dissertation §6.3): applied at log index i it creates the session whose id is
-   * {@link KvStateMachine#sessionId(long) sessionId(i)}. Log indexes never repeat, so neither do issued ids.
+   * Opens a client session (Raft dissertation §6.3): applied at log index i it creates the session
+   * whose id is {@link KvStateMachine#sessionId(long) sessionId(i)}. Log indexes never repeat, so
+   * neither do issued ids.
    */
   record Register(long timestampMillis) implements KvCommand {
     public Register {
@@ -37,9 +39,10 @@ public sealed interface KvCommand {
   }
 
   /**
-   * A write read from a log entry of the encoding before sessions were registered (codec version 1). It is applied
-   * under the rules it was first applied with, where an unknown client id opened a session, so that a replica
-   * replaying an old log after an upgrade reaches the state the others reached, never another one.
+   * A write read from a log entry of the encoding before sessions were registered (codec version
+   * 1). It is applied under the rules it was first applied with, where an unknown client id opened
+   * a session, so that a replica replaying an old log after an upgrade reaches the state the others
+   * reached, never another one.
    */
   record Legacy(Write write) implements KvCommand {
     public Legacy {
@@ -80,7 +83,9 @@ public sealed interface KvCommand {
     }
   }
 
-  /** Append to the value; an absent key is treated as empty, so the result is just {@code value}. */
+  /**
+   * Append to the value; an absent key is treated as empty, so the result is just {@code value}.
+   */
   record Append(String clientId, long seq, long timestampMillis, String key, byte[] value)
       implements Write {
     public Append {
@@ -116,7 +121,10 @@ public sealed interface KvCommand {
     Objects.requireNonNull(key, "key");
     if (clientId == null ? seq != 0 : seq <= 0) {
       throw new IllegalArgumentException(
-          "seq must be 0 without clientId and positive with one: clientId=" + clientId + " seq=" + seq);
+          "seq must be 0 without clientId and positive with one: clientId="
+              + clientId
+              + " seq="
+              + seq);
     }
     if (timestampMillis < 0) {
       throw new IllegalArgumentException("negative timestamp " + timestampMillis);

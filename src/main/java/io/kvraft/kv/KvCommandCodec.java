@@ -22,10 +22,11 @@ import java.io.UncheckedIOException;
  *   Put/Append: varint value length, value bytes
  * </pre>
  *
- * Version 2 is written. Version 1 (Put/Append/Delete only, same fields) was written before client sessions were
- * registered through the log; it still decodes, as a {@link KvCommand.Legacy} write, so logs and snapshots of that
- * version load and replay to the same state. Each version has its own set of types: a Register tagged version 1 is
- * refused. Nothing may follow the last field, so truncation and trailing garbage are both detected.
+ * Version 2 is written. Version 1 (Put/Append/Delete only, same fields) was written before client
+ * sessions were registered through the log; it still decodes, as a {@link KvCommand.Legacy} write,
+ * so logs and snapshots of that version load and replay to the same state. Each version has its own
+ * set of types: a Register tagged version 1 is refused. Nothing may follow the last field, so
+ * truncation and trailing garbage are both detected.
  */
 public final class KvCommandCodec {
   private static final int LEGACY_VERSION = 1;
@@ -42,9 +43,10 @@ public final class KvCommandCodec {
   private KvCommandCodec() {}
 
   /**
-   * The command's bytes in one array of exactly their size. A value may be 1 MiB, and every array that large is a
-   * humongous object under G1 (two regions at -Xmx256m), so the encoding is measured first (the value is only
-   * counted) and written once into its final array, not grown in a buffer and copied out of it (issue 12).
+   * The command's bytes in one array of exactly their size. A value may be 1 MiB, and every array
+   * that large is a humongous object under G1 (two regions at -Xmx256m), so the encoding is
+   * measured first (the value is only counted) and written once into its final array, not grown in
+   * a buffer and copied out of it (issue 12).
    */
   public static byte[] encode(KvCommand cmd) {
     try {
@@ -100,7 +102,8 @@ public final class KvCommandCodec {
     }
   }
 
-  private static void writeWrite(DataOutputStream out, int version, KvCommand.Write cmd) throws IOException {
+  private static void writeWrite(DataOutputStream out, int version, KvCommand.Write cmd)
+      throws IOException {
     out.writeByte(version << 4 | typeOf(cmd));
     Wire.writeNullableString(out, cmd.clientId());
     Wire.writeVarLong(out, cmd.seq());
@@ -117,7 +120,8 @@ public final class KvCommandCodec {
   }
 
   /**
-   * @throws IllegalArgumentException for anything that is not a valid encoding (the only exception it throws)
+   * @throws IllegalArgumentException for anything that is not a valid encoding (the only exception
+   *     it throws)
    */
   public static KvCommand decode(byte[] data) {
     if (data == null || data.length == 0) {
@@ -131,9 +135,14 @@ public final class KvCommandCodec {
       if (version != VERSION && version != LEGACY_VERSION) {
         throw new IllegalArgumentException("unsupported command version " + version);
       }
-      boolean known = type == PUT || type == APPEND || type == DELETE || (type == REGISTER && version == VERSION);
+      boolean known =
+          type == PUT
+              || type == APPEND
+              || type == DELETE
+              || (type == REGISTER && version == VERSION);
       if (!known) {
-        throw new IllegalArgumentException("unknown command type " + type + " in version " + version);
+        throw new IllegalArgumentException(
+            "unknown command type " + type + " in version " + version);
       }
       KvCommand cmd;
       if (type == REGISTER) {
@@ -162,9 +171,12 @@ public final class KvCommandCodec {
     return switch (type) {
       case PUT -> {
         Precondition pre = readPrecondition(in);
-        yield new KvCommand.Put(clientId, seq, timestamp, key, Wire.readBytes(in, Integer.MAX_VALUE - 8), pre);
+        yield new KvCommand.Put(
+            clientId, seq, timestamp, key, Wire.readBytes(in, Integer.MAX_VALUE - 8), pre);
       }
-      case APPEND -> new KvCommand.Append(clientId, seq, timestamp, key, Wire.readBytes(in, Integer.MAX_VALUE - 8));
+      case APPEND ->
+          new KvCommand.Append(
+              clientId, seq, timestamp, key, Wire.readBytes(in, Integer.MAX_VALUE - 8));
       case DELETE -> new KvCommand.Delete(clientId, seq, timestamp, key, readPrecondition(in));
       default -> throw new AssertionError("type checked by the caller: " + type);
     };

@@ -27,9 +27,10 @@ public record KvLimits(int maxKeyBytes, int maxValueBytes, int maxListLimit) {
   }
 
   /**
-   * "a/../b" names one key to this server (which matches the raw path) and another to every HTTP client, proxy and
-   * to the follower relaying a write (which normalise dot segments, RFC 3986 §5.2.4): so /kv/../raft/vote reached
-   * the Raft endpoints through a follower, and a proxy's per-prefix rules could be sidestepped. Such keys are refused.
+   * "a/../b" names one key to this server (which matches the raw path) and another to every HTTP
+   * client, proxy and to the follower relaying a write (which normalise dot segments, RFC 3986
+   * §5.2.4): so /kv/../raft/vote reached the Raft endpoints through a follower, and a proxy's
+   * per-prefix rules could be sidestepped. Such keys are refused.
    */
   private static boolean hasDotSegment(String key) {
     int start = 0;

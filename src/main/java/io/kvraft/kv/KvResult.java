@@ -1,27 +1,31 @@
 package io.kvraft.kv;
 
 /**
- * Outcome of applying one write. Deliberately small (no value) because the last result of every client session is
- * kept in the replicated state and in snapshots.
+ * Outcome of applying one write. Deliberately small (no value) because the last result of every
+ * client session is kept in the replicated state and in snapshots.
  *
  * <p>{@code revision} by status:
  *
  * <ul>
- *   <li>{@link Status#OK}: the log index of the write (the key's new revision; for a delete, the index it was
- *       deleted at).
- *   <li>{@link Status#PRECONDITION_FAILED}: the key's current revision, 0 if absent (lets a 412 carry the ETag).
- *   <li>{@link Status#NOT_FOUND}: delete of an absent key; nothing changed, revision 0. The HTTP layer may map it to
- *       204 like a successful delete, since deletes are idempotent for the caller.
- *   <li>{@link Status#STALE_REQUEST}: seq older than the client's last applied one; the original answer is gone and
- *       nothing was applied. Revision 0.
- *   <li>{@link Status#SESSION_EXPIRED}: the write names a client session that does not exist (never issued, expired
- *       or evicted); nothing was applied and nothing recorded. Revision 0.
- *   <li>For a session registration: {@link Status#OK} with the registration's log index as revision (the session
- *       id is derived from it), or {@link Status#SESSIONS_FULL} when the session table is full and its least
- *       recently used session has not been idle long enough to evict. Revision 0.
+ *   <li>{@link Status#OK}: the log index of the write (the key's new revision; for a delete, the
+ *       index it was deleted at).
+ *   <li>{@link Status#PRECONDITION_FAILED}: the key's current revision, 0 if absent (lets a 412
+ *       carry the ETag).
+ *   <li>{@link Status#NOT_FOUND}: delete of an absent key; nothing changed, revision 0. The HTTP
+ *       layer may map it to 204 like a successful delete, since deletes are idempotent for the
+ *       caller.
+ *   <li>{@link Status#STALE_REQUEST}: seq older than the client's last applied one; the original
+ *       answer is gone and nothing was applied. Revision 0.
+ *   <li>{@link Status#SESSION_EXPIRED}: the write names a client session that does not exist (never
+ *       issued, expired or evicted); nothing was applied and nothing recorded. Revision 0.
+ *   <li>For a session registration: {@link Status#OK} with the registration's log index as revision
+ *       (the session id is derived from it), or {@link Status#SESSIONS_FULL} when the session table
+ *       is full and its least recently used session has not been idle long enough to evict.
+ *       Revision 0.
  * </ul>
  *
- * <p>Only results of applied writes are recorded in sessions, so the two session statuses never reach a snapshot.
+ * <p>Only results of applied writes are recorded in sessions, so the two session statuses never
+ * reach a snapshot.
  */
 public record KvResult(Status status, long revision) {
   public enum Status {

@@ -13,12 +13,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The key-value API on one node. Writes go through the Raft log and complete once applied here; linearizable
- * reads wait for a ReadIndex barrier instead of going through the log; stale reads answer from local state.
+ * The key-value API on one node. Writes go through the Raft log and complete once applied here;
+ * linearizable reads wait for a ReadIndex barrier instead of going through the log; stale reads
+ * answer from local state.
  *
- * <p>Failures: {@link InvalidRequestException} (nothing changed), {@link NotLeaderException} (ask the leader it
- * names), {@link UnavailableException} (outcome unknown; retry with the same Client-Id and Request-Seq). A write
- * whose Client-Id names no live session completes with {@link KvResult.Status#SESSION_EXPIRED}, applied nowhere.
+ * <p>Failures: {@link InvalidRequestException} (nothing changed), {@link NotLeaderException} (ask
+ * the leader it names), {@link UnavailableException} (outcome unknown; retry with the same
+ * Client-Id and Request-Seq). A write whose Client-Id names no live session completes with {@link
+ * KvResult.Status#SESSION_EXPIRED}, applied nowhere.
  */
 public final class KvService {
   private final RaftNode node;
@@ -27,7 +29,8 @@ public final class KvService {
   private final Duration timeout;
   private final Clock clock;
 
-  public KvService(RaftNode node, KvStateMachine stateMachine, KvLimits limits, Duration timeout, Clock clock) {
+  public KvService(
+      RaftNode node, KvStateMachine stateMachine, KvLimits limits, Duration timeout, Clock clock) {
     this.node = node;
     this.stateMachine = stateMachine;
     this.limits = limits;
@@ -35,10 +38,12 @@ public final class KvService {
     this.clock = clock;
   }
 
-  public CompletableFuture<KvResult> put(String key, byte[] value, Precondition pre, ClientRef client) {
+  public CompletableFuture<KvResult> put(
+      String key, byte[] value, Precondition pre, ClientRef client) {
     limits.checkKey(key);
     limits.checkValue(value);
-    return write(new KvCommand.Put(client.clientId(), client.seq(), clock.millis(), key, value, pre));
+    return write(
+        new KvCommand.Put(client.clientId(), client.seq(), clock.millis(), key, value, pre));
   }
 
   public CompletableFuture<KvResult> append(String key, byte[] value, ClientRef client) {
@@ -53,9 +58,10 @@ public final class KvService {
   }
 
   /**
-   * Registers a client session through the log. Completes with {@link KvResult.Status#OK} and the registration's
-   * log index as revision (the id is {@link KvStateMachine#sessionId}), or {@link KvResult.Status#SESSIONS_FULL}.
-   * A registration whose answer was lost just leaves an unused session behind, which expires like any idle one.
+   * Registers a client session through the log. Completes with {@link KvResult.Status#OK} and the
+   * registration's log index as revision (the id is {@link KvStateMachine#sessionId}), or {@link
+   * KvResult.Status#SESSIONS_FULL}. A registration whose answer was lost just leaves an unused
+   * session behind, which expires like any idle one.
    */
   public CompletableFuture<KvResult> register() {
     return write(new KvCommand.Register(clock.millis()));
@@ -69,14 +75,16 @@ public final class KvService {
     return bounded(node.readBarrier()).thenApply(index -> stateMachine.get(key));
   }
 
-  public CompletableFuture<List<String>> keys(String prefix, String startAfter, int limit, boolean stale) {
+  public CompletableFuture<List<String>> keys(
+      String prefix, String startAfter, int limit, boolean stale) {
     if (limit < 1 || limit > limits.maxListLimit()) {
       throw InvalidRequestException.bad("limit must be between 1 and " + limits.maxListLimit());
     }
     if (stale) {
       return CompletableFuture.completedFuture(stateMachine.keys(prefix, startAfter, limit));
     }
-    return bounded(node.readBarrier()).thenApply(index -> stateMachine.keys(prefix, startAfter, limit));
+    return bounded(node.readBarrier())
+        .thenApply(index -> stateMachine.keys(prefix, startAfter, limit));
   }
 
   public KvLimits limits() {
@@ -91,9 +99,11 @@ public final class KvService {
     return f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .exceptionally(
             e -> {
-              Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+              Throwable cause =
+                  e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
               if (cause instanceof TimeoutException) {
-                throw new UnavailableException("not confirmed within " + timeout.toMillis() + " ms; the outcome is unknown");
+                throw new UnavailableException(
+                    "not confirmed within " + timeout.toMillis() + " ms; the outcome is unknown");
               }
               if (cause instanceof RuntimeException re) {
                 throw re;

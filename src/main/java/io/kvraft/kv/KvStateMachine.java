@@ -17,33 +17,44 @@ import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * The replicated key-value state: every replica applies the same committed commands in log order and so reaches the
- * same state, including client sessions and their expiry.
+ * The replicated key-value state: every replica applies the same committed commands in log order
+ * and so reaches the same state, including client sessions and their expiry.
  *
- * <p>Threading: exactly one thread (the applier) calls {@link #apply}, {@link #applyNoop} and {@link #writeSnapshot}.
- * Readers may call {@link #get}, {@link #keys}, {@link #size} and {@link #lastAppliedIndex} from any thread at any
- * time; each key's entry is replaced atomically, so a read sees the latest applied value of that key (but a multi-key
- * listing is not a point-in-time view).
+ * <p>Threading: exactly one thread (the applier) calls {@link #apply}, {@link #applyNoop} and
+ * {@link #writeSnapshot}. Readers may call {@link #get}, {@link #keys}, {@link #size} and {@link
+ * #lastAppliedIndex} from any thread at any time; each key's entry is replaced atomically, so a
+ * read sees the latest applied value of that key (but a multi-key listing is not a point-in-time
+ * view).
  *
- * <p>Invariants: {@code lastAppliedIndex} only grows; every stored revision is {@code <= lastAppliedIndex}; the clock
- * only grows.
+ * <p>Invariants: {@code lastAppliedIndex} only grows; every stored revision is {@code <=
+ * lastAppliedIndex}; the clock only grows.
  */
 public final class KvStateMachine {
   public static final long DEFAULT_SESSION_TTL_MILLIS = 60 * 60 * 1000L;
   public static final int DEFAULT_MAX_SESSIONS = 100_000;
+
   /** A full session table evicts only a session idle this long; see {@link ClientSessions}. */
   public static final long DEFAULT_SESSION_MIN_IDLE_MILLIS = 5 * 60 * 1000L;
 
   private static final int SNAPSHOT_VERSION = 1;
-  /** Values are limited far below this by the HTTP layer; this only bounds what a corrupt snapshot can claim. */
+
+  /**
+   * Values are limited far below this by the HTTP layer; this only bounds what a corrupt snapshot
+   * can claim.
+   */
   private static final int MAX_VALUE_BYTES = Integer.MAX_VALUE - 8;
 
-  /** Replaced as a whole by {@link #restore}, so a concurrent reader sees the old state or the new, never a mix. */
+  /**
+   * Replaced as a whole by {@link #restore}, so a concurrent reader sees the old state or the new,
+   * never a mix.
+   */
   private volatile ConcurrentSkipListMap<String, Versioned> data = new ConcurrentSkipListMap<>();
+
   private ClientSessions sessions;
   // ConcurrentSkipListMap.size() is O(n); the applier keeps the count instead.
   private volatile long size;
   private volatile long lastAppliedIndex;
+
   /** Max leader timestamp seen: leaders' clocks disagree, and expiry must never move backwards. */
   private long clock;
 
@@ -59,29 +70,35 @@ public final class KvStateMachine {
     this.sessions = new ClientSessions(sessionTtlMillis, maxSessions, sessionMinIdleMillis);
   }
 
-  /** The id of the client session opened by the {@link KvCommand.Register} applied at {@code registrationIndex}. */
+  /**
+   * The id of the client session opened by the {@link KvCommand.Register} applied at {@code
+   * registrationIndex}.
+   */
   public static String sessionId(long registrationIndex) {
     return Long.toString(registrationIndex);
   }
 
   /**
-   * Applies the committed command at log {@code index}. A successful write sets the key's revision to {@code index}.
-   * For a write with a client id: no live session gives {@link KvResult.Status#SESSION_EXPIRED} and applies nothing,
-   * a repeated seq returns the recorded result without re-applying, and an older seq returns {@link
-   * KvResult.Status#STALE_REQUEST}. A {@link KvCommand.Register} opens session {@link #sessionId sessionId(index)} or
-   * gives {@link KvResult.Status#SESSIONS_FULL}.
+   * Applies the committed command at log {@code index}. A successful write sets the key's revision
+   * to {@code index}. For a write with a client id: no live session gives {@link
+   * KvResult.Status#SESSION_EXPIRED} and applies nothing, a repeated seq returns the recorded
+   * result without re-applying, and an older seq returns {@link KvResult.Status#STALE_REQUEST}. A
+   * {@link KvCommand.Register} opens session {@link #sessionId sessionId(index)} or gives {@link
+   * KvResult.Status#SESSIONS_FULL}.
    *
-   * @throws IllegalStateException if {@code index} does not follow the last applied index (applying out of order
-   *     would silently fork this replica)
+   * @throws IllegalStateException if {@code index} does not follow the last applied index (applying
+   *     out of order would silently fork this replica)
    */
   public KvResult apply(long index, KvCommand cmd) {
     advanceTo(index);
     clock = Math.max(clock, cmd.timestampMillis());
-    // Before the lookup, so a session idle past its TTL is gone for this command on every replica alike.
+    // Before the lookup, so a session idle past its TTL is gone for this command on every replica
+    // alike.
     sessions.expire(clock);
     KvResult result;
     if (cmd instanceof KvCommand.Register) {
-      result = sessions.register(sessionId(index), clock) ? KvResult.ok(index) : KvResult.SESSIONS_FULL;
+      result =
+          sessions.register(sessionId(index), clock) ? KvResult.ok(index) : KvResult.SESSIONS_FULL;
     } else if (cmd instanceof KvCommand.Legacy legacy) {
       result = applyOnce(index, legacy.write(), true);
     } else {
@@ -99,13 +116,14 @@ public final class KvStateMachine {
 
   private void advanceTo(long index) {
     if (index <= lastAppliedIndex) {
-      throw new IllegalStateException("index " + index + " already applied (last " + lastAppliedIndex + ")");
+      throw new IllegalStateException(
+          "index " + index + " already applied (last " + lastAppliedIndex + ")");
     }
   }
 
   /**
-   * @param legacy the write comes from the encoding before registration, where an unknown client id opened a
-   *     session: the only way to replay such a log to the state the other replicas reached
+   * @param legacy the write comes from the encoding before registration, where an unknown client id
+   *     opened a session: the only way to replay such a log to the state the other replicas reached
    */
   private KvResult applyOnce(long index, KvCommand.Write cmd, boolean legacy) {
     String clientId = cmd.clientId();
@@ -114,8 +132,10 @@ public final class KvStateMachine {
     }
     ClientSessions.Session session = sessions.get(clientId);
     if (session == null && !legacy) {
-      // Maybe a retry of a write this session applied before it expired or was evicted: applying it could apply it
-      // twice, and the recorded answer is gone. Refused on every replica alike; the client learns its outcome is
+      // Maybe a retry of a write this session applied before it expired or was evicted: applying it
+      // could apply it
+      // twice, and the recorded answer is gone. Refused on every replica alike; the client learns
+      // its outcome is
       // unknown and must read before it retries under a new session.
       return KvResult.SESSION_EXPIRED;
     }
@@ -182,8 +202,9 @@ public final class KvStateMachine {
   }
 
   /**
-   * Up to {@code limit} keys starting with {@code prefix}, in ascending order, strictly after {@code startAfter}
-   * (null = from the first). Pass the last key of a page as {@code startAfter} to get the next one.
+   * Up to {@code limit} keys starting with {@code prefix}, in ascending order, strictly after
+   * {@code startAfter} (null = from the first). Pass the last key of a page as {@code startAfter}
+   * to get the next one.
    */
   public List<String> keys(String prefix, String startAfter, int limit) {
     if (limit < 1) {
@@ -228,11 +249,12 @@ public final class KvStateMachine {
   }
 
   /**
-   * A point-in-time copy of the whole state (data, sessions, clock, last applied index) that can be written out from
-   * any thread while this state machine goes on applying. Must be taken on the applier thread: only the applier
-   * changes the map, so one pass over it in key order is a consistent cut. Keys, values and session records are
-   * immutable, so copying references is enough; they go into two arrays (8 bytes a key with compressed oops, a
-   * fifth of what a TreeMap copy cost), with no encoding and no I/O. This pass is the only pause a snapshot causes;
+   * A point-in-time copy of the whole state (data, sessions, clock, last applied index) that can be
+   * written out from any thread while this state machine goes on applying. Must be taken on the
+   * applier thread: only the applier changes the map, so one pass over it in key order is a
+   * consistent cut. Keys, values and session records are immutable, so copying references is
+   * enough; they go into two arrays (8 bytes a key with compressed oops, a fifth of what a TreeMap
+   * copy cost), with no encoding and no I/O. This pass is the only pause a snapshot causes;
    * bench/memory.sh measures it.
    */
   public Image capture() {
@@ -240,7 +262,8 @@ public final class KvStateMachine {
     String[] keys = new String[count];
     Versioned[] values = new Versioned[count];
     int[] filled = {0};
-    // forEach walks the skip list's nodes without allocating an entry object per key, as entrySet() would.
+    // forEach walks the skip list's nodes without allocating an entry object per key, as entrySet()
+    // would.
     data.forEach(
         (key, value) -> {
           int i = filled[0]++;
@@ -248,7 +271,8 @@ public final class KvStateMachine {
           values[i] = value;
         });
     if (filled[0] != count) {
-      throw new IllegalStateException("key count " + count + " but " + filled[0] + " keys in the map");
+      throw new IllegalStateException(
+          "key count " + count + " but " + filled[0] + " keys in the map");
     }
     return new Image(lastAppliedIndex, clock, keys, values, sessions.copy());
   }
@@ -257,13 +281,19 @@ public final class KvStateMachine {
   public static final class Image {
     private final long lastAppliedIndex;
     private final long clock;
+
     /** Ascending, as the map iterates; {@code values[i]} belongs to {@code keys[i]}. */
     private final String[] keys;
+
     private final Versioned[] values;
     private final ClientSessions sessions;
 
     private Image(
-        long lastAppliedIndex, long clock, String[] keys, Versioned[] values, ClientSessions sessions) {
+        long lastAppliedIndex,
+        long clock,
+        String[] keys,
+        Versioned[] values,
+        ClientSessions sessions) {
       this.lastAppliedIndex = lastAppliedIndex;
       this.clock = clock;
       this.keys = keys;
@@ -306,17 +336,18 @@ public final class KvStateMachine {
   }
 
   /**
-   * Writes data, sessions, clock and last applied index. Must run on the applier thread (or while nothing applies),
-   * so that it is a consistent cut at {@link #lastAppliedIndex()}. Does not close {@code out}. See {@link
-   * Image#writeTo} for the format.
+   * Writes data, sessions, clock and last applied index. Must run on the applier thread (or while
+   * nothing applies), so that it is a consistent cut at {@link #lastAppliedIndex()}. Does not close
+   * {@code out}. See {@link Image#writeTo} for the format.
    */
   public void writeSnapshot(OutputStream out) throws IOException {
     capture().writeTo(out);
   }
 
   /**
-   * Replaces this state machine's whole state with {@code other}'s (a snapshot read by {@link #readSnapshot}), on the
-   * applier thread. Readers switch from the old data to the new at one volatile write.
+   * Replaces this state machine's whole state with {@code other}'s (a snapshot read by {@link
+   * #readSnapshot}), on the applier thread. Readers switch from the old data to the new at one
+   * volatile write.
    */
   public void restore(KvStateMachine other) {
     this.sessions = other.sessions;
@@ -326,15 +357,22 @@ public final class KvStateMachine {
     this.lastAppliedIndex = other.lastAppliedIndex;
   }
 
-  /** Restores a state machine written by {@link #writeSnapshot}; corrupt or truncated input gives an IOException. */
+  /**
+   * Restores a state machine written by {@link #writeSnapshot}; corrupt or truncated input gives an
+   * IOException.
+   */
   public static KvStateMachine readSnapshot(InputStream in, long sessionTtlMillis, int maxSessions)
       throws IOException {
     return readSnapshot(in, sessionTtlMillis, maxSessions, DEFAULT_SESSION_MIN_IDLE_MILLIS);
   }
 
-  /** As {@link #readSnapshot(InputStream, long, int)}, with the session table's minimum idle time for eviction. */
+  /**
+   * As {@link #readSnapshot(InputStream, long, int)}, with the session table's minimum idle time
+   * for eviction.
+   */
   public static KvStateMachine readSnapshot(
-      InputStream in, long sessionTtlMillis, int maxSessions, long sessionMinIdleMillis) throws IOException {
+      InputStream in, long sessionTtlMillis, int maxSessions, long sessionMinIdleMillis)
+      throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(in);
     CheckedInputStream checked = new CheckedInputStream(buffered, new CRC32C());
     DataInputStream body = new DataInputStream(checked);

@@ -1,8 +1,8 @@
 package io.kvraft.kv;
 
 /**
- * Compare-and-set condition of a write, checked against the key's current state when the command is applied (not
- * when it is proposed), so that every replica decides the same way.
+ * Compare-and-set condition of a write, checked against the key's current state when the command is
+ * applied (not when it is proposed), so that every replica decides the same way.
  */
 public sealed interface Precondition {
   /** Unconditional write. */

@@ -10,12 +10,15 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Binary primitives shared by the command codec and the snapshot format. Unsigned LEB128 varints keep the small
- * numbers that dominate (lengths, seqs, status codes) at one or two bytes. Reads are bounded so that garbage input
- * fails with an IOException instead of allocating huge arrays.
+ * Binary primitives shared by the command codec and the snapshot format. Unsigned LEB128 varints
+ * keep the small numbers that dominate (lengths, seqs, status codes) at one or two bytes. Reads are
+ * bounded so that garbage input fails with an IOException instead of allocating huge arrays.
  */
 final class Wire {
-  /** Upper bound for keys and client ids; far above what the HTTP layer accepts (1 KiB keys, 64-char ids). */
+  /**
+   * Upper bound for keys and client ids; far above what the HTTP layer accepts (1 KiB keys, 64-char
+   * ids).
+   */
   static final int MAX_STRING_BYTES = 64 * 1024;
 
   private Wire() {}
@@ -63,7 +66,8 @@ final class Wire {
 
   static byte[] readBytes(DataInputStream in, int max) throws IOException {
     int n = readLength(in, max);
-    // readNBytes allocates as data arrives, so a bogus length on a short stream cannot exhaust memory.
+    // readNBytes allocates as data arrives, so a bogus length on a short stream cannot exhaust
+    // memory.
     byte[] b = in.readNBytes(n);
     if (b.length != n) {
       throw new EOFException("expected " + n + " bytes, got " + b.length);
@@ -79,7 +83,10 @@ final class Wire {
     return decodeUtf8(readBytes(in, MAX_STRING_BYTES));
   }
 
-  /** Null is encoded as length 0 and a string as length+1, which costs nothing extra for short strings. */
+  /**
+   * Null is encoded as length 0 and a string as length+1, which costs nothing extra for short
+   * strings.
+   */
   static void writeNullableString(DataOutputStream out, String s) throws IOException {
     if (s == null) {
       writeVarLong(out, 0);

@@ -1,6 +1,9 @@
 package io.kvraft.node;
 
-/** This node cannot serve the request because it is not the leader; {@code leaderHint} names one, or is null. */
+/**
+ * This node cannot serve the request because it is not the leader; {@code leaderHint} names one, or
+ * is null.
+ */
 public class NotLeaderException extends RuntimeException {
   private final String leaderHint;
 

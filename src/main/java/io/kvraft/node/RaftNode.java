@@ -30,22 +30,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one {@link RaftCore}: a single event-loop thread owns the core and everything mutable here; ticks, inbound
- * messages, proposals, reads and storage completions reach it as events. Storage runs on its own thread so the
- * loop keeps answering heartbeats while an fsync is in flight; every write queued meanwhile shares the next fsync
- * (group commit). Messages that acknowledge state are sent only once that state is durable.
+ * Runs one {@link RaftCore}: a single event-loop thread owns the core and everything mutable here;
+ * ticks, inbound messages, proposals, reads and storage completions reach it as events. Storage
+ * runs on its own thread so the loop keeps answering heartbeats while an fsync is in flight; every
+ * write queued meanwhile shares the next fsync (group commit). Messages that acknowledge state are
+ * sent only once that state is durable.
  *
- * <p>With a {@link SnapshotStore} the node also snapshots: when enough log was applied (or enough time passed) the
- * state machine is captured on the loop (a reference copy, see {@link Applier#capture}), written on a background
- * thread, and then the core's log is compacted to it and the stored log to the previous snapshot (so that either
- * snapshot can restart the node). It streams snapshots to followers the leader has no entries for, and installs the
- * ones it receives ({@link SnapshotReceiver}). At start it loads the newest valid snapshot and replays only the log
+ * <p>With a {@link SnapshotStore} the node also snapshots: when enough log was applied (or enough
+ * time passed) the state machine is captured on the loop (a reference copy, see {@link
+ * Applier#capture}), written on a background thread, and then the core's log is compacted to it and
+ * the stored log to the previous snapshot (so that either snapshot can restart the node). It
+ * streams snapshots to followers the leader has no entries for, and installs the ones it receives
+ * ({@link SnapshotReceiver}). At start it loads the newest valid snapshot and replays only the log
  * after it.
  *
- * <p>This class keeps the loop, the order in which a Ready is carried out (persist, send, apply) and the public API.
- * The rest lives in plain objects the loop calls, so the loop stays the one owner of mutable state: {@link
- * SnapshotRestore} (start-up), {@link Snapshotter} (taking, installing and sending snapshots), {@link
- * PendingRequests} (callers waiting for an answer, and the budgets that bound them) and {@link StatusPublisher}.
+ * <p>This class keeps the loop, the order in which a Ready is carried out (persist, send, apply)
+ * and the public API. The rest lives in plain objects the loop calls, so the loop stays the one
+ * owner of mutable state: {@link SnapshotRestore} (start-up), {@link Snapshotter} (taking,
+ * installing and sending snapshots), {@link PendingRequests} (callers waiting for an answer, and
+ * the budgets that bound them) and {@link StatusPublisher}.
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
@@ -63,21 +66,38 @@ public final class RaftNode implements AutoCloseable {
   private volatile boolean running;
   private volatile String failure;
   private volatile NodeMetrics metrics = NodeMetrics.NONE;
+
   /**
-   * The member's bound on client data in memory: a proposal holds a reservation from {@link #propose} until its entry
-   * is in the core's log, and from then on counts as part of the log's bytes, which are counted here until
-   * compaction drops them; so are AppendEntries received and not yet stepped.
+   * The member's bound on client data in memory: a proposal holds a reservation from {@link
+   * #propose} until its entry is in the core's log, and from then on counts as part of the log's
+   * bytes, which are counted here until compaction drops them; so are AppendEntries received and
+   * not yet stepped.
    */
   private volatile MemoryBudget memory = new MemoryBudget(MemoryBudget.defaultBytes());
-  /** What the core's log holds in memory, as of the last loop iteration (read by {@link #memory}). */
+
+  /**
+   * What the core's log holds in memory, as of the last loop iteration (read by {@link #memory}).
+   */
   private volatile long logBytes;
-  /** Entry bytes of AppendEntries handed to {@link #receive} and not yet stepped (read by {@link #memory}). */
-  private final java.util.concurrent.atomic.AtomicLong inboundBytes = new java.util.concurrent.atomic.AtomicLong();
-  /** Reservations of proposals now in the log, given back once {@link #logBytes} counts them. Loop-owned. */
+
+  /**
+   * Entry bytes of AppendEntries handed to {@link #receive} and not yet stepped (read by {@link
+   * #memory}).
+   */
+  private final java.util.concurrent.atomic.AtomicLong inboundBytes =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Reservations of proposals now in the log, given back once {@link #logBytes} counts them.
+   * Loop-owned.
+   */
   private long reservedNowInLog;
+
   private long loopIterations;
+
   /** Null without a snapshot store; called on the threads chunks arrive on. */
   private final SnapshotReceiver receiver;
+
   private final StatusPublisher statusPublisher;
 
   // Owned by the loop thread (but the budgets in requests: see PendingRequests).
@@ -86,13 +106,22 @@ public final class RaftNode implements AutoCloseable {
   private final PendingRequests requests;
   private final Snapshotter snapshotter;
 
-  /** A batch handed to storage; {@code afterPersist} holds messages that may leave once it is durable. */
+  /**
+   * A batch handed to storage; {@code afterPersist} holds messages that may leave once it is
+   * durable.
+   */
   static final class PendingWrite {
     final HardState hardState;
     final List<Entry> entries;
-    /** Log prefix to drop (up to and including this entry) before the entries are appended; null for none. */
+
+    /**
+     * Log prefix to drop (up to and including this entry) before the entries are appended; null for
+     * none.
+     */
     final SnapshotMeta compactTo;
+
     final List<Message> afterPersist = new ArrayList<>();
+
     /** Completed once this write is durable (an installed snapshot's last chunk waits on it). */
     final List<CompletableFuture<Boolean>> onDurable = new ArrayList<>();
 
@@ -149,10 +178,15 @@ public final class RaftNode implements AutoCloseable {
         snapshots == null
             ? null
             : new SnapshotSender(
-                id, snapshots, policy, transport, () -> metrics,
+                id,
+                snapshots,
+                policy,
+                transport,
+                () -> metrics,
                 term -> running && status().role() == Role.LEADER && status().term() == term);
     this.writer =
-        new StorageWriter(storage, this::onWritesDurable, this::onStorageFailure, id, () -> metrics);
+        new StorageWriter(
+            storage, this::onWritesDurable, this::onStorageFailure, id, () -> metrics);
     this.loopThread = new Thread(this::runLoop, "raft-loop-" + id);
     this.ticker =
         Executors.newSingleThreadScheduledExecutor(
@@ -163,8 +197,20 @@ public final class RaftNode implements AutoCloseable {
             });
     this.snapshotter =
         new Snapshotter(
-            core, snapshots, policy, applier, () -> metrics, restored, createdNanos, events::add, this::submit,
-            () -> lastApplied, () -> failure != null, () -> running, sender, ticker);
+            core,
+            snapshots,
+            policy,
+            applier,
+            () -> metrics,
+            restored,
+            createdNanos,
+            events::add,
+            this::submit,
+            () -> lastApplied,
+            () -> failure != null,
+            () -> running,
+            sender,
+            ticker);
     publishStatus();
   }
 
@@ -173,12 +219,18 @@ public final class RaftNode implements AutoCloseable {
     this.metrics = metrics == null ? NodeMetrics.NONE : metrics;
   }
 
-  /** Bounds the work this node holds unfinished (defaults: {@link BackPressure#DEFAULTS}); call before {@link #start()}. */
+  /**
+   * Bounds the work this node holds unfinished (defaults: {@link BackPressure#DEFAULTS}); call
+   * before {@link #start()}.
+   */
   public void setBackPressure(BackPressure limits) {
     requests.setBackPressure(limits);
   }
 
-  /** Counts client data this node holds against {@code budget} (default: its own, an eighth of the heap). */
+  /**
+   * Counts client data this node holds against {@code budget} (default: its own, an eighth of the
+   * heap).
+   */
   public void setMemoryBudget(MemoryBudget budget) {
     this.memory = budget;
     countLogIn(budget);
@@ -192,7 +244,10 @@ public final class RaftNode implements AutoCloseable {
     budget.count(() -> logBytes + inboundBytes.get());
   }
 
-  /** Proposals accepted and not yet applied or failed, and the bytes of their commands (for gauges and tests). */
+  /**
+   * Proposals accepted and not yet applied or failed, and the bytes of their commands (for gauges
+   * and tests).
+   */
   public long[] pendingProposals() {
     return requests.pendingProposals();
   }
@@ -202,11 +257,13 @@ public final class RaftNode implements AutoCloseable {
     writer.start();
     loopThread.start();
     if (core.configuration().members().size() == 1) {
-      // Alone in the cluster: nobody to wait for, so serve at once instead of after an election timeout.
+      // Alone in the cluster: nobody to wait for, so serve at once instead of after an election
+      // timeout.
       events.add(core::campaignNow);
     }
     long micros = tickInterval.toNanos() / 1000;
-    ticker.scheduleAtFixedRate(() -> events.add(this::onTick), micros, micros, TimeUnit.MICROSECONDS);
+    ticker.scheduleAtFixedRate(
+        () -> events.add(this::onTick), micros, micros, TimeUnit.MICROSECONDS);
   }
 
   // ---------------------------------------------------------------- API for any thread
@@ -225,11 +282,12 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Proposes a command. Completes with the applier's result once the entry is applied here, with {@link
-   * NotLeaderException} when this node is not the leader, or {@link UnavailableException} when the entry was
-   * overwritten by another leader's. The caller bounds the wait. Fails at once with {@link OverloadedException},
-   * before anything is queued, when the node already holds {@link BackPressure} many unfinished proposals: a
-   * caller that gives up does not free its slot, since its entry still occupies the log until it is applied.
+   * Proposes a command. Completes with the applier's result once the entry is applied here, with
+   * {@link NotLeaderException} when this node is not the leader, or {@link UnavailableException}
+   * when the entry was overwritten by another leader's. The caller bounds the wait. Fails at once
+   * with {@link OverloadedException}, before anything is queued, when the node already holds {@link
+   * BackPressure} many unfinished proposals: a caller that gives up does not free its slot, since
+   * its entry still occupies the log until it is applied.
    */
   public CompletableFuture<Object> propose(byte[] command) {
     CompletableFuture<Object> f = new CompletableFuture<>();
@@ -237,19 +295,28 @@ public final class RaftNode implements AutoCloseable {
     if (!budget.tryTake(command.length)) {
       metrics.proposalRejected();
       BackPressure backPressure = requests.backPressure();
-      f.completeExceptionally(new OverloadedException(
-          "node " + core.id() + " already holds " + backPressure.maxPendingProposals() + " proposals or "
-              + backPressure.maxPendingBytes() + " bytes of them unfinished; nothing was applied, retry shortly"));
+      f.completeExceptionally(
+          new OverloadedException(
+              "node "
+                  + core.id()
+                  + " already holds "
+                  + backPressure.maxPendingProposals()
+                  + " proposals or "
+                  + backPressure.maxPendingBytes()
+                  + " bytes of them unfinished; nothing was applied, retry shortly"));
       return f;
     }
     MemoryBudget mem = memory;
-    // Alone: no other proposal of this node is unapplied, so whatever the log holds is kept for followers only and
-    // goes at the next compaction, which needs entries applied: let it in, as the pending bound does.
+    // Alone: no other proposal of this node is unapplied, so whatever the log holds is kept for
+    // followers only and
+    // goes at the next compaction, which needs entries applied: let it in, as the pending bound
+    // does.
     if (!mem.tryReserve(command.length, budget.count() == 1)) {
       budget.giveBack(command.length);
       metrics.proposalRejected();
-      f.completeExceptionally(new OverloadedException(
-          "node " + core.id() + " " + mem.describe() + "; nothing was applied, retry shortly"));
+      f.completeExceptionally(
+          new OverloadedException(
+              "node " + core.id() + " " + mem.describe() + "; nothing was applied, retry shortly"));
       return f;
     }
     if (!post(() -> doPropose(command, f, budget, mem))) {
@@ -273,20 +340,25 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * A linearizable read point: completes with a read index once this node has applied it, so the caller may read
-   * its local state machine. Reads arriving together share one ReadIndex round.
+   * A linearizable read point: completes with a read index once this node has applied it, so the
+   * caller may read its local state machine. Reads arriving together share one ReadIndex round.
    */
   public CompletableFuture<Long> readBarrier() {
     CompletableFuture<Long> f = new CompletableFuture<>();
     PendingBudget budget = requests.readBudget();
     if (!budget.tryTake(0)) {
       metrics.readRejected();
-      f.completeExceptionally(new OverloadedException(
-          "node " + core.id() + " already holds " + requests.backPressure().maxPendingReads()
-              + " linearizable reads unanswered; retry shortly"));
+      f.completeExceptionally(
+          new OverloadedException(
+              "node "
+                  + core.id()
+                  + " already holds "
+                  + requests.backPressure().maxPendingReads()
+                  + " linearizable reads unanswered; retry shortly"));
       return f;
     }
-    // Freed when answered or when the caller's timeout completes it: a read holds nothing but its waiter, which
+    // Freed when answered or when the caller's timeout completes it: a read holds nothing but its
+    // waiter, which
     // dropAbandonedWaiters forgets soon after.
     f.whenComplete((v, e) -> budget.giveBack(0));
     if (!post(() -> requests.addRead(f))) {
@@ -299,7 +371,10 @@ public final class RaftNode implements AutoCloseable {
     return statusPublisher.current();
   }
 
-  /** Snapshots written here and snapshots installed from a leader since start (for tests and metrics). */
+  /**
+   * Snapshots written here and snapshots installed from a leader since start (for tests and
+   * metrics).
+   */
   public long[] snapshotCounts() {
     return snapshotter.counts();
   }
@@ -310,8 +385,8 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Handles one InstallSnapshot chunk from a leader (any thread; blocks for the last chunk until the install is
-   * durable). Throws when this node keeps no snapshots.
+   * Handles one InstallSnapshot chunk from a leader (any thread; blocks for the last chunk until
+   * the install is durable). Throws when this node keeps no snapshots.
    */
   public SnapshotChunk.Reply receiveSnapshotChunk(SnapshotChunk chunk) throws IOException {
     if (receiver == null || !running || failure != null) {
@@ -350,8 +425,8 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Stops this node abruptly, as a crash would: no more messages, no more writes, nothing flushed. Tests use it to
-   * simulate kill -9; what the storage has made durable is all that survives.
+   * Stops this node abruptly, as a crash would: no more messages, no more writes, nothing flushed.
+   * Tests use it to simulate kill -9; what the storage has made durable is all that survives.
    */
   public void crash() {
     running = false;
@@ -412,7 +487,8 @@ public final class RaftNode implements AutoCloseable {
           break;
         }
       } catch (RuntimeException e) {
-        // A bug here would otherwise kill the loop silently and leave a zombie node answering nothing.
+        // A bug here would otherwise kill the loop silently and leave a zombie node answering
+        // nothing.
         LOG.error("raft event loop of {} failed", core.id(), e);
         onStorageFailure(e);
       }
@@ -421,7 +497,8 @@ public final class RaftNode implements AutoCloseable {
 
   private void onTick() {
     if (failure != null) {
-      // A failed node takes part in nothing: stepping the core would only pile up output nobody carries out.
+      // A failed node takes part in nothing: stepping the core would only pile up output nobody
+      // carries out.
       return;
     }
     core.tick();
@@ -433,7 +510,8 @@ public final class RaftNode implements AutoCloseable {
   private void doPropose(
       byte[] command, CompletableFuture<Object> f, PendingBudget budget, MemoryBudget mem) {
     if (budget != requests.proposalBudget() || mem != memory) {
-      // Only setBackPressure before start replaces the budget; a proposal taken from the old one cannot be here.
+      // Only setBackPressure before start replaces the budget; a proposal taken from the old one
+      // cannot be here.
       throw new IllegalStateException("back-pressure changed while running");
     }
     ProposeResult r = core.propose(command);
@@ -466,7 +544,8 @@ public final class RaftNode implements AutoCloseable {
         if (writesInFlight.isEmpty()) {
           rd.messagesAfterPersist().forEach(transport::send);
         } else {
-          // Writes complete in order, so once the newest one is durable everything these messages confirm is too.
+          // Writes complete in order, so once the newest one is durable everything these messages
+          // confirm is too.
           writesInFlight.peekLast().afterPersist.addAll(rd.messagesAfterPersist());
         }
       }
@@ -488,8 +567,9 @@ public final class RaftNode implements AutoCloseable {
   // ---------------------------------------------------------------- snapshots
 
   /**
-   * A whole, verified snapshot arrived from {@code leaderId} (called by the receiver, any thread). Completes with
-   * true once it is installed and durable (or this node already had everything in it), false when refused.
+   * A whole, verified snapshot arrived from {@code leaderId} (called by the receiver, any thread).
+   * Completes with true once it is installed and durable (or this node already had everything in
+   * it), false when refused.
    */
   CompletableFuture<Boolean> installSnapshot(
       String leaderId, long leaderTerm, long index, long term, Applier.Loaded loaded) {
@@ -510,7 +590,10 @@ public final class RaftNode implements AutoCloseable {
     return done;
   }
 
-  /** The core's Ready says to install the snapshot it accepted: replace the state machine before applying more. */
+  /**
+   * The core's Ready says to install the snapshot it accepted: replace the state machine before
+   * applying more.
+   */
   private void loadInstalledSnapshot(SnapshotMeta meta) {
     snapshotter.loadInstalled(meta);
     lastApplied = meta.index();
@@ -571,7 +654,8 @@ public final class RaftNode implements AutoCloseable {
 
   private void publishStatus() {
     statusPublisher.publish(lastApplied, failure, loopIterations);
-    // The log's bytes first, then the reservations they now cover: never a moment where neither counts them.
+    // The log's bytes first, then the reservations they now cover: never a moment where neither
+    // counts them.
     logBytes = core.logBytes();
     if (reservedNowInLog > 0) {
       memory.release(reservedNowInLog);

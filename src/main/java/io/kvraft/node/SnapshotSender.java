@@ -10,7 +10,10 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Streams one snapshot file to one follower chunk by chunk (InstallSnapshot, Raft §7); runs on a background thread. */
+/**
+ * Streams one snapshot file to one follower chunk by chunk (InstallSnapshot, Raft §7); runs on a
+ * background thread.
+ */
 final class SnapshotSender {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotSender.class);
 
@@ -19,7 +22,11 @@ final class SnapshotSender {
   private final SnapshotPolicy policy;
   private final Transport transport;
   private final Supplier<NodeMetrics> metrics;
-  /** Whether this node still leads the given term (and runs): a transfer stops as soon as it does not. */
+
+  /**
+   * Whether this node still leads the given term (and runs): a transfer stops as soon as it does
+   * not.
+   */
   private final LongPredicate leads;
 
   SnapshotSender(
@@ -44,18 +51,22 @@ final class SnapshotSender {
     }
   }
 
-  /** Attempts in a row that moved no data before a transfer gives up (the node retries it later). */
+  /**
+   * Attempts in a row that moved no data before a transfer gives up (the node retries it later).
+   */
   static final int MAX_FAILURES = 3;
 
   /**
-   * Sends a snapshot chunk by chunk while this node still leads {@code term}: {@code first}, or when its file is gone
-   * already, the newest one {@code newest} supplies if that is newer. It first asks where to resume (the follower may
-   * hold part of this snapshot from an earlier attempt or leader) and after a lost chunk asks again. The file is held
-   * open for the whole transfer, so pruning cannot take it away halfway (issue 12: a transfer whose file was pruned
-   * failed on every data chunk forever). When neither file exists, the result says {@code fileLost}, so that the node
-   * writes a new snapshot.
+   * Sends a snapshot chunk by chunk while this node still leads {@code term}: {@code first}, or
+   * when its file is gone already, the newest one {@code newest} supplies if that is newer. It
+   * first asks where to resume (the follower may hold part of this snapshot from an earlier attempt
+   * or leader) and after a lost chunk asks again. The file is held open for the whole transfer, so
+   * pruning cannot take it away halfway (issue 12: a transfer whose file was pruned failed on every
+   * data chunk forever). When neither file exists, the result says {@code fileLost}, so that the
+   * node writes a new snapshot.
    */
-  Result transfer(String peer, SnapshotStore.Meta first, Supplier<SnapshotStore.Meta> newest, long term) {
+  Result transfer(
+      String peer, SnapshotStore.Meta first, Supplier<SnapshotStore.Meta> newest, long term) {
     SnapshotStore.Meta m = first;
     while (true) {
       try (SnapshotStore.Sending file = snapshots.openForSending(m)) {
@@ -64,12 +75,22 @@ final class SnapshotSender {
         SnapshotStore.Meta next = newest.get();
         // Only ever forward to a newer snapshot, so this ends.
         if (next == null || next.index() <= m.index()) {
-          LOG.warn("{}: snapshot {}@{} for {} is gone from disk and there is no newer one; writing a new one",
-              nodeId, m.index(), m.term(), peer);
+          LOG.warn(
+              "{}: snapshot {}@{} for {} is gone from disk and there is no newer one; writing a new one",
+              nodeId,
+              m.index(),
+              m.term(),
+              peer);
           return new Result(false, m.index(), true);
         }
-        LOG.info("{}: snapshot {}@{} for {} is gone from disk; sending the newest, {}@{}",
-            nodeId, m.index(), m.term(), peer, next.index(), next.term());
+        LOG.info(
+            "{}: snapshot {}@{} for {} is gone from disk; sending the newest, {}@{}",
+            nodeId,
+            m.index(),
+            m.term(),
+            peer,
+            next.index(),
+            next.term());
         m = next;
       } catch (IOException e) {
         LOG.warn("{}: cannot open snapshot {} for {}: {}", nodeId, m.path(), peer, e.toString());
@@ -79,8 +100,9 @@ final class SnapshotSender {
   }
 
   /**
-   * Only a data chunk the follower took counts as progress and clears the failure count: an empty probe succeeds
-   * whenever the follower is reachable, so letting it clear the count would retry a chunk that always fails forever.
+   * Only a data chunk the follower took counts as progress and clears the failure count: an empty
+   * probe succeeds whenever the follower is reachable, so letting it clear the count would retry a
+   * chunk that always fails forever.
    */
   private Result send(String peer, SnapshotStore.Sending file, long term) {
     SnapshotStore.Meta m = file.meta();
@@ -92,8 +114,10 @@ final class SnapshotSender {
         byte[] data = offset < 0 ? new byte[0] : file.read(offset, policy.chunkBytes());
         long at = Math.max(0, offset);
         boolean last = at + data.length >= length;
-        SnapshotChunk chunk = new SnapshotChunk(nodeId, peer, term, m.index(), m.term(), length, at, data);
-        SnapshotChunk.Reply reply = transport.sendSnapshotChunk(chunk, policy.chunkTimeout(data.length, last, length));
+        SnapshotChunk chunk =
+            new SnapshotChunk(nodeId, peer, term, m.index(), m.term(), length, at, data);
+        SnapshotChunk.Reply reply =
+            transport.sendSnapshotChunk(chunk, policy.chunkTimeout(data.length, last, length));
         if (data.length > 0) {
           failures = 0;
         }
@@ -101,7 +125,13 @@ final class SnapshotSender {
         switch (reply.status()) {
           case DONE:
             metrics.get().snapshotSent();
-            LOG.info("{}: installed snapshot {}@{} ({} bytes) on {}", nodeId, m.index(), m.term(), length, peer);
+            LOG.info(
+                "{}: installed snapshot {}@{} ({} bytes) on {}",
+                nodeId,
+                m.index(),
+                m.term(),
+                length,
+                peer);
             return new Result(true, m.index(), false);
           case REJECTED:
             return Result.failed(m.index());

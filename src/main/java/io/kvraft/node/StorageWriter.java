@@ -8,8 +8,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The storage thread. It takes every write queued while the previous fsync ran and makes them durable with one
- * more fsync (group commit), then reports them, in order, as one batch.
+ * The storage thread. It takes every write queued while the previous fsync ran and makes them
+ * durable with one more fsync (group commit), then reports them, in order, as one batch.
  */
 final class StorageWriter {
   private final RaftStorage storage;
@@ -58,7 +58,8 @@ final class StorageWriter {
             storage.saveHardState(w.hardState);
           }
           if (w.compactTo != null) {
-            // Durable when it returns; before the entries, which may start right after the compacted prefix.
+            // Durable when it returns; before the entries, which may start right after the
+            // compacted prefix.
             storage.compactPrefix(w.compactTo.index(), w.compactTo.term());
           }
           if (!w.entries.isEmpty()) {
@@ -90,8 +91,9 @@ final class StorageWriter {
   }
 
   /**
-   * Stops the thread. Writes still queued are dropped; that loses nothing acknowledged, because nothing that
-   * depends on a write is sent or applied before the write is durable. A crash and a shutdown are the same here.
+   * Stops the thread. Writes still queued are dropped; that loses nothing acknowledged, because
+   * nothing that depends on a write is sent or applied before the write is durable. A crash and a
+   * shutdown are the same here.
    */
   void stop() {
     running = false;

@@ -10,10 +10,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * The node's events as Micrometer meters in base units (seconds, bytes): {@code raft.proposals},
- * {@code raft.readindex.rounds}, {@code raft.proposals.rejected}, {@code raft.reads.rejected}, {@code raft.elections}, {@code raft.leader.changes}, the storage timers
- * {@code raft.log.append} and {@code raft.log.fsync} with histograms, so Prometheus can compute any percentile, and
- * the snapshot meters {@code raft.snapshot.taken}, {@code raft.snapshot.installed}, {@code raft.snapshot.sent},
- * {@code raft.snapshot.sent.bytes} and the timer {@code raft.snapshot.duration}.
+ * {@code raft.readindex.rounds}, {@code raft.proposals.rejected}, {@code raft.reads.rejected},
+ * {@code raft.elections}, {@code raft.leader.changes}, the storage timers {@code raft.log.append}
+ * and {@code raft.log.fsync} with histograms, so Prometheus can compute any percentile, and the
+ * snapshot meters {@code raft.snapshot.taken}, {@code raft.snapshot.installed}, {@code
+ * raft.snapshot.sent}, {@code raft.snapshot.sent.bytes} and the timer {@code
+ * raft.snapshot.duration}.
  */
 @Component
 public class MicrometerNodeMetrics implements NodeMetrics {
@@ -39,11 +41,13 @@ public class MicrometerNodeMetrics implements NodeMetrics {
             .register(registry);
     proposalsRejected =
         Counter.builder("raft.proposals.rejected")
-            .description("Writes refused with 503 because raft.max-pending-proposals or -bytes was reached")
+            .description(
+                "Writes refused with 503 because raft.max-pending-proposals or -bytes was reached")
             .register(registry);
     readsRejected =
         Counter.builder("raft.reads.rejected")
-            .description("Linearizable reads refused with 503 because raft.max-pending-reads was reached")
+            .description(
+                "Linearizable reads refused with 503 because raft.max-pending-reads was reached")
             .register(registry);
     readIndexRounds =
         Counter.builder("raft.readindex.rounds")
@@ -63,7 +67,8 @@ public class MicrometerNodeMetrics implements NodeMetrics {
             .register(registry);
     append =
         Timer.builder("raft.log.append")
-            .description("Writing one group-commit batch (entries and hard state) to storage, before its fsync")
+            .description(
+                "Writing one group-commit batch (entries and hard state) to storage, before its fsync")
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofNanos(10_000))
             .maximumExpectedValue(Duration.ofSeconds(10))
@@ -77,7 +82,8 @@ public class MicrometerNodeMetrics implements NodeMetrics {
             .register(registry);
     snapshotsTaken =
         Counter.builder("raft.snapshot.taken")
-            .description("Snapshots of the state machine this node wrote (each lets it compact its log)")
+            .description(
+                "Snapshots of the state machine this node wrote (each lets it compact its log)")
             .register(registry);
     snapshotsInstalled =
         Counter.builder("raft.snapshot.installed")
@@ -94,7 +100,8 @@ public class MicrometerNodeMetrics implements NodeMetrics {
             .register(registry);
     snapshotDuration =
         Timer.builder("raft.snapshot.duration")
-            .description("Writing one snapshot, from capturing the state machine until the file is durable")
+            .description(
+                "Writing one snapshot, from capturing the state machine until the file is durable")
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofMinutes(10))

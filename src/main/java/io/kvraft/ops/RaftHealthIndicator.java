@@ -7,10 +7,10 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code /actuator/health} component "raft": role, term, leader, commit and applied index (design §4); DOWN once
- * storage failed, with the failure, and then role FOLLOWER and no leader: the node takes part in nothing any more, so
- * it must not go on naming itself leader. The Kubernetes probes use {@link RaftLivenessIndicator} and {@link
- * RaftReadinessIndicator}.
+ * {@code /actuator/health} component "raft": role, term, leader, commit and applied index (design
+ * §4); DOWN once storage failed, with the failure, and then role FOLLOWER and no leader: the node
+ * takes part in nothing any more, so it must not go on naming itself leader. The Kubernetes probes
+ * use {@link RaftLivenessIndicator} and {@link RaftReadinessIndicator}.
  */
 @Component("raft")
 public class RaftHealthIndicator implements HealthIndicator {

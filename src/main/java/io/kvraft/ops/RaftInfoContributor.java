@@ -9,7 +9,10 @@ import org.springframework.boot.actuate.info.InfoContributor;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.stereotype.Component;
 
-/** {@code /actuator/info} section "kvraft": this node's id, the build version and the members (id to URL). */
+/**
+ * {@code /actuator/info} section "kvraft": this node's id, the build version and the members (id to
+ * URL).
+ */
 @Component
 public class RaftInfoContributor implements InfoContributor {
   private final AddressBook members;
@@ -18,7 +21,10 @@ public class RaftInfoContributor implements InfoContributor {
   public RaftInfoContributor(AddressBook members, ObjectProvider<BuildProperties> build) {
     this.members = members;
     BuildProperties b = build.getIfAvailable();
-    String v = b != null ? b.getVersion() : RaftInfoContributor.class.getPackage().getImplementationVersion();
+    String v =
+        b != null
+            ? b.getVersion()
+            : RaftInfoContributor.class.getPackage().getImplementationVersion();
     this.version = v == null ? "unknown" : v;
   }
 

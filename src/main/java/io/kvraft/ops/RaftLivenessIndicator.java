@@ -12,13 +12,14 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 /**
- * Liveness ({@code /actuator/health/liveness}): the Raft event loop makes progress and the node's storage has not
- * failed. Ticks reach the loop every {@code raft.tick-interval}, so its iteration count grows whenever it is alive;
- * DOWN once it has not moved for {@code kvraft.health.loop-stall-timeout} (default 10s). DOWN also once a write or
- * fsync failed (a full disk, an I/O error): the node then stops serving for good, because after a failed write or
- * fsync retrying could silently lose data, and only a restart, which re-reads and re-verifies what is really on disk,
- * recovers it; so the orchestrator should restart it. Deliberately blind to Raft state: a partitioned node or one
- * without a leader is alive, and restarting it would not help.
+ * Liveness ({@code /actuator/health/liveness}): the Raft event loop makes progress and the node's
+ * storage has not failed. Ticks reach the loop every {@code raft.tick-interval}, so its iteration
+ * count grows whenever it is alive; DOWN once it has not moved for {@code
+ * kvraft.health.loop-stall-timeout} (default 10s). DOWN also once a write or fsync failed (a full
+ * disk, an I/O error): the node then stops serving for good, because after a failed write or fsync
+ * retrying could silently lose data, and only a restart, which re-reads and re-verifies what is
+ * really on disk, recovers it; so the orchestrator should restart it. Deliberately blind to Raft
+ * state: a partitioned node or one without a leader is alive, and restarting it would not help.
  */
 @Component("raftLoop")
 public class RaftLivenessIndicator implements HealthIndicator {
@@ -34,7 +35,8 @@ public class RaftLivenessIndicator implements HealthIndicator {
     this(node::status, stallTimeout, System::nanoTime);
   }
 
-  RaftLivenessIndicator(Supplier<NodeStatus> status, Duration stallTimeout, LongSupplier nanoClock) {
+  RaftLivenessIndicator(
+      Supplier<NodeStatus> status, Duration stallTimeout, LongSupplier nanoClock) {
     this.status = status;
     this.stallNanos = stallTimeout.toNanos();
     this.nanoClock = nanoClock;
@@ -52,12 +54,19 @@ public class RaftLivenessIndicator implements HealthIndicator {
     long stalledMillis = (now - lastProgressNanos) / 1_000_000;
     Health.Builder b;
     if (!s.healthy()) {
-      b = Health.down().withDetail("reason", "storage failed, only a restart recovers: " + s.failure());
+      b =
+          Health.down()
+              .withDetail("reason", "storage failed, only a restart recovers: " + s.failure());
     } else if (now - lastProgressNanos > stallNanos) {
-      b = Health.down().withDetail("reason", "the Raft event loop has not moved for " + stalledMillis + " ms");
+      b =
+          Health.down()
+              .withDetail(
+                  "reason", "the Raft event loop has not moved for " + stalledMillis + " ms");
     } else {
       b = Health.up();
     }
-    return b.withDetail("loopIterations", iterations).withDetail("millisSinceProgress", stalledMillis).build();
+    return b.withDetail("loopIterations", iterations)
+        .withDetail("millisSinceProgress", stalledMillis)
+        .build();
   }
 }

@@ -10,9 +10,10 @@ import java.util.TreeSet;
 import java.util.function.ToLongFunction;
 
 /**
- * Who takes part in the cluster: voters, whose majority decides elections, commitment, ReadIndex and CheckQuorum,
- * and learners, which receive the log but count for none of these. Every majority the core counts is counted here,
- * so that a change of membership changes one value, not the arithmetic at each call site.
+ * Who takes part in the cluster: voters, whose majority decides elections, commitment, ReadIndex
+ * and CheckQuorum, and learners, which receive the log but count for none of these. Every majority
+ * the core counts is counted here, so that a change of membership changes one value, not the
+ * arithmetic at each call site.
  *
  * <p>Invariant: at least one voter; no member is both a voter and a learner.
  */
@@ -81,8 +82,8 @@ public final class Configuration {
   }
 
   /**
-   * The highest index that a majority of voters has acknowledged, given each member's acknowledged index; learners'
-   * indexes do not count, whatever they are.
+   * The highest index that a majority of voters has acknowledged, given each member's acknowledged
+   * index; learners' indexes do not count, whatever they are.
    */
   public long committedIndex(ToLongFunction<String> acknowledged) {
     long[] acks = new long[voters.size()];
@@ -95,8 +96,9 @@ public final class Configuration {
   }
 
   /**
-   * The result of an election in which {@code votes} maps each member that answered to whether it granted its vote;
-   * answers of non-voters are ignored. LOST as soon as a majority can no longer be reached.
+   * The result of an election in which {@code votes} maps each member that answered to whether it
+   * granted its vote; answers of non-voters are ignored. LOST as soon as a majority can no longer
+   * be reached.
    */
   public VoteResult voteResult(Map<String, Boolean> votes) {
     int granted = 0;
@@ -121,7 +123,10 @@ public final class Configuration {
     return VoteResult.PENDING;
   }
 
-  /** Whether {@code ids} include a majority of the voters (CheckQuorum, ReadIndex confirmation rounds). */
+  /**
+   * Whether {@code ids} include a majority of the voters (CheckQuorum, ReadIndex confirmation
+   * rounds).
+   */
   public boolean hasQuorum(Set<String> ids) {
     int present = 0;
     for (String v : voters) {

@@ -3,15 +3,18 @@ package io.kvraft.raft;
 import java.util.Arrays;
 
 /**
- * One Raft log entry. {@code data} is opaque to Raft; a {@link Type#NOOP} entry is appended by every new leader so
- * that it can commit entries of earlier terms (Raft §5.4.2) and serve ReadIndex reads (§6.4).
+ * One Raft log entry. {@code data} is opaque to Raft; a {@link Type#NOOP} entry is appended by
+ * every new leader so that it can commit entries of earlier terms (Raft §5.4.2) and serve ReadIndex
+ * reads (§6.4).
  *
- * <p>Invariant: {@code index >= 1}, {@code term >= 1}. Entries are immutable; {@code data} must not be mutated.
+ * <p>Invariant: {@code index >= 1}, {@code term >= 1}. Entries are immutable; {@code data} must not
+ * be mutated.
  */
 public record Entry(long term, long index, Type type, byte[] data) {
   /**
-   * What an entry holds. Each type has a fixed tag that the log and the wire write for it; a tag is never reused or
-   * renumbered, so entries written by one version are read as the same type by every later one.
+   * What an entry holds. Each type has a fixed tag that the log and the wire write for it; a tag is
+   * never reused or renumbered, so entries written by one version are read as the same type by
+   * every later one.
    */
   public enum Type {
     NOOP(0),
@@ -27,7 +30,10 @@ public record Entry(long term, long index, Type type, byte[] data) {
       return tag;
     }
 
-    /** The type written as {@code tag}, or null for a tag this version does not know (never guessed). */
+    /**
+     * The type written as {@code tag}, or null for a tag this version does not know (never
+     * guessed).
+     */
     public static Type ofTag(int tag) {
       for (Type t : values()) {
         if (t.tag == tag) {
@@ -57,7 +63,10 @@ public record Entry(long term, long index, Type type, byte[] data) {
     return new Entry(term, index, Type.COMMAND, data);
   }
 
-  /** Bytes this entry weighs when batching AppendEntries; a fixed header cost keeps empty entries from being free. */
+  /**
+   * Bytes this entry weighs when batching AppendEntries; a fixed header cost keeps empty entries
+   * from being free.
+   */
   public int sizeBytes() {
     return data.length + 24;
   }

@@ -3,10 +3,11 @@ package io.kvraft.raft;
 import java.util.ArrayDeque;
 
 /**
- * The leader's view of one follower (Raft Figure 2 nextIndex/matchIndex, plus the flow control of etcd's
- * progress tracker): PROBE sends one AppendEntries at a time until the follower's log position is found;
- * REPLICATE streams entries optimistically with up to maxInflight messages in flight; SNAPSHOT waits for a
- * snapshot to be installed because the entries it needs were compacted away.
+ * The leader's view of one follower (Raft Figure 2 nextIndex/matchIndex, plus the flow control of
+ * etcd's progress tracker): PROBE sends one AppendEntries at a time until the follower's log
+ * position is found; REPLICATE streams entries optimistically with up to maxInflight messages in
+ * flight; SNAPSHOT waits for a snapshot to be installed because the entries it needs were compacted
+ * away.
  *
  * <p>Invariant: {@code match < next}.
  */
@@ -20,10 +21,16 @@ final class Progress {
   long match;
   long next;
   State state = State.PROBE;
-  /** In PROBE: an AppendEntries is outstanding; nothing more is sent until a reply or a heartbeat reply. */
+
+  /**
+   * In PROBE: an AppendEntries is outstanding; nothing more is sent until a reply or a heartbeat
+   * reply.
+   */
   boolean probeSent;
+
   /** Heard from since the last CheckQuorum round. */
   boolean recentActive = true;
+
   /** Heartbeat replies in a row during which match did not move while entries were in flight. */
   int stalledHeartbeats;
 

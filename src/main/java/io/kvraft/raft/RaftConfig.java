@@ -1,15 +1,20 @@
 package io.kvraft.raft;
 
 /**
- * Tunables of the consensus core, in ticks and message sizes; the node decides how long a tick lasts.
+ * Tunables of the consensus core, in ticks and message sizes; the node decides how long a tick
+ * lasts.
  *
- * @param electionTicks base election timeout; each node draws its timeout in [electionTicks, 2 * electionTicks)
+ * @param electionTicks base election timeout; each node draws its timeout in [electionTicks, 2 *
+ *     electionTicks)
  * @param heartbeatTicks leader heartbeat period; must be well below electionTicks
  * @param maxEntriesPerAppend at most this many entries in one AppendEntries
- * @param maxBytesPerAppend at most this many bytes of entries in one AppendEntries (one entry always fits)
- * @param maxInflightAppends AppendEntries in flight per follower while replicating (pipelining window)
+ * @param maxBytesPerAppend at most this many bytes of entries in one AppendEntries (one entry
+ *     always fits)
+ * @param maxInflightAppends AppendEntries in flight per follower while replicating (pipelining
+ *     window)
  * @param preVote run a PreVote round before raising the term (dissertation §9.6)
- * @param checkQuorum a leader steps down after an election timeout without hearing from a majority (§6.2)
+ * @param checkQuorum a leader steps down after an election timeout without hearing from a majority
+ *     (§6.2)
  */
 public record RaftConfig(
     int electionTicks,
@@ -39,12 +44,24 @@ public record RaftConfig(
 
   public RaftConfig withElectionTicks(int ticks) {
     return new RaftConfig(
-        ticks, heartbeatTicks, maxEntriesPerAppend, maxBytesPerAppend, maxInflightAppends, preVote, checkQuorum);
+        ticks,
+        heartbeatTicks,
+        maxEntriesPerAppend,
+        maxBytesPerAppend,
+        maxInflightAppends,
+        preVote,
+        checkQuorum);
   }
 
   public RaftConfig withHeartbeatTicks(int ticks) {
     return new RaftConfig(
-        electionTicks, ticks, maxEntriesPerAppend, maxBytesPerAppend, maxInflightAppends, preVote, checkQuorum);
+        electionTicks,
+        ticks,
+        maxEntriesPerAppend,
+        maxBytesPerAppend,
+        maxInflightAppends,
+        preVote,
+        checkQuorum);
   }
 
   public RaftConfig withBatching(int maxEntries, long maxBytes, int maxInflight) {
@@ -54,11 +71,23 @@ public record RaftConfig(
 
   public RaftConfig withPreVote(boolean on) {
     return new RaftConfig(
-        electionTicks, heartbeatTicks, maxEntriesPerAppend, maxBytesPerAppend, maxInflightAppends, on, checkQuorum);
+        electionTicks,
+        heartbeatTicks,
+        maxEntriesPerAppend,
+        maxBytesPerAppend,
+        maxInflightAppends,
+        on,
+        checkQuorum);
   }
 
   public RaftConfig withCheckQuorum(boolean on) {
     return new RaftConfig(
-        electionTicks, heartbeatTicks, maxEntriesPerAppend, maxBytesPerAppend, maxInflightAppends, preVote, on);
+        electionTicks,
+        heartbeatTicks,
+        maxEntriesPerAppend,
+        maxBytesPerAppend,
+        maxInflightAppends,
+        preVote,
+        on);
   }
 }

@@ -22,23 +22,31 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The Raft consensus algorithm as a deterministic state machine: no threads, clocks or I/O. The node drives it with
- * {@link #tick()}, {@link #step(Message)}, {@link #propose(byte[])} and {@link #requestRead(long)}, then carries out
- * {@link #ready()} (persist, send, apply) and reports durability with {@link #persisted(long, long)}.
+ * The Raft consensus algorithm as a deterministic state machine: no threads, clocks or I/O. The
+ * node drives it with {@link #tick()}, {@link #step(Message)}, {@link #propose(byte[])} and {@link
+ * #requestRead(long)}, then carries out {@link #ready()} (persist, send, apply) and reports
+ * durability with {@link #persisted(long, long)}.
  *
- * <p>Beyond the paper's Figure 2 it implements PreVote and CheckQuorum (dissertation §9.6, §6.2), leader no-op
- * entries, the conflict-term hint for fast log repair, pipelined and batched AppendEntries, and ReadIndex reads
- * (§6.4). Who votes and who only learns is a {@link Configuration}; every majority is counted by it. Learners
- * receive the log but never campaign, and count for no majority.
+ * <p>Beyond the paper's Figure 2 it implements PreVote and CheckQuorum (dissertation §9.6, §6.2),
+ * leader no-op entries, the conflict-term hint for fast log repair, pipelined and batched
+ * AppendEntries, and ReadIndex reads (§6.4). Who votes and who only learns is a {@link
+ * Configuration}; every majority is counted by it. Learners receive the log but never campaign, and
+ * count for no majority.
  *
- * <p>Invariants (checked by the simulation): at most one leader per term; logs that share an (index, term) share
- * the prefix before it; a committed entry is in every later leader's log; {@code handedOut <= commit}.
+ * <p>Invariants (checked by the simulation): at most one leader per term; logs that share an
+ * (index, term) share the prefix before it; a committed entry is in every later leader's log;
+ * {@code handedOut <= commit}.
  */
 public final class RaftCore {
   private final String id;
   private Configuration config;
-  /** The other members of {@link #config}, voters and learners, in id order: everyone the leader replicates to. */
+
+  /**
+   * The other members of {@link #config}, voters and learners, in id order: everyone the leader
+   * replicates to.
+   */
   private List<String> peers;
+
   private final RaftConfig cfg;
   private final Random random;
   private final Set<Mutation> mutations;
@@ -54,8 +62,10 @@ public final class RaftCore {
   private int randomizedElectionTimeout;
 
   private final Map<String, Progress> progress = new LinkedHashMap<>();
+
   /** This campaign's answers: member id to whether it granted its vote (ours included). */
   private final Map<String, Boolean> votes = new HashMap<>();
+
   private boolean broadcastPending;
 
   private HardState handedOutHardState;
@@ -63,18 +73,30 @@ public final class RaftCore {
   private final List<Message> outboxAfterPersist = new ArrayList<>();
   private final List<ReadState> readStates = new ArrayList<>();
   private final Set<String> snapshotNeeded = new TreeSet<>();
+
   /** A snapshot accepted from the leader that the node has not been told to install yet. */
   private SnapshotMeta snapshotToInstall;
 
   private final ReadIndexTracker reads;
-  /** Reads this follower asked its leader for and has no answer to yet, re-sent so a lost message costs little. */
+
+  /**
+   * Reads this follower asked its leader for and has no answer to yet, re-sent so a lost message
+   * costs little.
+   */
   private final java.util.LinkedHashSet<Long> forwardedReads = new java.util.LinkedHashSet<>();
 
   private static final int MAX_FORWARDED_READS = 10_000;
 
-  /** Restores a node from what its storage holds; a brand-new node passes an empty log and HardState.INITIAL. */
+  /**
+   * Restores a node from what its storage holds; a brand-new node passes an empty log and
+   * HardState.INITIAL.
+   */
   public RaftCore(
-      String id, Collection<String> voters, RaftConfig cfg, Random random, PersistentState restored) {
+      String id,
+      Collection<String> voters,
+      RaftConfig cfg,
+      Random random,
+      PersistentState restored) {
     this(id, Configuration.ofVoters(voters), cfg, random, restored, EnumSet.noneOf(Mutation.class));
   }
 
@@ -102,16 +124,22 @@ public final class RaftCore {
       Set<Mutation> mutations) {
     this.id = Objects.requireNonNull(id);
     if (!config.contains(id)) {
-      throw new IllegalArgumentException("configuration " + config + " does not include this node " + id);
+      throw new IllegalArgumentException(
+          "configuration " + config + " does not include this node " + id);
     }
     this.config = config;
     this.reads = new ReadIndexTracker(id, () -> this.config);
     this.peers = config.members().stream().filter(m -> !m.equals(id)).toList();
     this.cfg = cfg;
     this.random = random;
-    this.mutations = mutations.isEmpty() ? EnumSet.noneOf(Mutation.class) : EnumSet.copyOf(mutations);
+    this.mutations =
+        mutations.isEmpty() ? EnumSet.noneOf(Mutation.class) : EnumSet.copyOf(mutations);
     this.log =
-        new RaftLog(restored.snapshotIndex(), restored.snapshotTerm(), restored.entries(), restored.appliedIndex());
+        new RaftLog(
+            restored.snapshotIndex(),
+            restored.snapshotTerm(),
+            restored.entries(),
+            restored.appliedIndex());
     this.term = restored.hardState().term();
     this.votedFor = restored.hardState().votedFor();
     this.handedOutHardState = restored.hardState();
@@ -131,7 +159,9 @@ public final class RaftCore {
 
   private void tickElection() {
     electionElapsed++;
-    if (!forwardedReads.isEmpty() && leader != null && electionElapsed % (cfg.heartbeatTicks() * 2) == 0) {
+    if (!forwardedReads.isEmpty()
+        && leader != null
+        && electionElapsed % (cfg.heartbeatTicks() * 2) == 0) {
       resendForwardedReads();
     }
     if (electionElapsed >= randomizedElectionTimeout) {
@@ -160,8 +190,8 @@ public final class RaftCore {
   }
 
   /**
-   * Starts an election now instead of waiting for the election timeout. A node alone in its cluster uses it to
-   * become leader at start-up; elsewhere it only costs an election.
+   * Starts an election now instead of waiting for the election timeout. A node alone in its cluster
+   * uses it to become leader at start-up; elsewhere it only costs an election.
    */
   public void campaignNow() {
     if (role != Role.LEADER && config.isVoter(id)) {
@@ -177,7 +207,8 @@ public final class RaftCore {
     }
     if (m.term() > term) {
       if (m instanceof VoteRequest && inLease()) {
-        // §4.2.3: while we hear from a live leader, a candidate with a higher term is disruptive, not needed.
+        // §4.2.3: while we hear from a live leader, a candidate with a higher term is disruptive,
+        // not needed.
         return;
       }
       boolean preVoteTraffic =
@@ -222,7 +253,8 @@ public final class RaftCore {
   private void stepLowerTerm(Message m) {
     if ((cfg.checkQuorum() || cfg.preVote())
         && (m instanceof AppendRequest || m instanceof Heartbeat)) {
-      // A stale leader (or one whose term a partitioned node outran before PreVote stopped it) would otherwise
+      // A stale leader (or one whose term a partitioned node outran before PreVote stopped it)
+      // would otherwise
       // never learn the newer term from this node and the two would ignore each other forever.
       send(new AppendResponse(id, m.from(), term, false, 0, -1, 0, 0));
     } else if (m instanceof VoteRequest v && v.preVote()) {
@@ -233,8 +265,8 @@ public final class RaftCore {
   }
 
   /**
-   * Appends a command to the leader's log. Returns where it was placed; the entry is only committed if an entry
-   * of the same term is later applied at that index.
+   * Appends a command to the leader's log. Returns where it was placed; the entry is only committed
+   * if an entry of the same term is later applied at that index.
    */
   public ProposeResult propose(byte[] data) {
     if (role != Role.LEADER) {
@@ -248,8 +280,9 @@ public final class RaftCore {
   }
 
   /**
-   * Asks for a linearizable read point. The answer arrives in a later {@link Ready#readStates()} with this
-   * {@code requestId}: the commit index once leadership is confirmed by a heartbeat round, or -1 on failure.
+   * Asks for a linearizable read point. The answer arrives in a later {@link Ready#readStates()}
+   * with this {@code requestId}: the commit index once leadership is confirmed by a heartbeat
+   * round, or -1 on failure.
    */
   public void requestRead(long requestId) {
     handleRead(id, requestId);
@@ -264,11 +297,12 @@ public final class RaftCore {
   }
 
   /**
-   * Outcome of a snapshot sent to a peer listed in {@link Ready#snapshotNeeded()}; {@code snapshotIndex} is the index
-   * of the snapshot the node actually sent. On success the leader probes right after it (etcd's PendingSnapshot):
-   * the follower's AppendEntries reply, not this report, is what moves match, so a report that outran the
-   * follower's fsync cannot make the leader believe in entries the follower may still lose. On failure the leader
-   * probes from match again, which asks for a snapshot anew; the node paces those retries.
+   * Outcome of a snapshot sent to a peer listed in {@link Ready#snapshotNeeded()}; {@code
+   * snapshotIndex} is the index of the snapshot the node actually sent. On success the leader
+   * probes right after it (etcd's PendingSnapshot): the follower's AppendEntries reply, not this
+   * report, is what moves match, so a report that outran the follower's fsync cannot make the
+   * leader believe in entries the follower may still lose. On failure the leader probes from match
+   * again, which asks for a snapshot anew; the node paces those retries.
    */
   public void reportSnapshot(String peer, long snapshotIndex, boolean ok) {
     Progress pr = progress.get(peer);
@@ -280,13 +314,18 @@ public final class RaftCore {
   }
 
   /**
-   * A follower received a complete, verified snapshot covering the log up to {@code snapshotIndex} (whose entry has
-   * {@code snapshotTerm}) from {@code leaderId} in {@code leaderTerm}: InstallSnapshot's receiver rules (Raft §7),
-   * with the term checks of AppendEntries. When it returns {@link SnapshotInstall#INSTALLED} the next {@link
-   * Ready#snapshot()} asks the node to load it; the acknowledgement to the leader leaves after that is durable.
+   * A follower received a complete, verified snapshot covering the log up to {@code snapshotIndex}
+   * (whose entry has {@code snapshotTerm}) from {@code leaderId} in {@code leaderTerm}:
+   * InstallSnapshot's receiver rules (Raft §7), with the term checks of AppendEntries. When it
+   * returns {@link SnapshotInstall#INSTALLED} the next {@link Ready#snapshot()} asks the node to
+   * load it; the acknowledgement to the leader leaves after that is durable.
    */
-  public SnapshotInstall installSnapshot(String leaderId, long leaderTerm, long snapshotIndex, long snapshotTerm) {
-    if (!config.contains(leaderId) || leaderId.equals(id) || snapshotIndex < 1 || snapshotTerm < 1) {
+  public SnapshotInstall installSnapshot(
+      String leaderId, long leaderTerm, long snapshotIndex, long snapshotTerm) {
+    if (!config.contains(leaderId)
+        || leaderId.equals(id)
+        || snapshotIndex < 1
+        || snapshotTerm < 1) {
       return SnapshotInstall.REJECTED;
     }
     if (leaderTerm < term) {
@@ -301,26 +340,31 @@ public final class RaftCore {
     }
     followLeader(leaderId);
     if (snapshotIndex <= log.committed()) {
-      // Everything it covers is committed here already, so our log matches the leader's up to our commit.
+      // Everything it covers is committed here already, so our log matches the leader's up to our
+      // commit.
       sendAfterPersist(
           new AppendResponse(id, leaderId, term, true, log.committed(), snapshotIndex, 0, 0));
       return SnapshotInstall.ALREADY_COVERED;
     }
     log.restoreSnapshot(snapshotIndex, snapshotTerm);
     snapshotToInstall = new SnapshotMeta(snapshotIndex, snapshotTerm);
-    sendAfterPersist(new AppendResponse(id, leaderId, term, true, snapshotIndex, snapshotIndex, 0, 0));
+    sendAfterPersist(
+        new AppendResponse(id, leaderId, term, true, snapshotIndex, snapshotIndex, 0, 0));
     return SnapshotInstall.INSTALLED;
   }
 
-  /** Drops log entries up to {@code index}; the caller's snapshot covers them. Only applied entries qualify. */
+  /**
+   * Drops log entries up to {@code index}; the caller's snapshot covers them. Only applied entries
+   * qualify.
+   */
   public void compact(long index) {
     log.compact(index);
   }
 
   /**
-   * Where to compact for a snapshot at {@code snapshotIndex} so that the last {@code trailingEntries} entries before
-   * it (at most {@code trailingBytes} of them) stay: a follower that is only that far behind then gets entries, not
-   * the whole snapshot.
+   * Where to compact for a snapshot at {@code snapshotIndex} so that the last {@code
+   * trailingEntries} entries before it (at most {@code trailingBytes} of them) stay: a follower
+   * that is only that far behind then gets entries, not the whole snapshot.
    */
   public long compactionPoint(long snapshotIndex, int trailingEntries, long trailingBytes) {
     return log.compactionPoint(snapshotIndex, trailingEntries, trailingBytes);
@@ -399,11 +443,13 @@ public final class RaftCore {
       if (p.equals(id)) {
         continue;
       }
-      VoteRequest req = new VoteRequest(id, p, campaignTerm, log.lastIndex(), log.lastTerm(), preVote);
+      VoteRequest req =
+          new VoteRequest(id, p, campaignTerm, log.lastIndex(), log.lastTerm(), preVote);
       if (preVote) {
         send(req);
       } else {
-        // Our own vote must be durable before anyone sees us campaign with it, or a crash could let us vote twice.
+        // Our own vote must be durable before anyone sees us campaign with it, or a crash could let
+        // us vote twice.
         sendAfterPersist(req);
       }
     }
@@ -428,7 +474,8 @@ public final class RaftCore {
             || log.isUpToDate(v.lastLogIndex(), v.lastLogTerm());
     if (canVote && upToDate) {
       if (v.preVote()) {
-        // Answer in the term asked about, so the pre-candidate counts it; our own term does not move.
+        // Answer in the term asked about, so the pre-candidate counts it; our own term does not
+        // move.
         send(new VoteResponse(id, v.from(), v.term(), true, true));
       } else {
         votedFor = v.from();
@@ -489,7 +536,8 @@ public final class RaftCore {
     leader = from;
     electionElapsed = 0;
     if (changed) {
-      // Asking the new leader is safe: it fixes the read point when it receives the request, which is later.
+      // Asking the new leader is safe: it fixes the read point when it receives the request, which
+      // is later.
       resendForwardedReads();
     }
   }
@@ -519,7 +567,8 @@ public final class RaftCore {
     for (String p : peers) {
       progress.put(p, new Progress(log.lastIndex() + 1));
     }
-    // §5.4.2 / §6.4: a leader can only learn what is committed, and serve reads, once an entry of its own term is.
+    // §5.4.2 / §6.4: a leader can only learn what is committed, and serve reads, once an entry of
+    // its own term is.
     log.appendAsLeader(Entry.noop(term, log.lastIndex() + 1));
     for (String p : peers) {
       sendAppend(p, true);
@@ -594,7 +643,8 @@ public final class RaftCore {
       boolean moved = pr.maybeUpdate(r.matchIndex());
       if (pr.state == Progress.State.PROBE
           || (pr.state == Progress.State.SNAPSHOT && pr.match + 1 >= log.firstIndex())) {
-        // In SNAPSHOT: the follower installed a snapshot (or caught up otherwise) and our log continues from it.
+        // In SNAPSHOT: the follower installed a snapshot (or caught up otherwise) and our log
+        // continues from it.
         pr.becomeReplicate();
       }
       if (moved) {
@@ -603,9 +653,13 @@ public final class RaftCore {
       sendAppend(r.from(), false);
       return;
     }
-    if (r.conflictTerm() == 0 && r.conflictIndex() <= pr.match && r.rejectedPrevIndex() >= pr.match) {
-      // The follower's log ends below what it acknowledged: its disk lost entries (a wiped or replaced data
-      // directory). Probing at match + 1 would be rejected forever; lowering match only makes the leader resend
+    if (r.conflictTerm() == 0
+        && r.conflictIndex() <= pr.match
+        && r.rejectedPrevIndex() >= pr.match) {
+      // The follower's log ends below what it acknowledged: its disk lost entries (a wiped or
+      // replaced data
+      // directory). Probing at match + 1 would be rejected forever; lowering match only makes the
+      // leader resend
       // more, so it is always safe, also when this rejection was merely delayed by reordering.
       pr.match = r.conflictIndex() - 1;
       pr.becomeProbe(r.conflictIndex());
@@ -636,12 +690,16 @@ public final class RaftCore {
     pr.recentActive = true;
     pr.probeSent = false;
     if (pr.state == Progress.State.REPLICATE && pr.match < log.lastIndex()) {
-      // An AppendEntries lost while replicating leaves a gap no reply will report; if match has not moved for half
-      // an election timeout, fall back to probing from match so the follower is repaired. Waiting less would make
-      // a merely slow follower (a busy disk, a restarting JVM) receive the same entries again and again.
+      // An AppendEntries lost while replicating leaves a gap no reply will report; if match has not
+      // moved for half
+      // an election timeout, fall back to probing from match so the follower is repaired. Waiting
+      // less would make
+      // a merely slow follower (a busy disk, a restarting JVM) receive the same entries again and
+      // again.
       if (pr.match == pr.matchAtLastHeartbeat
           && pr.hasInflight()
-          && ++pr.stalledHeartbeats >= Math.max(2, cfg.electionTicks() / cfg.heartbeatTicks() / 2)) {
+          && ++pr.stalledHeartbeats
+              >= Math.max(2, cfg.electionTicks() / cfg.heartbeatTicks() / 2)) {
         pr.becomeProbe(pr.match + 1);
       }
     }
@@ -654,7 +712,8 @@ public final class RaftCore {
   }
 
   private void maybeCommit() {
-    long quorumIndex = config.committedIndex(m -> m.equals(id) ? log.stableIndex() : progress.get(m).match);
+    long quorumIndex =
+        config.committedIndex(m -> m.equals(id) ? log.stableIndex() : progress.get(m).match);
     if (quorumIndex <= log.committed()) {
       return;
     }
@@ -685,7 +744,8 @@ public final class RaftCore {
       long lastNew = a.prevLogIndex() + a.entries().size();
       log.appendFromLeader(a.entries());
       log.commitTo(Math.min(a.leaderCommit(), lastNew));
-      sendAfterPersist(new AppendResponse(id, a.from(), term, true, lastNew, a.prevLogIndex(), 0, 0));
+      sendAfterPersist(
+          new AppendResponse(id, a.from(), term, true, lastNew, a.prevLogIndex(), 0, 0));
       return;
     }
     long conflictTerm;
@@ -736,7 +796,8 @@ public final class RaftCore {
       if (!peers.isEmpty()) {
         broadcastHeartbeat();
       }
-      // A leader that is a majority by itself (a lone voter, with or without learners) confirms the round at once.
+      // A leader that is a majority by itself (a lone voter, with or without learners) confirms the
+      // round at once.
       reads.ack(null, reads.latestRound(), this::deliverRead);
     }
   }
@@ -807,7 +868,9 @@ public final class RaftCore {
     return log.firstIndex();
   }
 
-  /** The index and term the log was compacted (or a snapshot installed) up to; index 0 when never. */
+  /**
+   * The index and term the log was compacted (or a snapshot installed) up to; index 0 when never.
+   */
   public long snapshotIndex() {
     return log.snapshotIndex();
   }
@@ -831,7 +894,10 @@ public final class RaftCore {
     return log.stableIndex();
   }
 
-  /** Bytes of the log entries this core holds in memory ({@link Entry#sizeBytes} summed), for memory budgets. */
+  /**
+   * Bytes of the log entries this core holds in memory ({@link Entry#sizeBytes} summed), for memory
+   * budgets.
+   */
   public long logBytes() {
     return log.bytes();
   }
@@ -842,7 +908,19 @@ public final class RaftCore {
 
   @Override
   public String toString() {
-    return id + "{" + role + " term=" + term + " leader=" + leader + " last=" + log.lastIndex()
-        + " commit=" + log.committed() + " stable=" + log.stableIndex() + "}";
+    return id
+        + "{"
+        + role
+        + " term="
+        + term
+        + " leader="
+        + leader
+        + " last="
+        + log.lastIndex()
+        + " commit="
+        + log.committed()
+        + " stable="
+        + log.stableIndex()
+        + "}";
   }
 }

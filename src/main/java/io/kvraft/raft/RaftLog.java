@@ -5,23 +5,29 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The core's view of the Raft log: the entries after the last snapshot, which of them are durable, which are
- * committed and which were handed out for applying.
+ * The core's view of the Raft log: the entries after the last snapshot, which of them are durable,
+ * which are committed and which were handed out for applying.
  *
- * <p>Invariants: {@code snapshotIndex <= handedOutIndex <= committed}; {@code handedOutIndex <= stableIndex};
- * {@code stableIndex < unstableFrom <= lastIndex + 1}; the entry at list position i has index snapshotIndex+1+i.
+ * <p>Invariants: {@code snapshotIndex <= handedOutIndex <= committed}; {@code handedOutIndex <=
+ * stableIndex}; {@code stableIndex < unstableFrom <= lastIndex + 1}; the entry at list position i
+ * has index snapshotIndex+1+i.
  */
 final class RaftLog {
   private long snapshotIndex;
   private long snapshotTerm;
   private final ArrayList<Entry> entries = new ArrayList<>();
+
   /** Every entry up to here is on disk (storage told us so through {@link #stableTo}). */
   private long stableIndex;
+
   /** The first entry not yet handed to storage; entries from here on must still be persisted. */
   private long unstableFrom;
+
   private long committed;
+
   /** Last index handed out to be applied to the state machine. */
   private long handedOutIndex;
+
   /** {@link Entry#sizeBytes} of every entry held here, which is what this log costs the heap. */
   private long bytes;
 
@@ -30,8 +36,9 @@ final class RaftLog {
   }
 
   /**
-   * A restored log whose entries up to {@code appliedIndex} (at least {@code snapshotIndex}) are already in the
-   * state machine: they came with a snapshot, so they are committed and never handed out to be applied again.
+   * A restored log whose entries up to {@code appliedIndex} (at least {@code snapshotIndex}) are
+   * already in the state machine: they came with a snapshot, so they are committed and never handed
+   * out to be applied again.
    */
   RaftLog(long snapshotIndex, long snapshotTerm, List<Entry> restored, long appliedIndex) {
     this.snapshotIndex = snapshotIndex;
@@ -47,7 +54,8 @@ final class RaftLog {
     this.stableIndex = lastIndex();
     this.unstableFrom = lastIndex() + 1;
     if (appliedIndex < snapshotIndex || appliedIndex > lastIndex()) {
-      throw new IllegalArgumentException("applied index " + appliedIndex + " outside the restored log");
+      throw new IllegalArgumentException(
+          "applied index " + appliedIndex + " outside the restored log");
     }
     this.committed = appliedIndex;
     this.handedOutIndex = appliedIndex;
@@ -87,8 +95,8 @@ final class RaftLog {
   }
 
   /**
-   * Term of the entry at {@code index}: 0 for index 0 of a log never compacted, -1 when unknown (compacted away,
-   * index 0 included, or beyond the end).
+   * Term of the entry at {@code index}: 0 for index 0 of a log never compacted, -1 when unknown
+   * (compacted away, index 0 included, or beyond the end).
    */
   long term(long index) {
     if (index == snapshotIndex) {
@@ -123,9 +131,10 @@ final class RaftLog {
   }
 
   /**
-   * Appends the leader's entries that follow {@code prevIndex} (which already matched), truncating our log only
-   * at the first entry whose term differs (Raft §5.3, "if an existing entry conflicts..."): entries that already
-   * match, and any we hold beyond the message, stay, since the message may be a stale duplicate.
+   * Appends the leader's entries that follow {@code prevIndex} (which already matched), truncating
+   * our log only at the first entry whose term differs (Raft §5.3, "if an existing entry
+   * conflicts..."): entries that already match, and any we hold beyond the message, stay, since the
+   * message may be a stale duplicate.
    */
   void appendFromLeader(List<Entry> incoming) {
     for (int i = 0; i < incoming.size(); i++) {
@@ -158,7 +167,9 @@ final class RaftLog {
     stableIndex = Math.min(stableIndex, index - 1);
   }
 
-  /** First index of the run of entries with the same term as {@code index}, for the rejection hint. */
+  /**
+   * First index of the run of entries with the same term as {@code index}, for the rejection hint.
+   */
   long firstIndexOfTermAt(long index) {
     long t = term(index);
     long i = index;
@@ -168,7 +179,10 @@ final class RaftLog {
     return i;
   }
 
-  /** Last index at or below {@code from} whose term is {@code t}, or -1 when we have none of that term there. */
+  /**
+   * Last index at or below {@code from} whose term is {@code t}, or -1 when we have none of that
+   * term there.
+   */
   long lastIndexOfTerm(long t, long from) {
     for (long i = Math.min(from, lastIndex()); i > snapshotIndex; i--) {
       long ti = term(i);
@@ -182,7 +196,10 @@ final class RaftLog {
     return -1;
   }
 
-  /** Entries from {@code from}, within both the count and byte limits but always at least one if any exist. */
+  /**
+   * Entries from {@code from}, within both the count and byte limits but always at least one if any
+   * exist.
+   */
   List<Entry> slice(long from, int maxCount, long maxBytes) {
     if (from > lastIndex()) {
       return List.of();
@@ -214,7 +231,8 @@ final class RaftLog {
     if (unstableFrom > lastIndex()) {
       return List.of();
     }
-    List<Entry> out = List.copyOf(entries.subList((int) (unstableFrom - snapshotIndex - 1), entries.size()));
+    List<Entry> out =
+        List.copyOf(entries.subList((int) (unstableFrom - snapshotIndex - 1), entries.size()));
     unstableFrom = lastIndex() + 1;
     return out;
   }
@@ -224,8 +242,9 @@ final class RaftLog {
   }
 
   /**
-   * Storage reports that everything up to {@code index} is durable. Ignored when the entry there has since been
-   * replaced by one of another term: that write persisted a log we have already truncated.
+   * Storage reports that everything up to {@code index} is durable. Ignored when the entry there
+   * has since been replaced by one of another term: that write persisted a log we have already
+   * truncated.
    */
   void stableTo(long index, long term) {
     if (index > stableIndex && index < unstableFrom && matchTerm(index, term)) {
@@ -233,7 +252,9 @@ final class RaftLog {
     }
   }
 
-  /** Committed entries that are also durable locally and have not been handed out for applying yet. */
+  /**
+   * Committed entries that are also durable locally and have not been handed out for applying yet.
+   */
   List<Entry> takeCommitted() {
     long upTo = Math.min(committed, stableIndex);
     if (upTo <= handedOutIndex) {
@@ -251,8 +272,9 @@ final class RaftLog {
   }
 
   /**
-   * The index to compact to for a snapshot at {@code upTo} that keeps up to {@code maxEntries} entries before it
-   * whose sizes add up to at most {@code maxBytes}; never below what is already compacted.
+   * The index to compact to for a snapshot at {@code upTo} that keeps up to {@code maxEntries}
+   * entries before it whose sizes add up to at most {@code maxBytes}; never below what is already
+   * compacted.
    */
   long compactionPoint(long upTo, int maxEntries, long maxBytes) {
     long at = Math.min(upTo, lastIndex());
@@ -273,7 +295,8 @@ final class RaftLog {
       return;
     }
     if (index > handedOutIndex) {
-      throw new IllegalArgumentException("cannot compact " + index + " beyond applied " + handedOutIndex);
+      throw new IllegalArgumentException(
+          "cannot compact " + index + " beyond applied " + handedOutIndex);
     }
     long t = term(index);
     drop(entries.subList(0, (int) (index - snapshotIndex)));
@@ -282,14 +305,16 @@ final class RaftLog {
   }
 
   /**
-   * Replaces everything up to {@code index} with a snapshot received from the leader (Raft §7): if we hold the entry
-   * at {@code index} with the snapshot's term, the entries after it are the leader's too and stay; otherwise the whole
-   * log is discarded. The snapshot counts as committed, applied and durable: the node loads and persists it before
-   * anything that depends on it is applied or acknowledged.
+   * Replaces everything up to {@code index} with a snapshot received from the leader (Raft §7): if
+   * we hold the entry at {@code index} with the snapshot's term, the entries after it are the
+   * leader's too and stay; otherwise the whole log is discarded. The snapshot counts as committed,
+   * applied and durable: the node loads and persists it before anything that depends on it is
+   * applied or acknowledged.
    */
   void restoreSnapshot(long index, long term) {
     if (index <= committed) {
-      throw new IllegalArgumentException("snapshot " + index + " is not beyond commit " + committed);
+      throw new IllegalArgumentException(
+          "snapshot " + index + " is not beyond commit " + committed);
     }
     if (matchTerm(index, term)) {
       drop(entries.subList(0, (int) (index - snapshotIndex)));

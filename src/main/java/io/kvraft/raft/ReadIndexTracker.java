@@ -7,11 +7,12 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The leader's pending ReadIndex reads (dissertation §6.4). Reads that arrive while a confirmation round is in
- * flight wait for the next round, so one heartbeat round serves every read that arrived during the previous one.
- * A round records the commit index when it starts; once a majority answers a heartbeat of that round (or a later
- * one), the leader was still leader after every read in it arrived, and that commit index is a safe read point.
- * What counts as a majority is the leader's current {@link Configuration}: learners' answers count for nothing.
+ * The leader's pending ReadIndex reads (dissertation §6.4). Reads that arrive while a confirmation
+ * round is in flight wait for the next round, so one heartbeat round serves every read that arrived
+ * during the previous one. A round records the commit index when it starts; once a majority answers
+ * a heartbeat of that round (or a later one), the leader was still leader after every read in it
+ * arrived, and that commit index is a safe read point. What counts as a majority is the leader's
+ * current {@link Configuration}: learners' answers count for nothing.
  */
 final class ReadIndexTracker {
   interface Delivery {
@@ -33,7 +34,10 @@ final class ReadIndexTracker {
     }
   }
 
-  /** Reads that arrived before the leader committed an entry of its term: its commit index may be behind. */
+  /**
+   * Reads that arrived before the leader committed an entry of its term: its commit index may be
+   * behind.
+   */
   private final List<Pending> waitingForCommit = new ArrayList<>();
 
   private final List<Pending> waitingForRound = new ArrayList<>();
@@ -57,7 +61,10 @@ final class ReadIndexTracker {
     waitingForCommit.clear();
   }
 
-  /** Starts a round for the waiting reads if none is in flight; returns whether heartbeats must go out. */
+  /**
+   * Starts a round for the waiting reads if none is in flight; returns whether heartbeats must go
+   * out.
+   */
   boolean startRound(long commitIndex) {
     if (inflight != null || waitingForRound.isEmpty()) {
       return false;
@@ -71,7 +78,9 @@ final class ReadIndexTracker {
     return latestRound;
   }
 
-  /** Counts {@code from}'s answer to heartbeat round {@code round}; the leader itself always counts. */
+  /**
+   * Counts {@code from}'s answer to heartbeat round {@code round}; the leader itself always counts.
+   */
   void ack(String from, long round, Delivery delivery) {
     if (inflight == null || round < inflight.id) {
       return;

@@ -6,6 +6,9 @@ public enum SnapshotInstall {
   INSTALLED,
   /** Nothing to do: this node has already committed everything the snapshot covers. */
   ALREADY_COVERED,
-  /** Refused: the sender is not the leader of a current term (or not a member, or this node leads the term). */
+  /**
+   * Refused: the sender is not the leader of a current term (or not a member, or this node leads
+   * the term).
+   */
   REJECTED
 }

@@ -1,6 +1,9 @@
 package io.kvraft.raft;
 
-/** The last log entry a snapshot covers: its index and term (Raft §7, lastIncludedIndex / lastIncludedTerm). */
+/**
+ * The last log entry a snapshot covers: its index and term (Raft §7, lastIncludedIndex /
+ * lastIncludedTerm).
+ */
 public record SnapshotMeta(long index, long term) {
   public SnapshotMeta {
     if (index < 1 || term < 1) {

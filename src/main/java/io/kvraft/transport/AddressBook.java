@@ -7,16 +7,18 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Where each member is reached: id to base URL, this member included. It says nothing about who votes (that is the
- * Raft core's {@link io.kvraft.raft.Configuration}); it only has to know everyone a message may be addressed to or
- * come from. Read by the transport and the HTTP endpoints on their own threads, so it is an immutable map swapped
- * whole on a change.
+ * Where each member is reached: id to base URL, this member included. It says nothing about who
+ * votes (that is the Raft core's {@link io.kvraft.raft.Configuration}); it only has to know
+ * everyone a message may be addressed to or come from. Read by the transport and the HTTP endpoints
+ * on their own threads, so it is an immutable map swapped whole on a change.
  */
 public final class AddressBook {
   private final String self;
   private volatile Map<String, String> urls;
 
-  /** @param urls id to base URL, in the order members are listed (kept for display) */
+  /**
+   * @param urls id to base URL, in the order members are listed (kept for display)
+   */
   public AddressBook(String self, Map<String, String> urls) {
     this.self = Objects.requireNonNull(self);
     this.urls = Collections.unmodifiableMap(new LinkedHashMap<>(urls));

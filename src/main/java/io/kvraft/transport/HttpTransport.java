@@ -21,11 +21,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Raft messages over HTTP/1.1 with OkHttp. Each peer has one lane per message family (appends, heartbeats and
- * reads, votes) so a large AppendEntries batch never delays a heartbeat. A lane keeps a bounded number of POSTs in
- * flight and sends what queued meanwhile as one batch, which gives pipelining and batching without ever blocking
- * the caller. Queues and batches are bounded in bytes as well as in count, so a slow or restarting peer cannot make
- * either node buffer its whole log in memory: messages beyond the bound are dropped and Raft re-sends what matters.
+ * Raft messages over HTTP/1.1 with OkHttp. Each peer has one lane per message family (appends,
+ * heartbeats and reads, votes) so a large AppendEntries batch never delays a heartbeat. A lane
+ * keeps a bounded number of POSTs in flight and sends what queued meanwhile as one batch, which
+ * gives pipelining and batching without ever blocking the caller. Queues and batches are bounded in
+ * bytes as well as in count, so a slow or restarting peer cannot make either node buffer its whole
+ * log in memory: messages beyond the bound are dropped and Raft re-sends what matters.
  */
 public final class HttpTransport implements Transport {
   public static final String CLUSTER_TOKEN_HEADER = "Raft-Cluster-Token";
@@ -63,8 +64,9 @@ public final class HttpTransport implements Transport {
   }
 
   /**
-   * @param streaming carry appends, heartbeats and their replies on long-lived {@code /raft/stream/*} POSTs (see
-   *     {@link StreamLane}); false posts every batch on its own, as votes always are
+   * @param streaming carry appends, heartbeats and their replies on long-lived {@code
+   *     /raft/stream/*} POSTs (see {@link StreamLane}); false posts every batch on its own, as
+   *     votes always are
    */
   public HttpTransport(
       AddressBook addresses,
@@ -76,7 +78,8 @@ public final class HttpTransport implements Transport {
       TrustStore trust,
       boolean streaming) {
     this.streaming = streaming;
-    // Well inside any server's idle read timeout, and a broken stream is noticed within about this long.
+    // Well inside any server's idle read timeout, and a broken stream is noticed within about this
+    // long.
     this.keepAliveMillis = Math.max(100, timeout.toMillis() / 2);
     this.addresses = addresses;
     this.clusterToken = clusterToken;
@@ -88,7 +91,8 @@ public final class HttpTransport implements Transport {
     dispatcher.setMaxRequests(256);
     dispatcher.setMaxRequestsPerHost(64);
     this.http =
-        TrustStore.apply(trust, new OkHttpClient.Builder().socketFactory(NoDelaySocketFactory.INSTANCE))
+        TrustStore.apply(
+                trust, new OkHttpClient.Builder().socketFactory(NoDelaySocketFactory.INSTANCE))
             .dispatcher(dispatcher)
             .connectionPool(new ConnectionPool(32, 5, TimeUnit.MINUTES))
             .connectTimeout(timeout)
@@ -97,11 +101,15 @@ public final class HttpTransport implements Transport {
             .callTimeout(timeout.multipliedBy(2))
             .retryOnConnectionFailure(false)
             .build();
-    // A stream lives as long as the peer does: no call timeout; a write stuck for `timeout` still breaks it.
+    // A stream lives as long as the peer does: no call timeout; a write stuck for `timeout` still
+    // breaks it.
     this.streamHttp = http.newBuilder().callTimeout(Duration.ZERO).build();
   }
 
-  /** The stream path of a message family, for families carried on streams; null for those posted one by one. */
+  /**
+   * The stream path of a message family, for families carried on streams; null for those posted one
+   * by one.
+   */
   public static String streamPathOf(String familyPath) {
     return switch (familyPath) {
       case "/raft/append" -> "/raft/stream/append";
@@ -145,26 +153,36 @@ public final class HttpTransport implements Transport {
                       maxQueuedBytes,
                       maxBatchBytes,
                       keepAliveMillis,
-                      "raft-stream-" + m.from() + "-" + m.to() + "-" + streamPath.substring(streamPath.lastIndexOf('/') + 1)))
+                      "raft-stream-"
+                          + m.from()
+                          + "-"
+                          + m.to()
+                          + "-"
+                          + streamPath.substring(streamPath.lastIndexOf('/') + 1)))
           .offer(m);
       if (closed) {
         streams.values().forEach(StreamLane::close);
       }
       return;
     }
-    // One POST in flight per lane keeps a lane's messages in order (two connections could swap them, and a
-    // follower would then reject the later AppendEntries and force a probe); batching gives the throughput.
+    // One POST in flight per lane keeps a lane's messages in order (two connections could swap
+    // them, and a
+    // follower would then reject the later AppendEntries and force a probe); batching gives the
+    // throughput.
     lanes.computeIfAbsent(m.to() + path, k -> new Lane(base + path, 1)).offer(m);
   }
 
   @Override
-  public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout) throws IOException {
+  public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout)
+      throws IOException {
     String base = addresses.url(chunk.to());
     if (base == null || closed) {
       throw new IOException("no route to " + chunk.to());
     }
     Request.Builder req =
-        new Request.Builder().url(base + "/raft/snapshot").post(RequestBody.create(chunk.encode(), BINARY));
+        new Request.Builder()
+            .url(base + "/raft/snapshot")
+            .post(RequestBody.create(chunk.encode(), BINARY));
     if (clusterToken != null && !clusterToken.isEmpty()) {
       req.header(CLUSTER_TOKEN_HEADER, clusterToken);
     }
@@ -222,7 +240,10 @@ public final class HttpTransport implements Transport {
       if (batch == null || closed) {
         return;
       }
-      Request.Builder req = new Request.Builder().url(url).post(RequestBody.create(MessageCodec.encode(batch), BINARY));
+      Request.Builder req =
+          new Request.Builder()
+              .url(url)
+              .post(RequestBody.create(MessageCodec.encode(batch), BINARY));
       if (clusterToken != null && !clusterToken.isEmpty()) {
         req.header(CLUSTER_TOKEN_HEADER, clusterToken);
       }

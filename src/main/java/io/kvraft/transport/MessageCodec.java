@@ -23,9 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Compact binary encoding of batches of Raft messages for node-to-node HTTP. Binary rather than JSON because the
- * append path carries every client write and its CPU cost bounds throughput. Decoding rejects malformed input with
- * {@link MalformedMessageException}; sizes are bounded so a hostile body cannot make it allocate without limit.
+ * Compact binary encoding of batches of Raft messages for node-to-node HTTP. Binary rather than
+ * JSON because the append path carries every client write and its CPU cost bounds throughput.
+ * Decoding rejects malformed input with {@link MalformedMessageException}; sizes are bounded so a
+ * hostile body cannot make it allocate without limit.
  */
 public final class MessageCodec {
   private static final int VERSION = 1;
@@ -57,7 +58,8 @@ public final class MessageCodec {
   }
 
   /**
-   * The exact length {@link #encode} would return, measured without building it (entry data is only counted).
+   * The exact length {@link #encode} would return, measured without building it (entry data is only
+   * counted).
    */
   public static int encodedSize(List<Message> batch) {
     DataOutputStream measure = new DataOutputStream(OutputStream.nullOutputStream());
@@ -66,8 +68,9 @@ public final class MessageCodec {
   }
 
   /**
-   * Writes the encoding of {@code batch} straight into {@code out}, so that a 1 MiB entry is not first copied into
-   * a buffer and then out of it once per follower (issue 12: each such array is a humongous object).
+   * Writes the encoding of {@code batch} straight into {@code out}, so that a 1 MiB entry is not
+   * first copied into a buffer and then out of it once per follower (issue 12: each such array is a
+   * humongous object).
    */
   public static void writeTo(List<Message> batch, OutputStream out) {
     try {
@@ -163,10 +166,12 @@ public final class MessageCodec {
   }
 
   /**
-   * Decodes a batch of exactly {@code length} bytes read from {@code source}, without first copying it into an
-   * array of its own (a follower receives every 1 MiB entry this way; issue 12). Reads no byte past the batch.
+   * Decodes a batch of exactly {@code length} bytes read from {@code source}, without first copying
+   * it into an array of its own (a follower receives every 1 MiB entry this way; issue 12). Reads
+   * no byte past the batch.
    */
-  public static List<Message> decode(InputStream source, int length) throws MalformedMessageException {
+  public static List<Message> decode(InputStream source, int length)
+      throws MalformedMessageException {
     Bounded bounded = new Bounded(source, length);
     try {
       DataInputStream in = new DataInputStream(bounded);
@@ -237,41 +242,55 @@ public final class MessageCodec {
     long term = nonNegative(in.readLong(), "term");
     switch (type) {
       case 1:
-        return new VoteRequest(from, to, term, nonNegative(in.readLong(), "index"),
-            nonNegative(in.readLong(), "term"), in.readBoolean());
+        return new VoteRequest(
+            from,
+            to,
+            term,
+            nonNegative(in.readLong(), "index"),
+            nonNegative(in.readLong(), "term"),
+            in.readBoolean());
       case 2:
         return new VoteResponse(from, to, term, in.readBoolean(), in.readBoolean());
-      case 3: {
-        long prevIndex = nonNegative(in.readLong(), "index");
-        long prevTerm = nonNegative(in.readLong(), "term");
-        long commit = nonNegative(in.readLong(), "commit");
-        int n = in.readInt();
-        if (n < 0 || n > bodyLength / 21) {
-          throw new MalformedMessageException("bad entry count " + n);
-        }
-        List<Entry> entries = new ArrayList<>(n);
-        long expected = prevIndex + 1;
-        for (int i = 0; i < n; i++) {
-          long t = in.readLong();
-          long idx = in.readLong();
-          int kind = in.readUnsignedByte();
-          int len = in.readInt();
-          Entry.Type entryType = Entry.Type.ofTag(kind);
-          if (idx != expected++ || len < 0 || len > bodyLength) {
-            throw new MalformedMessageException("bad entry at position " + i);
+      case 3:
+        {
+          long prevIndex = nonNegative(in.readLong(), "index");
+          long prevTerm = nonNegative(in.readLong(), "term");
+          long commit = nonNegative(in.readLong(), "commit");
+          int n = in.readInt();
+          if (n < 0 || n > bodyLength / 21) {
+            throw new MalformedMessageException("bad entry count " + n);
           }
-          if (entryType == null) {
-            throw new MalformedMessageException("entry at position " + i + " has unknown type tag " + kind);
+          List<Entry> entries = new ArrayList<>(n);
+          long expected = prevIndex + 1;
+          for (int i = 0; i < n; i++) {
+            long t = in.readLong();
+            long idx = in.readLong();
+            int kind = in.readUnsignedByte();
+            int len = in.readInt();
+            Entry.Type entryType = Entry.Type.ofTag(kind);
+            if (idx != expected++ || len < 0 || len > bodyLength) {
+              throw new MalformedMessageException("bad entry at position " + i);
+            }
+            if (entryType == null) {
+              throw new MalformedMessageException(
+                  "entry at position " + i + " has unknown type tag " + kind);
+            }
+            byte[] data = new byte[len];
+            in.readFully(data);
+            entries.add(new Entry(t, idx, entryType, data));
           }
-          byte[] data = new byte[len];
-          in.readFully(data);
-          entries.add(new Entry(t, idx, entryType, data));
+          return new AppendRequest(from, to, term, prevIndex, prevTerm, entries, commit);
         }
-        return new AppendRequest(from, to, term, prevIndex, prevTerm, entries, commit);
-      }
       case 4:
-        return new AppendResponse(from, to, term, in.readBoolean(), in.readLong(), in.readLong(),
-            in.readLong(), in.readLong());
+        return new AppendResponse(
+            from,
+            to,
+            term,
+            in.readBoolean(),
+            in.readLong(),
+            in.readLong(),
+            in.readLong(),
+            in.readLong());
       case 5:
         return new Heartbeat(from, to, term, nonNegative(in.readLong(), "commit"), in.readLong());
       case 6:

@@ -6,9 +6,10 @@ import java.net.Socket;
 import javax.net.SocketFactory;
 
 /**
- * Plain sockets with TCP_NODELAY, for every OkHttp client here (OkHttp leaves Nagle's algorithm on). Raft frames and
- * relayed writes are small and latency-bound: with Nagle a frame written while the previous one is unacknowledged
- * waits for the peer's delayed ACK, which put a ~40 ms floor under the benchmark's p99 at 16 and 64 connections.
+ * Plain sockets with TCP_NODELAY, for every OkHttp client here (OkHttp leaves Nagle's algorithm
+ * on). Raft frames and relayed writes are small and latency-bound: with Nagle a frame written while
+ * the previous one is unacknowledged waits for the peer's delayed ACK, which put a ~40 ms floor
+ * under the benchmark's p99 at 16 and 64 connections.
  */
 public final class NoDelaySocketFactory extends SocketFactory {
   public static final SocketFactory INSTANCE = new NoDelaySocketFactory();
@@ -28,7 +29,8 @@ public final class NoDelaySocketFactory extends SocketFactory {
   }
 
   @Override
-  public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+  public Socket createSocket(String host, int port, InetAddress localHost, int localPort)
+      throws IOException {
     return noDelay(plain.createSocket(host, port, localHost, localPort));
   }
 

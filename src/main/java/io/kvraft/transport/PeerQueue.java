@@ -8,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The messages waiting for one peer lane, bounded in count and in bytes so a slow or restarting peer cannot make a
- * node buffer its log in memory: beyond the bound a message is dropped and Raft re-sends what matters. Not
- * thread-safe; the lane that owns it guards it.
+ * The messages waiting for one peer lane, bounded in count and in bytes so a slow or restarting
+ * peer cannot make a node buffer its log in memory: beyond the bound a message is dropped and Raft
+ * re-sends what matters. Not thread-safe; the lane that owns it guards it.
  */
 final class PeerQueue {
   private static final Logger LOG = LoggerFactory.getLogger(PeerQueue.class);
@@ -25,7 +25,8 @@ final class PeerQueue {
 
   /**
    * @param lane names the lane in the log
-   * @param maxBatchBytes most bytes {@link #takeBatch} returns (a single larger message still goes alone)
+   * @param maxBatchBytes most bytes {@link #takeBatch} returns (a single larger message still goes
+   *     alone)
    */
   PeerQueue(String lane, int maxQueued, long maxQueuedBytes, long maxBatchBytes) {
     this.lane = lane;

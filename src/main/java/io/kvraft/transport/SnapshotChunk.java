@@ -8,10 +8,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * One piece of an InstallSnapshot transfer (Raft §7), POSTed to {@code /raft/snapshot}: {@code data} is the snapshot
- * file's bytes from {@code offset}, out of {@code totalLength}. A chunk with no data asks the follower where to
- * resume. The follower answers with a {@link Reply}; the transfer is keyed by (snapshotIndex, snapshotTerm), so a
- * new leader sending the same snapshot resumes the old leader's partial transfer.
+ * One piece of an InstallSnapshot transfer (Raft §7), POSTed to {@code /raft/snapshot}: {@code
+ * data} is the snapshot file's bytes from {@code offset}, out of {@code totalLength}. A chunk with
+ * no data asks the follower where to resume. The follower answers with a {@link Reply}; the
+ * transfer is keyed by (snapshotIndex, snapshotTerm), so a new leader sending the same snapshot
+ * resumes the old leader's partial transfer.
  */
 public record SnapshotChunk(
     String from,
@@ -53,12 +54,13 @@ public record SnapshotChunk(
 
   public record Reply(Status status, long term, long nextOffset) {
     public byte[] encode() {
-      return SnapshotChunk.write(out -> {
-        out.writeByte(VERSION);
-        out.writeByte(status.tag);
-        out.writeLong(term);
-        out.writeLong(nextOffset);
-      });
+      return SnapshotChunk.write(
+          out -> {
+            out.writeByte(VERSION);
+            out.writeByte(status.tag);
+            out.writeLong(term);
+            out.writeLong(nextOffset);
+          });
     }
 
     public static Reply decode(byte[] body) throws MessageCodec.MalformedMessageException {
@@ -82,18 +84,19 @@ public record SnapshotChunk(
   }
 
   public byte[] encode() {
-    return write(out -> {
-      out.writeByte(VERSION);
-      out.writeUTF(from);
-      out.writeUTF(to);
-      out.writeLong(term);
-      out.writeLong(snapshotIndex);
-      out.writeLong(snapshotTerm);
-      out.writeLong(totalLength);
-      out.writeLong(offset);
-      out.writeInt(data.length);
-      out.write(data);
-    });
+    return write(
+        out -> {
+          out.writeByte(VERSION);
+          out.writeUTF(from);
+          out.writeUTF(to);
+          out.writeLong(term);
+          out.writeLong(snapshotIndex);
+          out.writeLong(snapshotTerm);
+          out.writeLong(totalLength);
+          out.writeLong(offset);
+          out.writeInt(data.length);
+          out.write(data);
+        });
   }
 
   public static SnapshotChunk decode(byte[] body) throws MessageCodec.MalformedMessageException {
@@ -110,8 +113,17 @@ public record SnapshotChunk(
       long total = in.readLong();
       long offset = in.readLong();
       int n = in.readInt();
-      if (from.isEmpty() || to.isEmpty() || from.length() > MAX_ID || to.length() > MAX_ID || term < 0
-          || index < 1 || snapTerm < 1 || total < 0 || offset < 0 || n < 0 || n > body.length
+      if (from.isEmpty()
+          || to.isEmpty()
+          || from.length() > MAX_ID
+          || to.length() > MAX_ID
+          || term < 0
+          || index < 1
+          || snapTerm < 1
+          || total < 0
+          || offset < 0
+          || n < 0
+          || n > body.length
           || n > total - offset) { // not offset + n > total, which a huge offset overflows past
         throw new MessageCodec.MalformedMessageException("bad snapshot chunk header");
       }
@@ -126,8 +138,10 @@ public record SnapshotChunk(
     } catch (java.io.EOFException e) {
       throw new MessageCodec.MalformedMessageException("truncated snapshot chunk");
     } catch (IOException e) {
-      // The message only: the exception's class name is an internal detail an error body must not show.
-      throw new MessageCodec.MalformedMessageException("malformed snapshot chunk: " + e.getMessage());
+      // The message only: the exception's class name is an internal detail an error body must not
+      // show.
+      throw new MessageCodec.MalformedMessageException(
+          "malformed snapshot chunk: " + e.getMessage());
     }
   }
 

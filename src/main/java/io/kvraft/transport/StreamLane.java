@@ -15,14 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One long-lived POST to a peer's {@code /raft/stream/<family>} whose chunked body carries frames of message
- * batches as they are sent: an int length, then a {@link MessageCodec} batch (length 0 is a keep-alive). It
- * replaces a POST per batch, whose HTTP handling on both ends (headers, dispatch, a thread hand-off per call) was
- * most of the leader's CPU per client write once the client path was lean (issue #7's profile).
+ * One long-lived POST to a peer's {@code /raft/stream/<family>} whose chunked body carries frames
+ * of message batches as they are sent: an int length, then a {@link MessageCodec} batch (length 0
+ * is a keep-alive). It replaces a POST per batch, whose HTTP handling on both ends (headers,
+ * dispatch, a thread hand-off per call) was most of the leader's CPU per client write once the
+ * client path was lean (issue #7's profile).
  *
- * <p>A single writer thread drains the queue in order, so the peer sees messages in the order they were sent.
- * When the stream breaks, what was queued or in flight is dropped, as a lossy network would, and the lane
- * reconnects after a short pause; Raft re-sends what matters.
+ * <p>A single writer thread drains the queue in order, so the peer sees messages in the order they
+ * were sent. When the stream breaks, what was queued or in flight is dropped, as a lossy network
+ * would, and the lane reconnects after a short pause; Raft re-sends what matters.
  */
 final class StreamLane {
   private static final Logger LOG = LoggerFactory.getLogger(StreamLane.class);
@@ -91,7 +92,8 @@ final class StreamLane {
       synchronized (this) {
         queue.clear();
       }
-      // A stream that lived a while was healthy: reconnect at once; one that failed straight away backs off.
+      // A stream that lived a while was healthy: reconnect at once; one that failed straight away
+      // backs off.
       backoff =
           System.nanoTime() - opened > TimeUnit.SECONDS.toNanos(1)
               ? MIN_BACKOFF_MILLIS
@@ -163,7 +165,8 @@ final class StreamLane {
         if (batch.isEmpty()) {
           sink.writeInt(0);
         } else {
-          // Encoded into the sink as it goes: no frame array, so no extra copy of every entry per follower.
+          // Encoded into the sink as it goes: no frame array, so no extra copy of every entry per
+          // follower.
           sink.writeInt(MessageCodec.encodedSize(batch));
           try {
             MessageCodec.writeTo(batch, sink.outputStream());

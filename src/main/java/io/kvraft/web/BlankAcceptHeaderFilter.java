@@ -15,8 +15,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Treats an empty {@code Accept} header as absent ("anything"), as RFC 9110 §12.5.1 allows. Without this the
- * Prometheus scrape endpoint fails with a 500 on {@code Accept:} with no value (found by the fuzz test).
+ * Treats an empty {@code Accept} header as absent ("anything"), as RFC 9110 §12.5.1 allows. Without
+ * this the Prometheus scrape endpoint fails with a 500 on {@code Accept:} with no value (found by
+ * the fuzz test).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
@@ -28,7 +29,8 @@ public class BlankAcceptHeaderFilter extends OncePerRequestFilter {
   }
 
   @Override
-  protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     chain.doFilter(
         new HttpServletRequestWrapper(request) {

@@ -8,21 +8,26 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Reads a request body with non-blocking servlet reads (issue 12): the container calls back when bytes arrive, and
- * between callbacks no thread waits for a slow sender. A blocking read held a container thread per sender, so a few
- * hundred senders trickling a byte at a time took every thread and stopped all writes and the health endpoint.
+ * Reads a request body with non-blocking servlet reads (issue 12): the container calls back when
+ * bytes arrive, and between callbacks no thread waits for a slow sender. A blocking read held a
+ * container thread per sender, so a few hundred senders trickling a byte at a time took every
+ * thread and stopped all writes and the health endpoint.
  *
- * <p>The buffer grows as bytes arrive (never to more than the declared length or the limit), and its growth is
- * reserved in a {@link BodyBudget} first, when one is given: a sender that promises a megabyte and sends a byte
- * holds a kilobyte. Exactly one of {@link Outcome}'s methods is called, unless {@link #abandon()} came first (the
- * owner's deadline passed). The owner runs on container threads; the methods are synchronized all the same.
+ * <p>The buffer grows as bytes arrive (never to more than the declared length or the limit), and
+ * its growth is reserved in a {@link BodyBudget} first, when one is given: a sender that promises a
+ * megabyte and sends a byte holds a kilobyte. Exactly one of {@link Outcome}'s methods is called,
+ * unless {@link #abandon()} came first (the owner's deadline passed). The owner runs on container
+ * threads; the methods are synchronized all the same.
  */
 public final class BodyReader implements ReadListener {
   /** What the owner does with the body, or with why there is none. */
   public interface Outcome {
     void read(byte[] body);
 
-    /** {@link InvalidRequestException} (too large, unreadable) or {@link OverloadedException} (budget full). */
+    /**
+     * {@link InvalidRequestException} (too large, unreadable) or {@link OverloadedException}
+     * (budget full).
+     */
     void failed(RuntimeException why);
   }
 
@@ -44,7 +49,8 @@ public final class BodyReader implements ReadListener {
    * @param limit the largest body accepted: one byte more is 413
    * @param budget where buffer growth is reserved, or null to reserve nowhere
    */
-  public BodyReader(ServletInputStream in, long declared, long limit, BodyBudget budget, Outcome outcome) {
+  public BodyReader(
+      ServletInputStream in, long declared, long limit, BodyBudget budget, Outcome outcome) {
     this.in = in;
     this.limit = limit;
     this.capacityBound = declared >= 0 ? declared : Math.min(Integer.MAX_VALUE - 8, limit + 1);
@@ -81,7 +87,8 @@ public final class BodyReader implements ReadListener {
     try {
       outcome.read(body);
     } finally {
-      // From here the body is the write's: its proposal or relay holds it, and is counted where it is held.
+      // From here the body is the write's: its proposal or relay holds it, and is counted where it
+      // is held.
       releaseAll();
     }
   }
@@ -94,8 +101,8 @@ public final class BodyReader implements ReadListener {
   }
 
   /**
-   * Stops reading (the owner's deadline passed) and gives the buffer's reservation back; true if the body was still
-   * being read, false if an outcome was already delivered.
+   * Stops reading (the owner's deadline passed) and gives the buffer's reservation back; true if
+   * the body was still being read, false if an outcome was already delivered.
    */
   public synchronized boolean abandon() {
     if (over) {
@@ -114,7 +121,8 @@ public final class BodyReader implements ReadListener {
 
   private boolean grow() {
     if (buffer.length >= capacityBound) {
-      // Full at the declared length, yet the container says more is ready: it will report the end next.
+      // Full at the declared length, yet the container says more is ready: it will report the end
+      // next.
       fail(InvalidRequestException.tooLarge("body exceeds the limit of " + limit + " bytes"));
       return false;
     }

@@ -8,15 +8,20 @@ import java.util.Map;
 import org.springframework.http.HttpStatus;
 
 /**
- * The RFC 9457 problem document that the servlet-filter endpoints ({@code /kv}, {@code /sessions}, {@code /raft/*})
- * write themselves, outside Spring MVC.
+ * The RFC 9457 problem document that the servlet-filter endpoints ({@code /kv}, {@code /sessions},
+ * {@code /raft/*}) write themselves, outside Spring MVC.
  */
 public final class ProblemJson {
   private ProblemJson() {}
 
   /** An RFC 9457 problem document; {@code instance} is left out when null. */
   public static byte[] body(
-      ObjectMapper json, HttpStatus status, String type, String title, String detail, String instance) {
+      ObjectMapper json,
+      HttpStatus status,
+      String type,
+      String title,
+      String detail,
+      String instance) {
     Map<String, Object> pd = new LinkedHashMap<>();
     pd.put("type", type);
     pd.put("title", title);

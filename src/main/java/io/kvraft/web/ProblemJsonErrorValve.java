@@ -5,15 +5,15 @@ import java.io.Writer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
-import org.apache.coyote.ActionCode;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.apache.coyote.ActionCode;
 import org.springframework.http.HttpStatus;
 
 /**
- * Replaces Tomcat's HTML error page: whatever the container refuses itself (an unparsable request line, an unknown
- * method, a header too large, a bad percent-encoding) or answers with an error and no body (a {@code sendError},
- * an actuator 404) gets the same {@code application/problem+json} as the application's own errors, naming only
- * the status: no server name, version or exception.
+ * Replaces Tomcat's HTML error page: whatever the container refuses itself (an unparsable request
+ * line, an unknown method, a header too large, a bad percent-encoding) or answers with an error and
+ * no body (a {@code sendError}, an actuator 404) gets the same {@code application/problem+json} as
+ * the application's own errors, naming only the status: no server name, version or exception.
  */
 public class ProblemJsonErrorValve extends ErrorReportValve {
   public ProblemJsonErrorValve() {
@@ -34,7 +34,8 @@ public class ProblemJsonErrorValve extends ErrorReportValve {
     }
     HttpStatus known = HttpStatus.resolve(status);
     String title = known == null ? "Error" : known.getReasonPhrase();
-    String json = "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + "}";
+    String json =
+        "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + "}";
     try {
       response.setContentType("application/problem+json");
       response.setCharacterEncoding("UTF-8");
@@ -44,7 +45,8 @@ public class ProblemJsonErrorValve extends ErrorReportValve {
         response.finishResponse();
       }
     } catch (IOException | IllegalStateException e) {
-      // The client went away or the response cannot take a body any more; the status line is what it gets.
+      // The client went away or the response cannot take a body any more; the status line is what
+      // it gets.
     }
   }
 }

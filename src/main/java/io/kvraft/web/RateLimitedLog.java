@@ -6,13 +6,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Decides which log lines about one kind of event ("reason") get written: at most {@code linesPerWindow} per reason
- * per window; the rest are counted, and the next line written for that reason says how many were suppressed. A
- * flood of bad requests thus costs a few lines a second instead of filling the disk, and an operator still learns
- * its size. The caller logs the returned line at the level it wants.
+ * Decides which log lines about one kind of event ("reason") get written: at most {@code
+ * linesPerWindow} per reason per window; the rest are counted, and the next line written for that
+ * reason says how many were suppressed. A flood of bad requests thus costs a few lines a second
+ * instead of filling the disk, and an operator still learns its size. The caller logs the returned
+ * line at the level it wants.
  *
- * <p>Reasons should come from a fixed set chosen by the code, never from request input; past {@link #MAX_REASONS}
- * distinct ones, new reasons share one bucket so the map cannot grow without bound either.
+ * <p>Reasons should come from a fixed set chosen by the code, never from request input; past {@link
+ * #MAX_REASONS} distinct ones, new reasons share one bucket so the map cannot grow without bound
+ * either.
  */
 public final class RateLimitedLog {
   static final int MAX_REASONS = 256;
@@ -40,7 +42,8 @@ public final class RateLimitedLog {
 
   /** The line to write for this event, or null when it is suppressed. */
   public String admit(String reason, String message) {
-    String key = windows.size() >= MAX_REASONS && !windows.containsKey(reason) ? OVERFLOW_REASON : reason;
+    String key =
+        windows.size() >= MAX_REASONS && !windows.containsKey(reason) ? OVERFLOW_REASON : reason;
     Window w = windows.computeIfAbsent(key, k -> newWindow());
     long now = nanoClock.getAsLong();
     synchronized (w) {
@@ -56,7 +59,8 @@ public final class RateLimitedLog {
       if (w.suppressed == 0) {
         return message;
       }
-      String line = message + " (suppressed " + w.suppressed + " similar [" + key + "] before this)";
+      String line =
+          message + " (suppressed " + w.suppressed + " similar [" + key + "] before this)";
       w.suppressed = 0;
       return line;
     }

@@ -7,9 +7,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Logs refused requests (4xx on /kv and /raft/*, cluster-token failures, overload) at a bounded rate per reason (see
- * {@link RateLimitedLog}): failed authentication and overload at WARN, other refusals at INFO. Request input in a
- * line is cut short and stripped of control characters, so a client can neither forge log lines nor make them huge.
+ * Logs refused requests (4xx on /kv and /raft/*, cluster-token failures, overload) at a bounded
+ * rate per reason (see {@link RateLimitedLog}): failed authentication and overload at WARN, other
+ * refusals at INFO. Request input in a line is cut short and stripped of control characters, so a
+ * client can neither forge log lines nor make them huge.
  */
 @Component
 public class RejectionLog {
@@ -17,7 +18,8 @@ public class RejectionLog {
   private static final int MAX_FIELD_CHARS = 160;
   private static final Logger LOG = LoggerFactory.getLogger(RejectionLog.class);
 
-  private final RateLimitedLog limiter = new RateLimitedLog(LINES_PER_SECOND, Duration.ofSeconds(1), System::nanoTime);
+  private final RateLimitedLog limiter =
+      new RateLimitedLog(LINES_PER_SECOND, Duration.ofSeconds(1), System::nanoTime);
 
   /** Records that {@code request} was answered {@code status}; {@code detail} says why. */
   public void rejected(HttpServletRequest request, int status, String detail) {
@@ -26,12 +28,23 @@ public class RejectionLog {
       return;
     }
     String uri = request.getRequestURI();
-    String family = uri == null ? "other" : uri.startsWith("/raft/") ? "raft" : uri.startsWith("/kv") ? "kv" : "other";
+    String family =
+        uri == null
+            ? "other"
+            : uri.startsWith("/raft/") ? "raft" : uri.startsWith("/kv") ? "kv" : "other";
     String line =
         limiter.admit(
             family + " " + status,
-            "refused " + clean(request.getMethod()) + " " + clean(uri) + " from " + request.getRemoteAddr() + ": "
-                + status + " " + clean(detail));
+            "refused "
+                + clean(request.getMethod())
+                + " "
+                + clean(uri)
+                + " from "
+                + request.getRemoteAddr()
+                + ": "
+                + status
+                + " "
+                + clean(detail));
     if (line == null) {
       return;
     }

@@ -11,19 +11,21 @@ import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
 /**
- * Puts {@link ProblemJsonErrorValve} in place of Tomcat's HTML error report, so that requests Tomcat refuses before
- * any application code runs are answered in the same problem+json as the rest; and sizes Tomcat's connection limit
- * from the heap.
+ * Puts {@link ProblemJsonErrorValve} in place of Tomcat's HTML error report, so that requests
+ * Tomcat refuses before any application code runs are answered in the same problem+json as the
+ * rest; and sizes Tomcat's connection limit from the heap.
  *
- * <p>A connection in the middle of a request (a slow body, slow headers) holds about 90 KiB of Tomcat's buffers
- * (measured: 2,000 slow-body connections held 184 MiB live at -Xmx256m, issue 12). Tomcat's default limit of 8192
- * connections would therefore let slow senders fill a small heap (an OutOfMemoryError, the member gone) before any
- * of them reached kv.body-read-timeout. Unless {@code server.tomcat.max-connections} is set, the limit is a quarter
- * of the heap at that cost (682 at -Xmx256m, 5461 at 2 GiB, never above Tomcat's default); connections past it wait
- * in the accept queue until slow ones are cut off at their deadline.
+ * <p>A connection in the middle of a request (a slow body, slow headers) holds about 90 KiB of
+ * Tomcat's buffers (measured: 2,000 slow-body connections held 184 MiB live at -Xmx256m, issue 12).
+ * Tomcat's default limit of 8192 connections would therefore let slow senders fill a small heap (an
+ * OutOfMemoryError, the member gone) before any of them reached kv.body-read-timeout. Unless {@code
+ * server.tomcat.max-connections} is set, the limit is a quarter of the heap at that cost (682 at
+ * -Xmx256m, 5461 at 2 GiB, never above Tomcat's default); connections past it wait in the accept
+ * queue until slow ones are cut off at their deadline.
  */
 @Component
-public class WebServerHardening implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
+public class WebServerHardening
+    implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
   static final long BYTES_PER_BUSY_CONNECTION = 96 * 1024;
   private static final int TOMCAT_DEFAULT_MAX_CONNECTIONS = 8192;
   private static final int MIN_CONNECTIONS = 100;
@@ -43,12 +45,15 @@ public class WebServerHardening implements WebServerFactoryCustomizer<TomcatServ
   @Override
   public void customize(TomcatServletWebServerFactory factory) {
     if (!env.containsProperty("server.tomcat.max-swallow-size")) {
-      // A request answered before its body was read (a refusal: 401, 413, a stream past its bound) has the rest of
-      // its body drained by Tomcat after the answer, with blocking reads on a container thread: a slow sender held
+      // A request answered before its body was read (a refusal: 401, 413, a stream past its bound)
+      // has the rest of
+      // its body drained by Tomcat after the answer, with blocking reads on a container thread: a
+      // slow sender held
       // that thread as long as it trickled. Close such connections instead of draining them.
       factory.addConnectorCustomizers(
           connector -> {
-            if (connector.getProtocolHandler() instanceof org.apache.coyote.http11.AbstractHttp11Protocol<?> http) {
+            if (connector.getProtocolHandler()
+                instanceof org.apache.coyote.http11.AbstractHttp11Protocol<?> http) {
               http.setMaxSwallowSize(0);
             }
           });
@@ -68,7 +73,8 @@ public class WebServerHardening implements WebServerFactoryCustomizer<TomcatServ
                 event -> {
                   Container host = context.getParent();
                   if (host instanceof StandardHost h) {
-                    // Named before the host starts: used instead of the default. Swapped if it already started.
+                    // Named before the host starts: used instead of the default. Swapped if it
+                    // already started.
                     h.setErrorReportValveClass(ProblemJsonErrorValve.class.getName());
                     for (Valve v : h.getPipeline().getValves()) {
                       if (v instanceof ErrorReportValve && !(v instanceof ProblemJsonErrorValve)) {

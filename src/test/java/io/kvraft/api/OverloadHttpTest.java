@@ -24,14 +24,17 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 
 /**
- * Over real HTTP: a leader whose disk stalls holds raft.max-pending-proposals writes and answers the next one at
- * once with 503, Retry-After and an "Overloaded" problem, counts it in raft_proposals_rejected_total, and completes
- * the held writes once the disk answers.
+ * Over real HTTP: a leader whose disk stalls holds raft.max-pending-proposals writes and answers
+ * the next one at once with 503, Retry-After and an "Overloaded" problem, counts it in
+ * raft_proposals_rejected_total, and completes the held writes once the disk answers.
  */
 class OverloadHttpTest {
   @TempDir Path dataDir;
 
-  /** Registered as a source, not scanned (no @Configuration), so no other test's context picks it up. */
+  /**
+   * Registered as a source, not scanned (no @Configuration), so no other test's context picks it
+   * up.
+   */
   static class StallableDisk {
     @Bean
     @Primary
@@ -40,14 +43,17 @@ class OverloadHttpTest {
     }
   }
 
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private HttpRequest.Builder request(int port, String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(20));
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(20));
   }
 
   @Test
-  void writesBeyondTheBoundAre503OverloadedWhileTheHeldOnesCompleteAfterTheDiskAnswers() throws Exception {
+  void writesBeyondTheBoundAre503OverloadedWhileTheHeldOnesCompleteAfterTheDiskAnswers()
+      throws Exception {
     int port = TestPorts.reserve();
     try (ConfigurableApplicationContext ctx =
         new SpringApplicationBuilder(KvraftApplication.class, StallableDisk.class)
@@ -62,21 +68,27 @@ class OverloadHttpTest {
       GatedStorage disk = ctx.getBean(GatedStorage.class).stall();
       try {
         CompletableFuture<HttpResponse<String>> first =
-            http.sendAsync(request(port, "/kv/a").PUT(HttpRequest.BodyPublishers.ofString("1")).build(),
+            http.sendAsync(
+                request(port, "/kv/a").PUT(HttpRequest.BodyPublishers.ofString("1")).build(),
                 HttpResponse.BodyHandlers.ofString());
         CompletableFuture<HttpResponse<String>> second =
-            http.sendAsync(request(port, "/kv/b").PUT(HttpRequest.BodyPublishers.ofString("2")).build(),
+            http.sendAsync(
+                request(port, "/kv/b").PUT(HttpRequest.BodyPublishers.ofString("2")).build(),
                 HttpResponse.BodyHandlers.ofString());
         await().atMost(Duration.ofSeconds(10)).until(() -> node.pendingProposals()[0] == 2);
 
         HttpResponse<String> refused =
-            http.send(request(port, "/kv/c").PUT(HttpRequest.BodyPublishers.ofString("3")).build(),
+            http.send(
+                request(port, "/kv/c").PUT(HttpRequest.BodyPublishers.ofString("3")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
-        assertThat(refused.headers().firstValue("Content-Type")).get().asString()
+        assertThat(refused.headers().firstValue("Content-Type"))
+            .get()
+            .asString()
             .startsWith("application/problem+json");
-        assertThat(refused.body()).contains("\"title\":\"Overloaded\"", "urn:kvraft:problem:overloaded")
+        assertThat(refused.body())
+            .contains("\"title\":\"Overloaded\"", "urn:kvraft:problem:overloaded")
             .doesNotContain("Exception", "java.");
         assertThat(first).isNotDone();
 
@@ -90,14 +102,17 @@ class OverloadHttpTest {
           http.send(request(port, "/kv/c").GET().build(), HttpResponse.BodyHandlers.ofString());
       assertThat(c.statusCode()).as("the refused write changed nothing").isEqualTo(404);
       HttpResponse<String> metrics =
-          http.send(request(port, "/actuator/prometheus").GET().build(), HttpResponse.BodyHandlers.ofString());
+          http.send(
+              request(port, "/actuator/prometheus").GET().build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(metrics.body()).containsPattern("raft_proposals_rejected_total\\{[^}]*\\} 1\\.0");
     }
   }
 
   /**
-   * Issue 12: the member's memory budget (raft.memory-budget-bytes) refuses a write whose value would pass it, over
-   * HTTP as 503 Overloaded with Retry-After, while writes it holds complete once the disk answers.
+   * Issue 12: the member's memory budget (raft.memory-budget-bytes) refuses a write whose value
+   * would pass it, over HTTP as 503 Overloaded with Retry-After, while writes it holds complete
+   * once the disk answers.
    */
   @Test
   void aWriteBeyondTheMemoryBudgetIs503OverloadedAndChangesNothing() throws Exception {
@@ -108,7 +123,8 @@ class OverloadHttpTest {
                 "--server.port=" + port,
                 "--raft.data-dir=" + dataDir,
                 "--raft.memory-budget-bytes=250000",
-                // Explicit, so the memory budget is what refuses (by default it would be half the budget).
+                // Explicit, so the memory budget is what refuses (by default it would be half the
+                // budget).
                 "--raft.max-pending-bytes=1000000",
                 "--spring.main.banner-mode=off",
                 "--logging.level.root=WARN")) {
@@ -120,21 +136,27 @@ class OverloadHttpTest {
       String value = "v".repeat(100_000);
       try {
         CompletableFuture<HttpResponse<String>> first =
-            http.sendAsync(request(port, "/kv/a").PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
+            http.sendAsync(
+                request(port, "/kv/a").PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
                 HttpResponse.BodyHandlers.ofString());
         await().atMost(Duration.ofSeconds(10)).until(() -> node.pendingProposals()[0] == 1);
         CompletableFuture<HttpResponse<String>> second =
-            http.sendAsync(request(port, "/kv/b").PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
+            http.sendAsync(
+                request(port, "/kv/b").PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        await().atMost(Duration.ofSeconds(10)).until(() -> node.pendingProposals()[0] == 2 || second.isDone());
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> node.pendingProposals()[0] == 2 || second.isDone());
         assertThat(second).as("%s", second.isDone() ? second.get().body() : "").isNotDone();
 
         HttpResponse<String> refused =
-            http.send(request(port, "/kv/c").PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
+            http.send(
+                request(port, "/kv/c").PUT(HttpRequest.BodyPublishers.ofString(value)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(refused.headers().firstValue("Retry-After")).isPresent();
-        assertThat(refused.body()).contains("urn:kvraft:problem:overloaded", "its budget is 244 KiB");
+        assertThat(refused.body())
+            .contains("urn:kvraft:problem:overloaded", "its budget is 244 KiB");
         assertThat(node.pendingProposals()[0]).isEqualTo(2);
 
         disk.resume();

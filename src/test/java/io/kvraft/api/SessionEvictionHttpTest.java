@@ -25,15 +25,17 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Issue 12 item 1 over HTTP, on a real single node with a small {@code kv.max-sessions}: a client whose session was
- * evicted by a flood of registrations gets 410 on its retry, and the value is unchanged (before the fix the retry
- * was applied a second time); a flood against a recently active client is refused with 503 and the client goes on.
+ * Issue 12 item 1 over HTTP, on a real single node with a small {@code kv.max-sessions}: a client
+ * whose session was evicted by a flood of registrations gets 410 on its retry, and the value is
+ * unchanged (before the fix the retry was applied a second time); a flood against a recently active
+ * client is refused with 503 and the client goes on.
  */
 class SessionEvictionHttpTest {
   private static final MediaType BINARY = MediaType.get("application/octet-stream");
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dataDir;
-  private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
+  private final OkHttpClient http =
+      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
   private ConfigurableApplicationContext node;
   private int port;
 
@@ -48,7 +50,9 @@ class SessionEvictionHttpTest {
     args[5] = "--logging.level.root=WARN";
     System.arraycopy(extra, 0, args, 6, extra.length);
     node = new SpringApplicationBuilder(KvraftApplication.class).run(args);
-    await().atMost(Duration.ofSeconds(30)).until(() -> node.getBean(RaftNode.class).status().role() == Role.LEADER);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> node.getBean(RaftNode.class).status().role() == Role.LEADER);
   }
 
   @AfterEach
@@ -58,7 +62,8 @@ class SessionEvictionHttpTest {
     }
   }
 
-  private Response call(String method, String path, String body, String... headers) throws IOException {
+  private Response call(String method, String path, String body, String... headers)
+      throws IOException {
     Request.Builder b = new Request.Builder().url("http://127.0.0.1:" + port + path);
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
@@ -71,7 +76,8 @@ class SessionEvictionHttpTest {
     return http.newCall(b.build()).execute();
   }
 
-  private int status(String method, String path, String body, String... headers) throws IOException {
+  private int status(String method, String path, String body, String... headers)
+      throws IOException {
     try (Response r = call(method, path, body, headers)) {
       return r.code();
     }
@@ -105,7 +111,8 @@ class SessionEvictionHttpTest {
 
   @Test
   void aRetryAfterEvictionIsRefusedWith410AndNotAppliedTwice() throws IOException {
-    // No minimum idle time: every registration into the full table evicts the least recently used session.
+    // No minimum idle time: every registration into the full table evicts the least recently used
+    // session.
     start("--kv.max-sessions=4", "--kv.session-min-idle=0s");
     String c1 = appendABAndRetryB();
     for (int i = 0; i < 10; i++) {
@@ -122,13 +129,16 @@ class SessionEvictionHttpTest {
     }
     assertThat(value("log")).isEqualTo("AB");
     // An id the cluster never issued is refused the same way, whatever its Request-Seq.
-    assertThat(status("PUT", "/kv/log", "X", "Client-Id", "made-up", "Request-Seq", "1")).isEqualTo(410);
-    assertThat(status("DELETE", "/kv/log", null, "Client-Id", "made-up", "Request-Seq", "9")).isEqualTo(410);
+    assertThat(status("PUT", "/kv/log", "X", "Client-Id", "made-up", "Request-Seq", "1"))
+        .isEqualTo(410);
+    assertThat(status("DELETE", "/kv/log", null, "Client-Id", "made-up", "Request-Seq", "9"))
+        .isEqualTo(410);
     assertThat(value("log")).isEqualTo("AB");
   }
 
   @Test
-  void aRegistrationFloodAgainstARecentlyActiveClientIsRefusedAndTheClientKeepsWorking() throws IOException {
+  void aRegistrationFloodAgainstARecentlyActiveClientIsRefusedAndTheClientKeepsWorking()
+      throws IOException {
     // The default kv.session-min-idle (5 minutes) protects every session this test uses.
     start("--kv.max-sessions=4");
     String c1 = appendABAndRetryB();

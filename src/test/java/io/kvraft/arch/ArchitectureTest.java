@@ -8,8 +8,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layering of design §2, enforced: the consensus core stays pure and deterministic, and the HTTP side is split by
- * audience (client API, peer endpoints, operations) over a small shared base.
+ * The layering of design §2, enforced: the consensus core stays pure and deterministic, and the
+ * HTTP side is split by audience (client API, peer endpoints, operations) over a small shared base.
  */
 class ArchitectureTest {
   private final JavaClasses classes =
@@ -66,7 +66,9 @@ class ArchitectureTest {
         .check(classes);
   }
 
-  /** The sending side of the transport knows nothing of the servlet container or of who serves HTTP. */
+  /**
+   * The sending side of the transport knows nothing of the servlet container or of who serves HTTP.
+   */
   @Test
   void transportSendingSideDoesNotKnowAboutServlets() {
     noClasses()
@@ -95,7 +97,10 @@ class ArchitectureTest {
         .check(classes);
   }
 
-  /** Clients (api), peers (transport.endpoint) and operators (ops) are served apart, sharing only io.kvraft.web. */
+  /**
+   * Clients (api), peers (transport.endpoint) and operators (ops) are served apart, sharing only
+   * io.kvraft.web.
+   */
   @Test
   void clientPeerAndOperatorEndpointsDoNotDependOnEachOther() {
     noClasses()

@@ -20,14 +20,15 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * What the state machine costs in heap: fills a {@link KvStateMachine} through the normal apply path ({@link
- * KvApplier}: decode + apply of the log entry a client PUT produces) with {@code keys} keys named like {@code
- * user/000123456} and values of {@code valueBytes} random bytes, and reports, each time after full GCs, the live heap
- * per key and in total; then what a snapshot adds: the extra live heap while a captured image is held (it is held
- * while the image is written out), the capture time (it runs on the apply thread, so it is a pause for writes), the
- * time to write the image and its size; then what a restore adds while the old state is still live (a follower
- * installing a leader's snapshot holds both until the install), and the cost of client sessions at a given count.
- * Not a test: {@code bench/memory.sh} runs it (see bench/README.md).
+ * What the state machine costs in heap: fills a {@link KvStateMachine} through the normal apply
+ * path ({@link KvApplier}: decode + apply of the log entry a client PUT produces) with {@code keys}
+ * keys named like {@code user/000123456} and values of {@code valueBytes} random bytes, and
+ * reports, each time after full GCs, the live heap per key and in total; then what a snapshot adds:
+ * the extra live heap while a captured image is held (it is held while the image is written out),
+ * the capture time (it runs on the apply thread, so it is a pause for writes), the time to write
+ * the image and its size; then what a restore adds while the old state is still live (a follower
+ * installing a leader's snapshot holds both until the install), and the cost of client sessions at
+ * a given count. Not a test: {@code bench/memory.sh} runs it (see bench/README.md).
  *
  * <pre>
  * java -Xmx1g -cp target/classes:target/test-classes:... io.kvraft.bench.MemoryBench [keys] [valueBytes] [sessions]
@@ -48,7 +49,9 @@ public final class MemoryBench {
         System.getProperty("java.vm.version"),
         gcNames(),
         Runtime.getRuntime().maxMemory() >> 20,
-        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("UseCompressedOops").getValue());
+        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+            .getVMOption("UseCompressedOops")
+            .getValue());
 
     long baseline = liveHeap();
     KvStateMachine sm = new KvStateMachine();
@@ -60,7 +63,8 @@ public final class MemoryBench {
       byte[] value = new byte[valueBytes];
       random.nextBytes(value);
       byte[] cmd =
-          KvCommandCodec.encode(new KvCommand.Put(null, 0, TIMESTAMP, key(i), value, Precondition.none()));
+          KvCommandCodec.encode(
+              new KvCommand.Put(null, 0, TIMESTAMP, key(i), value, Precondition.none()));
       applier.apply(Entry.command(1, ++index, cmd));
     }
     double fillSeconds = (System.nanoTime() - t0) / 1e9;
@@ -69,14 +73,20 @@ public final class MemoryBench {
     System.out.printf(
         Locale.ROOT,
         "%nfilled %,d keys (%s, %d-byte values) through KvApplier.apply in %.1f s (%,.0f applies/s)%n",
-        sm.size(), key(0), valueBytes, fillSeconds, keys / fillSeconds);
+        sm.size(),
+        key(0),
+        valueBytes,
+        fillSeconds,
+        keys / fillSeconds);
     row("live heap of the state machine", data, keys);
     System.out.printf(
         Locale.ROOT,
         "  of which key and value bytes        %,12d B  %6.1f B/key%n",
-        (long) keys * (key(0).length() + valueBytes), (double) key(0).length() + valueBytes);
+        (long) keys * (key(0).length() + valueBytes),
+        (double) key(0).length() + valueBytes);
 
-    // Capture: timed over a few rounds (the first one runs colder), memory measured with one image held.
+    // Capture: timed over a few rounds (the first one runs colder), memory measured with one image
+    // held.
     Applier.Image image = null;
     double[] captureMillis = new double[5];
     for (int round = 0; round < captureMillis.length; round++) {
@@ -104,7 +114,9 @@ public final class MemoryBench {
       System.out.printf(
           Locale.ROOT,
           "image written (off the apply thread, no fsync) in %.2f s: %,d bytes (%.1f B/key)%n",
-          writeSeconds, Files.size(file), (double) Files.size(file) / keys);
+          writeSeconds,
+          Files.size(file),
+          (double) Files.size(file) / keys);
       image = null;
 
       long r0 = System.nanoTime();
@@ -115,31 +127,40 @@ public final class MemoryBench {
       double readSeconds = (System.nanoTime() - r0) / 1e9;
       long both = liveHeap();
       System.out.printf(
-          Locale.ROOT, "%nsnapshot read back (KvApplier.load, off the apply thread) in %.2f s%n", readSeconds);
+          Locale.ROOT,
+          "%nsnapshot read back (KvApplier.load, off the apply thread) in %.2f s%n",
+          readSeconds);
       row("extra live heap: loaded copy beside the old state", both - filled, keys);
       loaded.install();
       loaded = null;
       long installed = liveHeap();
       row("live heap after install (old state dropped)", installed - baseline, keys);
       if (sm.size() != keys || sm.lastAppliedIndex() != index) {
-        throw new IllegalStateException("restore lost data: " + sm.size() + " keys at " + sm.lastAppliedIndex());
+        throw new IllegalStateException(
+            "restore lost data: " + sm.size() + " keys at " + sm.lastAppliedIndex());
       }
     } finally {
       Files.deleteIfExists(file);
     }
 
-    // Sessions: each registered client keeps one until it idles out or a registration evicts it; each writes once.
+    // Sessions: each registered client keeps one until it idles out or a registration evicts it;
+    // each writes once.
     long beforeSessions = liveHeap();
     for (int c = 0; c < sessions; c++) {
-      applier.apply(Entry.command(1, ++index, KvCommandCodec.encode(new KvCommand.Register(TIMESTAMP))));
+      applier.apply(
+          Entry.command(1, ++index, KvCommandCodec.encode(new KvCommand.Register(TIMESTAMP))));
       String id = KvStateMachine.sessionId(index);
       byte[] value = new byte[valueBytes];
       random.nextBytes(value);
-      KvCommand put = new KvCommand.Put(id, 1, TIMESTAMP, key(c % keys), value, Precondition.none());
+      KvCommand put =
+          new KvCommand.Put(id, 1, TIMESTAMP, key(c % keys), value, Precondition.none());
       applier.apply(Entry.command(1, ++index, KvCommandCodec.encode(put)));
     }
     long withSessions = liveHeap();
-    System.out.printf(Locale.ROOT, "%n%,d client sessions (issued ids, the log index of their registration):%n", sm.sessionCount());
+    System.out.printf(
+        Locale.ROOT,
+        "%n%,d client sessions (issued ids, the log index of their registration):%n",
+        sm.sessionCount());
     System.out.printf(
         Locale.ROOT,
         "  extra live heap                      %,12d B  %6.1f B/session%n",
@@ -149,7 +170,13 @@ public final class MemoryBench {
         Locale.ROOT,
         "%nRESULT keys=%d value_bytes=%d live_bytes=%d bytes_per_key=%.1f capture_ms=%.0f capture_extra_bytes=%d"
             + " restore_extra_bytes_upper=%d session_bytes=%.1f%n",
-        keys, valueBytes, data, (double) data / keys, median(captureMillis), held, data,
+        keys,
+        valueBytes,
+        data,
+        (double) data / keys,
+        median(captureMillis),
+        held,
+        data,
         (double) (withSessions - beforeSessions) / Math.max(1, sessions));
   }
 
@@ -165,10 +192,18 @@ public final class MemoryBench {
 
   private static void row(String what, long bytes, int keys) {
     System.out.printf(
-        Locale.ROOT, "  %-36s %,12d B  %6.1f B/key  (%,.0f MiB)%n", what, bytes, (double) bytes / keys, bytes / 1048576.0);
+        Locale.ROOT,
+        "  %-36s %,12d B  %6.1f B/key  (%,.0f MiB)%n",
+        what,
+        bytes,
+        (double) bytes / keys,
+        bytes / 1048576.0);
   }
 
-  /** Used heap after full collections: System.gc() is a stop-the-world full GC on the collectors a node uses. */
+  /**
+   * Used heap after full collections: System.gc() is a stop-the-world full GC on the collectors a
+   * node uses.
+   */
   private static long liveHeap() {
     long used = Long.MAX_VALUE;
     for (int i = 0; i < 3; i++) {

@@ -20,22 +20,24 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * Microbenchmark of the two per-write costs below the HTTP layer: the Raft log append + fsync ({@link
- * FileRaftStorage#append} then {@link FileRaftStorage#sync}, for groups of 1, 16 and 256 entries, as group commit
- * produces them) and the state machine apply ({@link KvApplier}: decode + {@link KvStateMachine#apply}). Not a test:
- * run it by hand (see bench/README.md):
+ * Microbenchmark of the two per-write costs below the HTTP layer: the Raft log append + fsync
+ * ({@link FileRaftStorage#append} then {@link FileRaftStorage#sync}, for groups of 1, 16 and 256
+ * entries, as group commit produces them) and the state machine apply ({@link KvApplier}: decode +
+ * {@link KvStateMachine#apply}). Not a test: run it by hand (see bench/README.md):
  *
  * <pre>
  * mvn -q -DskipTests test-compile
  * java -cp target/classes:target/test-classes io.kvraft.bench.StorageAndApplyBench [seconds per case] [data dir]
  * </pre>
  *
- * Entries carry what a client PUT of a 100-byte value to one of 10,000 keys puts in the log. The data directory
- * defaults to a temporary directory on the same file system as /tmp; pass one on the disk a node would use.
+ * Entries carry what a client PUT of a 100-byte value to one of 10,000 keys puts in the log. The
+ * data directory defaults to a temporary directory on the same file system as /tmp; pass one on the
+ * disk a node would use.
  */
 public final class StorageAndApplyBench {
   private static final int KEYS = 10_000;
   private static final int VALUE_BYTES = 100;
+
   /** CPU time of this thread: on a shared machine it moves far less than wall-clock time does. */
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -57,7 +59,8 @@ public final class StorageAndApplyBench {
     }
 
     System.out.println();
-    System.out.println("KvApplier.apply (decode + KvStateMachine.apply), PUT over " + KEYS + " keys");
+    System.out.println(
+        "KvApplier.apply (decode + KvStateMachine.apply), PUT over " + KEYS + " keys");
     System.out.println("case                          ops/s        ns/op    CPU ns/op");
     apply("no client id", entries(false), seconds);
     apply("with Client-Id (sessions)", entries(true), seconds);
@@ -70,22 +73,32 @@ public final class StorageAndApplyBench {
     byte[][] out = new byte[KEYS][];
     for (int i = 0; i < KEYS; i++) {
       String key = String.format(Locale.ROOT, "k%05d", i);
-      out[i] = KvCommandCodec.encode(new KvCommand.Put(null, 0, 1_700_000_000_000L, key, value, Precondition.none()));
+      out[i] =
+          KvCommandCodec.encode(
+              new KvCommand.Put(null, 0, 1_700_000_000_000L, key, value, Precondition.none()));
     }
     return out;
   }
 
-  private static void storage(Path base, boolean fsync, int group, double seconds, byte[][] commands)
-      throws IOException {
+  private static void storage(
+      Path base, boolean fsync, int group, double seconds, byte[][] commands) throws IOException {
     Path dir = Files.createTempDirectory(base, "kvraft-storage-bench");
-    try (FileRaftStorage storage = FileRaftStorage.open(dir, FileRaftStorage.Options.defaults().withFsync(fsync))) {
+    try (FileRaftStorage storage =
+        FileRaftStorage.open(dir, FileRaftStorage.Options.defaults().withFsync(fsync))) {
       long[] index = {storage.lastIndex()};
       runBatches(storage, group, commands, index, (long) (seconds * 0.3e9), null);
       long[] samples = new long[1 << 20];
       int[] count = {0};
       long cpu0 = THREADS.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
-      long batches = runBatches(storage, group, commands, index, (long) (seconds * 1e9), new Recorder(samples, count));
+      long batches =
+          runBatches(
+              storage,
+              group,
+              commands,
+              index,
+              (long) (seconds * 1e9),
+              new Recorder(samples, count));
       double elapsed = (System.nanoTime() - t0) / 1e9;
       double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
       long[] sorted = Arrays.copyOf(samples, Math.min(count[0], samples.length));
@@ -116,7 +129,12 @@ public final class StorageAndApplyBench {
   }
 
   private static long runBatches(
-      FileRaftStorage storage, int group, byte[][] commands, long[] index, long budgetNanos, Recorder rec)
+      FileRaftStorage storage,
+      int group,
+      byte[][] commands,
+      long[] index,
+      long budgetNanos,
+      Recorder rec)
       throws IOException {
     long end = System.nanoTime() + budgetNanos;
     long batches = 0;
@@ -138,7 +156,10 @@ public final class StorageAndApplyBench {
     return batches;
   }
 
-  /** Each pass applies all entries to a fresh state machine (filling 10,000 keys, then overwriting them). */
+  /**
+   * Each pass applies all entries to a fresh state machine (filling 10,000 keys, then overwriting
+   * them).
+   */
   private static void apply(String name, Entry[] entries, double seconds) {
     int n = entries.length;
     long sink = 0;
@@ -157,15 +178,20 @@ public final class StorageAndApplyBench {
     double elapsed = (System.nanoTime() - t0) / 1e9;
     double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
     System.out.printf(
-        Locale.ROOT, "%-28s %10.0f   %10.1f   %10.1f%n", name, ops / elapsed, elapsed * 1e9 / ops, cpu * 1e9 / ops);
+        Locale.ROOT,
+        "%-28s %10.0f   %10.1f   %10.1f%n",
+        name,
+        ops / elapsed,
+        elapsed * 1e9 / ops,
+        cpu * 1e9 / ops);
     if (sink == 42) {
       System.out.println();
     }
   }
 
   /**
-   * 200,000 entries over the key space; with clients, 64 registrations (at indexes 1..64, so their ids are "1".."64")
-   * then PUTs by those 64 taking turns with growing seqs, else PUTs only.
+   * 200,000 entries over the key space; with clients, 64 registrations (at indexes 1..64, so their
+   * ids are "1".."64") then PUTs by those 64 taking turns with growing seqs, else PUTs only.
    */
   private static Entry[] entries(boolean withClient) {
     byte[] value = new byte[VALUE_BYTES];
@@ -180,7 +206,12 @@ public final class StorageAndApplyBench {
               : i < 64
                   ? new KvCommand.Register(1_700_000_000_000L)
                   : new KvCommand.Put(
-                      KvStateMachine.sessionId(i % 64 + 1), i / 64, 1_700_000_000_000L, key, value, Precondition.none());
+                      KvStateMachine.sessionId(i % 64 + 1),
+                      i / 64,
+                      1_700_000_000_000L,
+                      key,
+                      value,
+                      Precondition.none());
       out[i] = Entry.command(1, i + 1, KvCommandCodec.encode(cmd));
     }
     return out;

@@ -1,7 +1,7 @@
 package io.kvraft.client;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -21,7 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The client's bearer token on the wire, and a refusal (401/403) that no other node could change: no retries. */
+/**
+ * The client's bearer token on the wire, and a refusal (401/403) that no other node could change:
+ * no retries.
+ */
 class KvClientAuthTest {
   private final WireMockServer a = new WireMockServer(options().dynamicPort());
   private final WireMockServer b = new WireMockServer(options().dynamicPort());
@@ -85,21 +88,31 @@ class KvClientAuthTest {
   @Test
   void sendsTheTokenOnEveryRequest() {
     try (KvClient c =
-        KvClient.http(urls(), Duration.ofSeconds(5), KvClient.HttpOptions.defaults().withBearerToken("good"))) {
+        KvClient.http(
+            urls(),
+            Duration.ofSeconds(5),
+            KvClient.HttpOptions.defaults().withBearerToken("good"))) {
       assertThat(c.put("k", "v")).isEqualTo(7);
       assertThat(c.getString("k")).isEqualTo("v");
     }
-    a.verify(1, postRequestedFor(urlEqualTo("/sessions")).withHeader("Authorization", equalTo("Bearer good")));
-    a.verify(1, putRequestedFor(urlEqualTo("/kv/k")).withHeader("Authorization", equalTo("Bearer good")));
+    a.verify(
+        1,
+        postRequestedFor(urlEqualTo("/sessions"))
+            .withHeader("Authorization", equalTo("Bearer good")));
+    a.verify(
+        1,
+        putRequestedFor(urlEqualTo("/kv/k")).withHeader("Authorization", equalTo("Bearer good")));
   }
 
   @Test
   void aRefusalIsReportedAtOnceNotRetriedOnOtherNodes() {
     try (KvClient c = KvClient.http(urls(), Duration.ofSeconds(5))) {
       assertThatThrownBy(() -> c.put("k", "v"))
-          .isInstanceOfSatisfying(KvClientException.class, e -> assertThat(e.status()).isEqualTo(401));
+          .isInstanceOfSatisfying(
+              KvClientException.class, e -> assertThat(e.status()).isEqualTo(401));
     }
-    // The registration before the first write is what is refused; nothing is retried elsewhere or sent after it.
+    // The registration before the first write is what is refused; nothing is retried elsewhere or
+    // sent after it.
     a.verify(1, postRequestedFor(urlEqualTo("/sessions")));
     b.verify(0, postRequestedFor(urlEqualTo("/sessions")));
     a.verify(0, putRequestedFor(urlEqualTo("/kv/k")));

@@ -12,12 +12,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * How KvClient uses sessions: it registers before its first write (retrying that like any call), sends the issued
- * id, and on 410 throws {@link KvSessionExpiredException} at once (no retry loop), registering anew for the next
- * write.
+ * How KvClient uses sessions: it registers before its first write (retrying that like any call),
+ * sends the issued id, and on 410 throws {@link KvSessionExpiredException} at once (no retry loop),
+ * registering anew for the next write.
  */
 class KvClientSessionTest {
-  /** A scripted node: registrations answer the next scripted status (201 issues "s1", "s2", ...). */
+  /**
+   * A scripted node: registrations answer the next scripted status (201 issues "s1", "s2", ...).
+   */
   private static final class ScriptedNode implements KvEndpoint {
     final List<Integer> registerAnswers = new ArrayList<>();
     final List<Integer> writeAnswers = new ArrayList<>();
@@ -37,7 +39,8 @@ class KvClientSessionTest {
         return new KvReply(404, null, 0, null, "absent");
       }
       int status = writeAnswers.isEmpty() ? 204 : writeAnswers.remove(0);
-      return new KvReply(status, status == 204 ? new byte[0] : null, 5, null, status == 204 ? null : "gone");
+      return new KvReply(
+          status, status == 204 ? new byte[0] : null, 5, null, status == 204 ? null : "gone");
     }
 
     long count(KvRequest.Op op) {
@@ -63,7 +66,10 @@ class KvClientSessionTest {
       assertThat(c.clientId()).isEqualTo("s1");
     }
     assertThat(node.count(KvRequest.Op.REGISTER)).isEqualTo(1);
-    List<KvRequest> writes = node.requests.stream().filter(r -> r.op() == KvRequest.Op.PUT || r.op() == KvRequest.Op.APPEND).toList();
+    List<KvRequest> writes =
+        node.requests.stream()
+            .filter(r -> r.op() == KvRequest.Op.PUT || r.op() == KvRequest.Op.APPEND)
+            .toList();
     assertThat(writes).extracting(KvRequest::clientId).containsExactly("s1", "s1");
     assertThat(writes).extracting(KvRequest::seq).containsExactly(1L, 2L);
   }
@@ -108,7 +114,8 @@ class KvClientSessionTest {
     node.registerAnswers.add(403);
     try (KvClient c = client(node)) {
       assertThatThrownBy(() -> c.put("k", "v"))
-          .isInstanceOfSatisfying(KvClientException.class, e -> assertThat(e.status()).isEqualTo(403));
+          .isInstanceOfSatisfying(
+              KvClientException.class, e -> assertThat(e.status()).isEqualTo(403));
     }
     assertThat(node.count(KvRequest.Op.REGISTER)).isEqualTo(1);
     assertThat(node.count(KvRequest.Op.PUT)).isZero();

@@ -9,7 +9,10 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
-/** kv.auth.* as Spring binds it from properties or environment variables such as compose's empty defaults. */
+/**
+ * kv.auth.* as Spring binds it from properties or environment variables such as compose's empty
+ * defaults.
+ */
 class KvAuthPropertiesTest {
   private static KvAuthProperties bind(Map<String, String> props) {
     return new Binder(new MapConfigurationPropertySource(props))
@@ -19,7 +22,8 @@ class KvAuthPropertiesTest {
   @Test
   void offWhenNothingOrOnlyEmptyValuesAreGiven() {
     assertThat(bind(Map.of()).enabled()).isFalse();
-    KvAuthProperties empty = bind(Map.of("kv.auth.read-write-tokens", "", "kv.auth.read-only-tokens", " , "));
+    KvAuthProperties empty =
+        bind(Map.of("kv.auth.read-write-tokens", "", "kv.auth.read-only-tokens", " , "));
     assertThat(empty.enabled()).isFalse();
     assertThat(empty.readWriteTokens()).isEmpty();
     assertThat(empty.readOnlyTokens()).isEmpty();
@@ -27,7 +31,8 @@ class KvAuthPropertiesTest {
 
   @Test
   void commaSeparatedListsAreTrimmed() {
-    KvAuthProperties p = bind(Map.of("kv.auth.read-write-tokens", " a1 ,b2,", "kv.auth.read-only-tokens", "r"));
+    KvAuthProperties p =
+        bind(Map.of("kv.auth.read-write-tokens", " a1 ,b2,", "kv.auth.read-only-tokens", "r"));
     assertThat(p.enabled()).isTrue();
     assertThat(p.readWriteTokens()).containsExactly("a1", "b2");
     assertThat(p.readOnlyTokens()).containsExactly("r");
@@ -35,7 +40,8 @@ class KvAuthPropertiesTest {
 
   @Test
   void aTokenWithTwoRolesIsRefusedAtStart() {
-    assertThatThrownBy(() -> bind(Map.of("kv.auth.read-write-tokens", "x,y", "kv.auth.read-only-tokens", "y")))
+    assertThatThrownBy(
+            () -> bind(Map.of("kv.auth.read-write-tokens", "x,y", "kv.auth.read-only-tokens", "y")))
         .isInstanceOf(BindException.class)
         .rootCause()
         .hasMessageContaining("both");

@@ -21,9 +21,16 @@ class KvCommandCodecTest {
   private static final List<KvCommand> SAMPLES =
       List.of(
           new KvCommand.Put(null, 0, 0, "k", b("v"), Precondition.none()),
-          new KvCommand.Put("client-1", 7, 1_700_000_000_000L, "käy/ü€𝄞", b("value"), Precondition.ifMatch(42)),
+          new KvCommand.Put(
+              "client-1", 7, 1_700_000_000_000L, "käy/ü€𝄞", b("value"), Precondition.ifMatch(42)),
           new KvCommand.Put("c", 1, 5, "k", new byte[0], Precondition.ifNoneMatch()),
-          new KvCommand.Put("c", Long.MAX_VALUE, Long.MAX_VALUE, "", new byte[] {0, -1, 127}, Precondition.ifMatch(0)),
+          new KvCommand.Put(
+              "c",
+              Long.MAX_VALUE,
+              Long.MAX_VALUE,
+              "",
+              new byte[] {0, -1, 127},
+              Precondition.ifMatch(0)),
           new KvCommand.Append(null, 0, 3, "log", b("line\n")),
           new KvCommand.Append("c2", 99, 4, "log", new byte[70_000]),
           new KvCommand.Delete(null, 0, 9, "gone", Precondition.none()),
@@ -51,7 +58,8 @@ class KvCommandCodecTest {
   void encodingIsCompact() {
     byte[] encoded =
         KvCommandCodec.encode(
-            new KvCommand.Put("client-1", 12, 1_700_000_000_000L, "user/42", b("hello"), Precondition.none()));
+            new KvCommand.Put(
+                "client-1", 12, 1_700_000_000_000L, "user/42", b("hello"), Precondition.none()));
     // 1 head + 9 client + 1 seq + 6 timestamp + 8 key + 1 pre + 6 value
     assertEquals(32, encoded.length);
   }
@@ -62,7 +70,10 @@ class KvCommandCodecTest {
       byte[] encoded = KvCommandCodec.encode(cmd);
       for (int len = 0; len < Math.min(encoded.length, 64); len++) {
         byte[] truncated = Arrays.copyOf(encoded, len);
-        assertThrows(IllegalArgumentException.class, () -> KvCommandCodec.decode(truncated), cmd + " cut at " + len);
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> KvCommandCodec.decode(truncated),
+            cmd + " cut at " + len);
       }
       byte[] longer = Arrays.copyOf(encoded, encoded.length + 1);
       assertThrows(IllegalArgumentException.class, () -> KvCommandCodec.decode(longer));
@@ -72,7 +83,8 @@ class KvCommandCodecTest {
 
   @Test
   void rejectsUnknownVersionTypeAndPrecondition() {
-    byte[] put = KvCommandCodec.encode(new KvCommand.Put(null, 0, 0, "k", b("v"), Precondition.none()));
+    byte[] put =
+        KvCommandCodec.encode(new KvCommand.Put(null, 0, 0, "k", b("v"), Precondition.none()));
     byte[] badVersion = put.clone();
     badVersion[0] = (byte) (3 << 4 | 1);
     byte[] badType = put.clone();
@@ -90,10 +102,14 @@ class KvCommandCodecTest {
   void everyUnknownTagIsRefusedInEitherVersion() {
     for (int version = 0; version < 16; version++) {
       for (int type = 0; type < 16; type++) {
-        boolean known = (version == 1 && type >= 1 && type <= 3) || (version == 2 && type >= 1 && type <= 4);
+        boolean known =
+            (version == 1 && type >= 1 && type <= 3) || (version == 2 && type >= 1 && type <= 4);
         if (!known) {
           byte[] bytes = {(byte) (version << 4 | type), 0, 0, 0, 1, 'k', 0, 0};
-          assertThrows(IllegalArgumentException.class, () -> KvCommandCodec.decode(bytes), version + "/" + type);
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> KvCommandCodec.decode(bytes),
+              version + "/" + type);
         }
       }
     }
@@ -109,8 +125,9 @@ class KvCommandCodecTest {
   }
 
   /**
-   * Bytes exactly as the version before session registration wrote them (head 0x1T): logs and snapshots of that
-   * version still load, as legacy writes that replay under the rules they were first applied with.
+   * Bytes exactly as the version before session registration wrote them (head 0x1T): logs and
+   * snapshots of that version still load, as legacy writes that replay under the rules they were
+   * first applied with.
    */
   @Test
   void previousVersionEncodingsStillDecodeAsLegacyWrites() {
@@ -120,20 +137,26 @@ class KvCommandCodecTest {
     assertEquals(
         new KvCommand.Legacy(new KvCommand.Put("c", 7, 5, "k", b("v"), Precondition.ifMatch(42))),
         KvCommandCodec.decode(put));
-    assertEquals(new KvCommand.Legacy(new KvCommand.Append(null, 0, 3, "log", b("x"))), KvCommandCodec.decode(append));
+    assertEquals(
+        new KvCommand.Legacy(new KvCommand.Append(null, 0, 3, "log", b("x"))),
+        KvCommandCodec.decode(append));
     assertEquals(
         new KvCommand.Legacy(new KvCommand.Delete("c3", 2, 9, "gone", Precondition.ifNoneMatch())),
         KvCommandCodec.decode(delete));
     for (byte[] old : List.of(put, append, delete)) {
       assertArrayEquals(old, KvCommandCodec.encode(KvCommandCodec.decode(old)));
     }
-    // New writes are tagged version 2, so a replica can tell which rules an entry was written under.
-    assertEquals(0x21, KvCommandCodec.encode(new KvCommand.Put(null, 0, 0, "k", b("v"), Precondition.none()))[0]);
+    // New writes are tagged version 2, so a replica can tell which rules an entry was written
+    // under.
+    assertEquals(
+        0x21,
+        KvCommandCodec.encode(new KvCommand.Put(null, 0, 0, "k", b("v"), Precondition.none()))[0]);
   }
 
   @Test
   void rejectsSeqWithoutClientAndMalformedUtf8() {
-    byte[] put = KvCommandCodec.encode(new KvCommand.Put(null, 0, 0, "k", b("v"), Precondition.none()));
+    byte[] put =
+        KvCommandCodec.encode(new KvCommand.Put(null, 0, 0, "k", b("v"), Precondition.none()));
     byte[] seqWithoutClient = put.clone();
     seqWithoutClient[2] = 5;
     assertThrows(IllegalArgumentException.class, () -> KvCommandCodec.decode(seqWithoutClient));
@@ -154,7 +177,8 @@ class KvCommandCodecTest {
 
   @Test
   void randomGarbageOnlyEverThrowsIllegalArgumentException() {
-    // Fresh seed each run for coverage; rerun a failure with -Dkv.codec.seed=<seed from the message>.
+    // Fresh seed each run for coverage; rerun a failure with -Dkv.codec.seed=<seed from the
+    // message>.
     long seed = Long.getLong("kv.codec.seed", System.nanoTime());
     Random random = new Random(seed);
     int decoded = 0;
@@ -164,7 +188,8 @@ class KvCommandCodecTest {
         garbage = new byte[random.nextInt(40)];
         random.nextBytes(garbage);
       } else {
-        // Mutate a valid encoding so that decoding gets past the header and exercises the later fields.
+        // Mutate a valid encoding so that decoding gets past the header and exercises the later
+        // fields.
         garbage = KvCommandCodec.encode(SAMPLES.get(random.nextInt(SAMPLES.size() - 1))).clone();
         for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
           garbage[random.nextInt(Math.min(garbage.length, 48))] = (byte) random.nextInt(256);
@@ -173,7 +198,8 @@ class KvCommandCodecTest {
       try {
         KvCommand cmd = KvCommandCodec.decode(garbage);
         decoded++;
-        // When garbage happens to decode, it must be a well-formed command that re-encodes to the same bytes.
+        // When garbage happens to decode, it must be a well-formed command that re-encodes to the
+        // same bytes.
         assertArrayEquals(garbage, KvCommandCodec.encode(cmd), "seed=" + seed + " i=" + i);
       } catch (IllegalArgumentException expected) {
         // the only acceptable failure

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 12 item 1: once a client's session was evicted or expired, a retry of a write it had already applied was
- * taken for a new client's first write and applied a second time ("AB" became "ABB"). Now the retry is refused as
- * SESSION_EXPIRED and nothing changes; and a flood of registrations cannot evict a session that is in use.
+ * Issue 12 item 1: once a client's session was evicted or expired, a retry of a write it had
+ * already applied was taken for a new client's first write and applied a second time ("AB" became
+ * "ABB"). Now the retry is refused as SESSION_EXPIRED and nothing changes; and a flood of
+ * registrations cannot evict a session that is in use.
  */
 class KvSessionEvictionTest {
   private static final long TTL = 60_000;
@@ -44,7 +45,8 @@ class KvSessionEvictionTest {
   @Test
   void retryAfterEvictionIsRefusedAndNotAppliedTwice() {
     String c1 = appendABAndRetryB(0);
-    // A flood of registrations, each once the least recently used session has been idle long enough to go.
+    // A flood of registrations, each once the least recently used session has been idle long enough
+    // to go.
     long t = 0;
     for (int i = 0; i < 5; i++) {
       t += MIN_IDLE;
@@ -62,7 +64,8 @@ class KvSessionEvictionTest {
   void retryAfterExpiryIsRefusedAndNotAppliedTwice() {
     String c1 = appendABAndRetryB(0);
     register(TTL + 1); // any command past the TTL expires c1
-    assertEquals(KvResult.SESSION_EXPIRED, apply(new KvCommand.Append(c1, 2, TTL + 1, "k", b("B"))));
+    assertEquals(
+        KvResult.SESSION_EXPIRED, apply(new KvCommand.Append(c1, 2, TTL + 1, "k", b("B"))));
     assertEquals("AB", value("k"));
   }
 
@@ -78,7 +81,8 @@ class KvSessionEvictionTest {
     assertEquals(3, sm.sessionCount());
     // The retry is still deduplicated, and the client goes on writing.
     assertEquals(KvResult.ok(3), apply(new KvCommand.Append(c1, 2, MIN_IDLE - 1, "k", b("B"))));
-    assertEquals(KvResult.Status.OK, apply(new KvCommand.Append(c1, 3, MIN_IDLE - 1, "k", b("C"))).status());
+    assertEquals(
+        KvResult.Status.OK, apply(new KvCommand.Append(c1, 3, MIN_IDLE - 1, "k", b("C"))).status());
     assertEquals("ABC", value("k"));
   }
 }

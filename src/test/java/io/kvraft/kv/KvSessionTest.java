@@ -13,14 +13,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
- * Exactly-once writes through client sessions, registered through the log, and their deterministic expiry (Raft
- * dissertation §6.3). Clients are named in the tests ("c", "d"); {@link #open} registers one and remembers the id the
- * state machine issued for it.
+ * Exactly-once writes through client sessions, registered through the log, and their deterministic
+ * expiry (Raft dissertation §6.3). Clients are named in the tests ("c", "d"); {@link #open}
+ * registers one and remembers the id the state machine issued for it.
  */
 class KvSessionTest {
   private static final long TTL = 1_000;
@@ -33,7 +33,9 @@ class KvSessionTest {
     return sm.apply(++index, cmd);
   }
 
-  /** Registers client {@code name} at leader time {@code t}; its writes then carry the issued id. */
+  /**
+   * Registers client {@code name} at leader time {@code t}; its writes then carry the issued id.
+   */
   private void open(String name, long t) {
     KvResult r = apply(new KvCommand.Register(t));
     assertEquals(KvResult.ok(index), r, "registration of " + name);
@@ -54,14 +56,20 @@ class KvSessionTest {
     return new KvCommand.Append(id(client), seq, t, key, b(value));
   }
 
-  private KvCommand put(String client, long seq, long t, String key, String value, Precondition pre) {
+  private KvCommand put(
+      String client, long seq, long t, String key, String value, Precondition pre) {
     return new KvCommand.Put(id(client), seq, t, key, b(value), pre);
   }
 
   private List<String> sessionNames() {
     List<String> names = new ArrayList<>();
     for (String id : sm.sessionsView().keySet()) {
-      names.add(ids.entrySet().stream().filter(e -> e.getValue().equals(id)).findFirst().orElseThrow().getKey());
+      names.add(
+          ids.entrySet().stream()
+              .filter(e -> e.getValue().equals(id))
+              .findFirst()
+              .orElseThrow()
+              .getKey());
     }
     return names;
   }
@@ -88,9 +96,13 @@ class KvSessionTest {
   void duplicateGetsTheRecordedFailureEvenIfItWouldSucceedNow() {
     open("c");
     apply(put(null, 0, 0, "k", "taken", Precondition.none()));
-    assertEquals(KvResult.preconditionFailed(2), apply(put("c", 1, 0, "k", "mine", Precondition.ifNoneMatch())));
+    assertEquals(
+        KvResult.preconditionFailed(2),
+        apply(put("c", 1, 0, "k", "mine", Precondition.ifNoneMatch())));
     apply(new KvCommand.Delete(null, 0, 0, "k", Precondition.none()));
-    assertEquals(KvResult.preconditionFailed(2), apply(put("c", 1, 0, "k", "mine", Precondition.ifNoneMatch())));
+    assertEquals(
+        KvResult.preconditionFailed(2),
+        apply(put("c", 1, 0, "k", "mine", Precondition.ifNoneMatch())));
     assertTrue(sm.get("k").isEmpty());
   }
 
@@ -98,9 +110,11 @@ class KvSessionTest {
   void duplicateDeleteDoesNotDeleteARecreatedKey() {
     open("c");
     apply(put(null, 0, 0, "k", "v1", Precondition.none()));
-    assertEquals(KvResult.ok(3), apply(new KvCommand.Delete(id("c"), 1, 0, "k", Precondition.none())));
+    assertEquals(
+        KvResult.ok(3), apply(new KvCommand.Delete(id("c"), 1, 0, "k", Precondition.none())));
     apply(put(null, 0, 0, "k", "v2", Precondition.none()));
-    assertEquals(KvResult.ok(3), apply(new KvCommand.Delete(id("c"), 1, 0, "k", Precondition.none())));
+    assertEquals(
+        KvResult.ok(3), apply(new KvCommand.Delete(id("c"), 1, 0, "k", Precondition.none())));
     assertEquals("v2", value("k"));
   }
 
@@ -169,7 +183,8 @@ class KvSessionTest {
     apply(append("d", 1, 1_000, "other", "x"));
     assertEquals(50_000, sm.clockMillis());
     assertEquals(2, sm.sessionCount());
-    // d's activity counts at the state machine clock, not its own earlier timestamp, so it is not expired early.
+    // d's activity counts at the state machine clock, not its own earlier timestamp, so it is not
+    // expired early.
     assertEquals(50_000, sm.sessionsView().get(id("d")).lastActiveMillis());
     open("e", 50_000 + TTL);
     apply(append("e", 1, 50_000 + TTL, "other", "y"));
@@ -192,7 +207,8 @@ class KvSessionTest {
     apply(append("b", 1, 0, "k", "2"));
     apply(append("c", 1, 0, "k", "3"));
     apply(append("a", 1, 0, "k", "1")); // a duplicate is use too: a is now the most recent
-    // b was used at 0: at 99 it is not idle long enough, so the registration is refused and nothing changes.
+    // b was used at 0: at 99 it is not idle long enough, so the registration is refused and nothing
+    // changes.
     assertEquals(KvResult.SESSIONS_FULL, apply(new KvCommand.Register(99)));
     assertEquals(List.of("b", "c", "a"), sessionNames());
     open("d", 100);
@@ -219,17 +235,27 @@ class KvSessionTest {
     assertEquals(KvResult.ok(3), apply(new KvCommand.Append("2", 1, 0, "k", b("w"))));
   }
 
-  /** A version-1 log entry replays under the rules it was written under: an unknown client id opens a session. */
+  /**
+   * A version-1 log entry replays under the rules it was written under: an unknown client id opens
+   * a session.
+   */
   @Test
   void legacyWritesStillOpenTheirSessionSoOldLogsReplayTheSame() {
     sm = new KvStateMachine(TTL, 2);
-    assertEquals(KvResult.ok(1), apply(new KvCommand.Legacy(new KvCommand.Append("old", 1, 0, "log", b("a")))));
-    assertEquals(KvResult.ok(1), apply(new KvCommand.Legacy(new KvCommand.Append("old", 1, 0, "log", b("a")))));
-    // The session it opened works for new-rule writes too, so a client upgraded in place carries on.
+    assertEquals(
+        KvResult.ok(1),
+        apply(new KvCommand.Legacy(new KvCommand.Append("old", 1, 0, "log", b("a")))));
+    assertEquals(
+        KvResult.ok(1),
+        apply(new KvCommand.Legacy(new KvCommand.Append("old", 1, 0, "log", b("a")))));
+    // The session it opened works for new-rule writes too, so a client upgraded in place carries
+    // on.
     assertEquals(KvResult.ok(3), apply(new KvCommand.Append("old", 2, 0, "log", b("b"))));
     assertEquals("ab", value("log"));
     apply(new KvCommand.Legacy(new KvCommand.Append("x", 1, 0, "k", b("1"))));
-    apply(new KvCommand.Legacy(new KvCommand.Append("y", 1, 0, "k", b("2")))); // over the cap: LRU "old" goes
+    apply(
+        new KvCommand.Legacy(
+            new KvCommand.Append("y", 1, 0, "k", b("2")))); // over the cap: LRU "old" goes
     assertEquals(List.of("x", "y"), List.copyOf(sm.sessionsView().keySet()));
   }
 
@@ -240,10 +266,16 @@ class KvSessionTest {
     KvStateMachine a = new KvStateMachine(TTL, 8, 300);
     KvStateMachine b = new KvStateMachine(TTL, 8, 300);
     for (int i = 0; i < log.size(); i++) {
-      assertEquals(a.apply(i + 1, log.get(i)), b.apply(i + 1, log.get(i)), "seed=" + seed + " at " + (i + 1));
+      assertEquals(
+          a.apply(i + 1, log.get(i)),
+          b.apply(i + 1, log.get(i)),
+          "seed=" + seed + " at " + (i + 1));
     }
     assertEquals(a.sessionsView(), b.sessionsView(), "seed=" + seed);
-    assertEquals(List.copyOf(a.sessionsView().keySet()), List.copyOf(b.sessionsView().keySet()), "seed=" + seed);
+    assertEquals(
+        List.copyOf(a.sessionsView().keySet()),
+        List.copyOf(b.sessionsView().keySet()),
+        "seed=" + seed);
     assertTrue(a.sessionCount() <= 8, "seed=" + seed);
     assertEquals(a.keys("", null, 10_000), b.keys("", null, 10_000), "seed=" + seed);
     for (String key : a.keys("", null, 10_000)) {
@@ -253,9 +285,10 @@ class KvSessionTest {
   }
 
   /**
-   * Commands from a dozen clients with registrations (and re-registrations), retries, stale resends, writes under
-   * ids never issued, no-dedup writes, a few version-1 (legacy) writes and jittery leader clocks. Position i of the
-   * list is applied at log index i + 1, which is what a registration there issues as id.
+   * Commands from a dozen clients with registrations (and re-registrations), retries, stale
+   * resends, writes under ids never issued, no-dedup writes, a few version-1 (legacy) writes and
+   * jittery leader clocks. Position i of the list is applied at log index i + 1, which is what a
+   * registration there issues as id.
    */
   static List<KvCommand> randomLog(Random r, int n) {
     String[] ids = new String[12];
@@ -263,7 +296,8 @@ class KvSessionTest {
     long leaderClock = 0;
     List<KvCommand> log = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      // Mostly steady time, now and then a pause longer than the TTL (sessions expire), sometimes a slow clock.
+      // Mostly steady time, now and then a pause longer than the TTL (sessions expire), sometimes a
+      // slow clock.
       leaderClock += r.nextInt(100) == 0 ? 1_500 : r.nextInt(40);
       long t = r.nextInt(10) == 0 ? Math.max(0, leaderClock - r.nextInt(3_000)) : leaderClock;
       int c = r.nextInt(ids.length + 1);

@@ -17,11 +17,15 @@ import org.junit.jupiter.api.Test;
 class KvSnapshotTest {
   private static final long TTL = 1_000;
 
-  private static KvStateMachine restore(byte[] bytes, long ttl, int maxSessions) throws IOException {
+  private static KvStateMachine restore(byte[] bytes, long ttl, int maxSessions)
+      throws IOException {
     return KvStateMachine.readSnapshot(new ByteArrayInputStream(bytes), ttl, maxSessions);
   }
 
-  /** The image is a cut at capture time: applying afterwards, while it is written on another thread, changes nothing. */
+  /**
+   * The image is a cut at capture time: applying afterwards, while it is written on another thread,
+   * changes nothing.
+   */
   @Test
   void captureIsAConsistentCutWhileApplyingGoesOn() throws IOException {
     List<KvCommand> log = KvSessionTest.randomLog(new Random(11), 3_000);
@@ -41,8 +45,9 @@ class KvSnapshotTest {
   }
 
   /**
-   * The capture copies the map into arrays sized by the key count: inserts and deletes all over the key range after
-   * it (and a restore before it, which sets the count from the snapshot) must leave the image exactly as it was.
+   * The capture copies the map into arrays sized by the key count: inserts and deletes all over the
+   * key range after it (and a restore before it, which sets the count from the snapshot) must leave
+   * the image exactly as it was.
    */
   @Test
   void captureOfManyKeysIgnoresLaterInsertsAndDeletesAnywhereInTheRange() throws IOException {
@@ -53,7 +58,9 @@ class KvSnapshotTest {
       original.apply(++index, new KvCommand.Put(null, 0, 0, key, b("v" + i), Precondition.none()));
     }
     for (int i = 0; i < 5_000; i += 6) {
-      original.apply(++index, new KvCommand.Delete(null, 0, 0, String.format("user/%06d", i), Precondition.none()));
+      original.apply(
+          ++index,
+          new KvCommand.Delete(null, 0, 0, String.format("user/%06d", i), Precondition.none()));
     }
     KvStateMachine sm = restore(snapshot(original), TTL, 8);
     byte[] atCapture = snapshot(sm);
@@ -75,7 +82,10 @@ class KvSnapshotTest {
     assertEquals(3_333, sm.size(), "the live state moved on");
   }
 
-  /** restore() replaces the whole state in place, so services holding this instance see the snapshot's state. */
+  /**
+   * restore() replaces the whole state in place, so services holding this instance see the
+   * snapshot's state.
+   */
   @Test
   void restoreReplacesTheStateInPlace() throws IOException {
     List<KvCommand> log = KvSessionTest.randomLog(new Random(12), 2_000);
@@ -113,19 +123,26 @@ class KvSnapshotTest {
     assertEquals(original.lastAppliedIndex(), restored.lastAppliedIndex());
     assertEquals(original.clockMillis(), restored.clockMillis());
     assertEquals(original.size(), restored.size());
-    assertTrue(original.size() > 0 && original.sessionCount() > 0, "the sample should exercise data and sessions");
+    assertTrue(
+        original.size() > 0 && original.sessionCount() > 0,
+        "the sample should exercise data and sessions");
     List<String> keys = original.keys("", null, 10_000);
     assertEquals(keys, restored.keys("", null, 10_000));
     for (String key : keys) {
       assertEquals(original.get(key), restored.get(key), key);
     }
     assertEquals(original.sessionsView(), restored.sessionsView());
-    assertEquals(List.copyOf(original.sessionsView().keySet()), List.copyOf(restored.sessionsView().keySet()));
+    assertEquals(
+        List.copyOf(original.sessionsView().keySet()),
+        List.copyOf(restored.sessionsView().keySet()));
     assertArrayEquals(bytes, snapshot(restored), "re-snapshot must be byte-identical");
 
     // The restored replica keeps deduplicating and expiring exactly like the original.
     for (int i = 2_000; i < log.size(); i++) {
-      assertEquals(original.apply(i + 1, log.get(i)), restored.apply(i + 1, log.get(i)), "seed=" + seed + " at " + i);
+      assertEquals(
+          original.apply(i + 1, log.get(i)),
+          restored.apply(i + 1, log.get(i)),
+          "seed=" + seed + " at " + i);
     }
     assertArrayEquals(snapshot(original), snapshot(restored));
   }
@@ -162,12 +179,16 @@ class KvSnapshotTest {
     for (int i = 1; i <= 4; i++) {
       sm.apply(i, new KvCommand.Register(0));
     }
-    sm.apply(5, new KvCommand.Append("1", 1, 0, "k", b("a"))); // session 1 is now the most recently used
+    sm.apply(
+        5, new KvCommand.Append("1", 1, 0, "k", b("a"))); // session 1 is now the most recently used
     KvStateMachine restored = restore(snapshot(sm), TTL, 2);
     assertEquals(List.of("4", "1"), List.copyOf(restored.sessionsView().keySet()));
   }
 
-  /** A restored replica keeps the least-recently-used order, so it evicts (or refuses) exactly as the original. */
+  /**
+   * A restored replica keeps the least-recently-used order, so it evicts (or refuses) exactly as
+   * the original.
+   */
   @Test
   void restoredSessionsEvictInTheSameOrderAndStillProtectRecentlyUsedOnes() throws IOException {
     long minIdle = 500;
@@ -176,14 +197,20 @@ class KvSnapshotTest {
     sm.apply(2, new KvCommand.Register(0));
     sm.apply(3, new KvCommand.Register(0));
     sm.apply(4, new KvCommand.Append("1", 1, 100, "k", b("a"))); // LRU order now 2, 3, 1
-    KvStateMachine restored = KvStateMachine.readSnapshot(new ByteArrayInputStream(snapshot(sm)), TTL, 3, minIdle);
+    KvStateMachine restored =
+        KvStateMachine.readSnapshot(new ByteArrayInputStream(snapshot(sm)), TTL, 3, minIdle);
     assertEquals(List.of("2", "3", "1"), List.copyOf(restored.sessionsView().keySet()));
     for (KvStateMachine replica : List.of(sm, restored)) {
-      assertEquals(KvResult.ok(5), replica.apply(5, new KvCommand.Register(500))); // 2 idle 500: evicted
-      assertEquals(KvResult.ok(6), replica.apply(6, new KvCommand.Register(500))); // 3 idle 500: evicted
-      assertEquals(KvResult.SESSIONS_FULL, replica.apply(7, new KvCommand.Register(500))); // 1 idle only 400
+      assertEquals(
+          KvResult.ok(5), replica.apply(5, new KvCommand.Register(500))); // 2 idle 500: evicted
+      assertEquals(
+          KvResult.ok(6), replica.apply(6, new KvCommand.Register(500))); // 3 idle 500: evicted
+      assertEquals(
+          KvResult.SESSIONS_FULL, replica.apply(7, new KvCommand.Register(500))); // 1 idle only 400
       assertEquals(List.of("1", "5", "6"), List.copyOf(replica.sessionsView().keySet()));
-      assertEquals(KvResult.SESSION_EXPIRED, replica.apply(8, new KvCommand.Append("2", 1, 500, "k", b("x"))));
+      assertEquals(
+          KvResult.SESSION_EXPIRED,
+          replica.apply(8, new KvCommand.Append("2", 1, 500, "k", b("x"))));
     }
     assertArrayEquals(snapshot(sm), snapshot(restored));
   }

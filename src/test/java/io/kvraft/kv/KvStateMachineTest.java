@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kvraft.kv.KvResult.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -130,7 +129,8 @@ class KvStateMachineTest {
   @Test
   void ifNoneMatchCreatesOnlyWhenAbsent() {
     assertEquals(KvResult.ok(1), apply(put("a", "first", Precondition.ifNoneMatch())));
-    assertEquals(KvResult.preconditionFailed(1), apply(put("a", "second", Precondition.ifNoneMatch())));
+    assertEquals(
+        KvResult.preconditionFailed(1), apply(put("a", "second", Precondition.ifNoneMatch())));
     assertEquals("first", value("a"));
     assertEquals(1, revision("a"));
     assertEquals(KvResult.preconditionFailed(1), apply(delete("a", Precondition.ifNoneMatch())));

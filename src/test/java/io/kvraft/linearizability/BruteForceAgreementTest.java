@@ -9,9 +9,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The search prunes aggressively (cache, eager reads, unreachable reads, dropped unobserved writes). This compares it
- * with the definition itself — try every order that respects real time — on small random histories whose values
- * repeat and whose outputs are mostly wrong, so both verdicts and all the corner cases come up often.
+ * The search prunes aggressively (cache, eager reads, unreachable reads, dropped unobserved
+ * writes). This compares it with the definition itself — try every order that respects real time —
+ * on small random histories whose values repeat and whose outputs are mostly wrong, so both
+ * verdicts and all the corner cases come up often.
  */
 class BruteForceAgreementTest {
   private static final String[] VALUES = {"a", "b", "ab"};
@@ -40,24 +41,30 @@ class BruteForceAgreementTest {
       long ret = call + random.nextInt(8); // may equal call: an instantaneous op
       String value = VALUES[random.nextInt(VALUES.length)];
       int kind = random.nextInt(3);
-      KvOp op = kind == 0 ? KvOp.get("k") : kind == 1 ? KvOp.put("k", value) : KvOp.append("k", value);
+      KvOp op =
+          kind == 0 ? KvOp.get("k") : kind == 1 ? KvOp.put("k", value) : KvOp.append("k", value);
       if (kind != 0 && random.nextInt(5) == 0) {
         ops.add(Operation.outcomeUnknown(id, id, op, call));
       } else {
-        KvOutput out = kind == 0 ? KvOutput.value(READS[random.nextInt(READS.length)]) : KvOutput.ack();
+        KvOutput out =
+            kind == 0 ? KvOutput.value(READS[random.nextInt(READS.length)]) : KvOutput.ack();
         ops.add(Operation.completed(id, id, op, out, call, ret));
       }
     }
     return ops;
   }
 
-  /** Literal definition: some total order respects real time (p before q if p returned before q was called). */
+  /**
+   * Literal definition: some total order respects real time (p before q if p returned before q was
+   * called).
+   */
   private static final class BruteForce {
     static boolean isLinearizable(List<Operation> ops) {
       return extend(ops, new boolean[ops.size()], 0, RegisterModel.INITIAL_STATE);
     }
 
-    private static boolean extend(List<Operation> ops, boolean[] done, int doneCount, String state) {
+    private static boolean extend(
+        List<Operation> ops, boolean[] done, int doneCount, String state) {
       if (doneCount == ops.size()) {
         return true;
       }

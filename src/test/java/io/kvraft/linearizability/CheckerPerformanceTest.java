@@ -7,8 +7,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sanity check that a history the size of a real test run is decided, not that it is fast: no timing assertion,
- * only a generous timeout, so a slow CI machine cannot make it flaky.
+ * Sanity check that a history the size of a real test run is decided, not that it is fast: no
+ * timing assertion, only a generous timeout, so a slow CI machine cannot make it flaky.
  */
 class CheckerPerformanceTest {
   @Test

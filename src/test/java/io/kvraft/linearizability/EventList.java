@@ -5,17 +5,20 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The call and return events of one key's ops, in time order, as a doubly-linked list. The WGL search removes an op
- * (both its events) when it linearizes it and puts it back when it backtracks; because that happens in strict LIFO
- * order, a removed node still knows its neighbours and can be relinked in O(1) ("dancing links").
+ * The call and return events of one key's ops, in time order, as a doubly-linked list. The WGL
+ * search removes an op (both its events) when it linearizes it and puts it back when it backtracks;
+ * because that happens in strict LIFO order, a removed node still knows its neighbours and can be
+ * relinked in O(1) ("dancing links").
  */
 final class EventList {
   static final class Event {
     final int opIndex;
     final boolean isCall;
     final long time;
+
     /** For a call: its return event. */
     Event matchingReturn;
+
     Event prev;
     Event next;
 
@@ -38,7 +41,8 @@ final class EventList {
       events.add(call);
       events.add(ret);
     }
-    // At equal timestamps calls go before returns: the two ops are then treated as concurrent, which can only make
+    // At equal timestamps calls go before returns: the two ops are then treated as concurrent,
+    // which can only make
     // the checker more permissive, never report a false violation from clock granularity.
     events.sort(Comparator.<Event>comparingLong(e -> e.time).thenComparing(e -> !e.isCall));
     Event last = head;

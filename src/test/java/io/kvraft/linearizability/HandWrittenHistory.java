@@ -8,15 +8,19 @@ final class HandWrittenHistory {
   private final List<Operation> ops = new ArrayList<>();
 
   HandWrittenHistory put(int client, String key, String value, long call, long ret) {
-    return add(Operation.completed(ops.size(), client, KvOp.put(key, value), KvOutput.ack(), call, ret));
+    return add(
+        Operation.completed(ops.size(), client, KvOp.put(key, value), KvOutput.ack(), call, ret));
   }
 
   HandWrittenHistory append(int client, String key, String value, long call, long ret) {
-    return add(Operation.completed(ops.size(), client, KvOp.append(key, value), KvOutput.ack(), call, ret));
+    return add(
+        Operation.completed(
+            ops.size(), client, KvOp.append(key, value), KvOutput.ack(), call, ret));
   }
 
   HandWrittenHistory get(int client, String key, String read, long call, long ret) {
-    return add(Operation.completed(ops.size(), client, KvOp.get(key), KvOutput.value(read), call, ret));
+    return add(
+        Operation.completed(ops.size(), client, KvOp.get(key), KvOutput.value(read), call, ret));
   }
 
   HandWrittenHistory putUnknown(int client, String key, String value, long call) {

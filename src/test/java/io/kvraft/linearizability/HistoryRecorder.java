@@ -11,9 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Records a concurrent history from many client threads. Call {@link #invoke} just before sending a request and
- * {@link #complete} / {@link #completeUnknown} right after its answer (or give-up), so the recorded interval contains
- * the moment the service really executed it.
+ * Records a concurrent history from many client threads. Call {@link #invoke} just before sending a
+ * request and {@link #complete} / {@link #completeUnknown} right after its answer (or give-up), so
+ * the recorded interval contains the moment the service really executed it.
  */
 public final class HistoryRecorder {
   private record PendingCall(int clientId, KvOp input, long callNanos) {}
@@ -27,7 +27,10 @@ public final class HistoryRecorder {
     this(System::nanoTime);
   }
 
-  /** A custom clock lets simulations record deterministic, logical times. It must never go backwards. */
+  /**
+   * A custom clock lets simulations record deterministic, logical times. It must never go
+   * backwards.
+   */
   public HistoryRecorder(LongSupplier clock) {
     this.clock = clock;
   }
@@ -41,35 +44,42 @@ public final class HistoryRecorder {
   public void complete(long opId, KvOutput output) {
     long returnNanos = clock.getAsLong(); // read the clock first: the answer has already arrived
     PendingCall call = pendingCall(opId);
-    finish(opId, Operation.completed(opId, call.clientId, call.input, output, call.callNanos, returnNanos));
+    finish(
+        opId,
+        Operation.completed(opId, call.clientId, call.input, output, call.callNanos, returnNanos));
   }
 
   /**
-   * The request may or may not have taken effect, at any later time. A read with unknown outcome constrains nothing,
-   * so it is dropped; a write is kept with an open-ended interval.
+   * The request may or may not have taken effect, at any later time. A read with unknown outcome
+   * constrains nothing, so it is dropped; a write is kept with an open-ended interval.
    */
   public void completeUnknown(long opId) {
     PendingCall call = pendingCall(opId);
-    finish(opId, call.input instanceof KvOp.Get
-        ? null
-        : Operation.outcomeUnknown(opId, call.clientId, call.input, call.callNanos));
+    finish(
+        opId,
+        call.input instanceof KvOp.Get
+            ? null
+            : Operation.outcomeUnknown(opId, call.clientId, call.input, call.callNanos));
   }
 
   /**
-   * Snapshot ordered by call time. Ops still in flight are reported as outcome-unknown, because their effect may
-   * already be visible to completed reads.
+   * Snapshot ordered by call time. Ops still in flight are reported as outcome-unknown, because
+   * their effect may already be visible to completed reads.
    */
   public List<Operation> history() {
-    // Pending first, finished second: an op completing meanwhile is then seen in at least one of the two snapshots
+    // Pending first, finished second: an op completing meanwhile is then seen in at least one of
+    // the two snapshots
     // (finish() adds before it removes), and the finished copy wins.
     Map<Long, PendingCall> inFlight = new HashMap<>(pending);
     Map<Long, Operation> byId = new HashMap<>();
     finished.forEach(op -> byId.put(op.id(), op));
-    inFlight.forEach((opId, call) -> {
-      if (!(call.input instanceof KvOp.Get)) {
-        byId.putIfAbsent(opId, Operation.outcomeUnknown(opId, call.clientId, call.input, call.callNanos));
-      }
-    });
+    inFlight.forEach(
+        (opId, call) -> {
+          if (!(call.input instanceof KvOp.Get)) {
+            byId.putIfAbsent(
+                opId, Operation.outcomeUnknown(opId, call.clientId, call.input, call.callNanos));
+          }
+        });
     List<Operation> ops = new ArrayList<>(byId.values());
     ops.sort(Comparator.comparingLong(Operation::callNanos).thenComparingLong(Operation::id));
     return List.copyOf(ops);

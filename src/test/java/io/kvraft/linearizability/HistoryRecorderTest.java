@@ -36,7 +36,8 @@ class HistoryRecorderTest {
     recorder.completeUnknown(write);
     recorder.completeUnknown(read);
 
-    assertThat(recorder.history()).containsExactly(Operation.outcomeUnknown(write, 1, KvOp.append("x", "a"), 100));
+    assertThat(recorder.history())
+        .containsExactly(Operation.outcomeUnknown(write, 1, KvOp.append("x", "a"), 100));
     assertThat(recorder.history().get(0).returnNanos()).isEqualTo(Operation.NEVER_RETURNED);
   }
 
@@ -45,7 +46,8 @@ class HistoryRecorderTest {
     long write = recorder.invoke(1, KvOp.put("x", "a"));
     recorder.invoke(2, KvOp.get("x"));
 
-    assertThat(recorder.history()).containsExactly(Operation.outcomeUnknown(write, 1, KvOp.put("x", "a"), 100));
+    assertThat(recorder.history())
+        .containsExactly(Operation.outcomeUnknown(write, 1, KvOp.put("x", "a"), 100));
   }
 
   @Test
@@ -64,11 +66,16 @@ class HistoryRecorderTest {
   void completingAnOpTwiceIsAHarnessBug() {
     long id = recorder.invoke(1, KvOp.get("x"));
     recorder.complete(id, KvOutput.value(""));
-    assertThatThrownBy(() -> recorder.complete(id, KvOutput.value(""))).isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> recorder.completeUnknown(id)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> recorder.complete(id, KvOutput.value("")))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> recorder.completeUnknown(id))
+        .isInstanceOf(IllegalStateException.class);
   }
 
-  /** End to end with real threads and System.nanoTime: an atomic map can only produce linearizable histories. */
+  /**
+   * End to end with real threads and System.nanoTime: an atomic map can only produce linearizable
+   * histories.
+   */
   @Test
   void realThreadsOnAnAtomicMapRecordALinearizableHistory() throws Exception {
     HistoryRecorder realTime = new HistoryRecorder();
@@ -95,7 +102,8 @@ class HistoryRecorderTest {
     assertThat(result.isOk()).as(result.toString()).isTrue();
   }
 
-  private static void runClient(int clientId, int ops, HistoryRecorder recorder, Map<String, String> store) {
+  private static void runClient(
+      int clientId, int ops, HistoryRecorder recorder, Map<String, String> store) {
     Random random = new Random(clientId);
     for (int i = 0; i < ops; i++) {
       String key = "k" + random.nextInt(3);

@@ -1,6 +1,9 @@
 package io.kvraft.linearizability;
 
-/** A client request to the key-value service, as recorded in a history. Every op touches exactly one key. */
+/**
+ * A client request to the key-value service, as recorded in a history. Every op touches exactly one
+ * key.
+ */
 public sealed interface KvOp {
   String key();
 

@@ -1,14 +1,16 @@
 package io.kvraft.linearizability;
 
 /**
- * What the service answered. A get answers the value it read ("" when the key is absent, because the model does not
- * distinguish absent from empty); a put or append answers only an acknowledgement.
+ * What the service answered. A get answers the value it read ("" when the key is absent, because
+ * the model does not distinguish absent from empty); a put or append answers only an
+ * acknowledgement.
  */
 public sealed interface KvOutput {
   record Value(String value) implements KvOutput {
     public Value {
       if (value == null) {
-        throw new IllegalArgumentException("a read value is never null; use \"\" for an absent key");
+        throw new IllegalArgumentException(
+            "a read value is never null; use \"\" for an absent key");
       }
     }
 

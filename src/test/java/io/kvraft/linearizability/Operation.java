@@ -1,11 +1,13 @@
 package io.kvraft.linearizability;
 
 /**
- * One completed (or given-up-on) client operation: what was asked, what came back and the real-time interval it
- * spanned. An op whose outcome is unknown (timeout, 503) has no output and returns at {@link #NEVER_RETURNED}: it may
- * have taken effect at any moment after its call, so the checker must be free to place it anywhere later.
+ * One completed (or given-up-on) client operation: what was asked, what came back and the real-time
+ * interval it spanned. An op whose outcome is unknown (timeout, 503) has no output and returns at
+ * {@link #NEVER_RETURNED}: it may have taken effect at any moment after its call, so the checker
+ * must be free to place it anywhere later.
  */
-public record Operation(long id, int clientId, KvOp input, KvOutput output, long callNanos, long returnNanos) {
+public record Operation(
+    long id, int clientId, KvOp input, KvOutput output, long callNanos, long returnNanos) {
   public static final long NEVER_RETURNED = Long.MAX_VALUE;
 
   public Operation {
@@ -16,14 +18,17 @@ public record Operation(long id, int clientId, KvOp input, KvOutput output, long
       throw new IllegalArgumentException("op " + id + " returns before it is called");
     }
     if ((output == null) != (returnNanos == NEVER_RETURNED)) {
-      throw new IllegalArgumentException("op " + id + ": an output is recorded exactly when the op returned");
+      throw new IllegalArgumentException(
+          "op " + id + ": an output is recorded exactly when the op returned");
     }
     if (output != null && (input instanceof KvOp.Get) != (output instanceof KvOutput.Value)) {
-      throw new IllegalArgumentException("op " + id + ": a get answers a value, a write answers an ack");
+      throw new IllegalArgumentException(
+          "op " + id + ": a get answers a value, a write answers an ack");
     }
   }
 
-  public static Operation completed(long id, int clientId, KvOp input, KvOutput output, long call, long ret) {
+  public static Operation completed(
+      long id, int clientId, KvOp input, KvOutput output, long call, long ret) {
     return new Operation(id, clientId, input, output, call, ret);
   }
 
@@ -47,7 +52,18 @@ public record Operation(long id, int clientId, KvOp input, KvOutput output, long
   public String describe(long originNanos) {
     String result = isOutcomeUnknown() ? "?" : output.toString();
     String ret = isOutcomeUnknown() ? "never" : Long.toString(returnNanos - originNanos);
-    return "#" + id + " client " + clientId + " " + input + " -> " + result
-        + " [" + (callNanos - originNanos) + ", " + ret + "]";
+    return "#"
+        + id
+        + " client "
+        + clientId
+        + " "
+        + input
+        + " -> "
+        + result
+        + " ["
+        + (callNanos - originNanos)
+        + ", "
+        + ret
+        + "]";
   }
 }

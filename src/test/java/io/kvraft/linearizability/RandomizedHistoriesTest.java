@@ -11,8 +11,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Generated histories are linearizable by construction, so the checker must accept them; corrupting a single read
- * must flip the verdict. Together these catch both false alarms and missed violations.
+ * Generated histories are linearizable by construction, so the checker must accept them; corrupting
+ * a single read must flip the verdict. Together these catch both false alarms and missed
+ * violations.
  */
 class RandomizedHistoriesTest {
   private static final List<String> KEYS = List.of("a", "b", "c");
@@ -58,15 +59,20 @@ class RandomizedHistoriesTest {
   }
 
   /**
-   * Preferably the value of a put invoked only after the read returned (a read from the future); otherwise a value
-   * nobody ever wrote. Values are unique ';'-terminated tokens, so neither can be the register's state at the read.
+   * Preferably the value of a put invoked only after the read returned (a read from the future);
+   * otherwise a value nobody ever wrote. Values are unique ';'-terminated tokens, so neither can be
+   * the register's state at the read.
    */
-  private static String valueNotWrittenBefore(Operation read, List<Operation> history, Random random) {
-    List<String> futureValues = history.stream()
-        .filter(op -> op.key().equals(read.key()) && op.callNanos() > read.returnNanos())
-        .filter(op -> op.input() instanceof KvOp.Put)
-        .map(op -> ((KvOp.Put) op.input()).value())
-        .toList();
-    return futureValues.isEmpty() ? "never-written" : futureValues.get(random.nextInt(futureValues.size()));
+  private static String valueNotWrittenBefore(
+      Operation read, List<Operation> history, Random random) {
+    List<String> futureValues =
+        history.stream()
+            .filter(op -> op.key().equals(read.key()) && op.callNanos() > read.returnNanos())
+            .filter(op -> op.input() instanceof KvOp.Put)
+            .map(op -> ((KvOp.Put) op.input()).value())
+            .toList();
+    return futureValues.isEmpty()
+        ? "never-written"
+        : futureValues.get(random.nextInt(futureValues.size()));
   }
 }

@@ -1,6 +1,9 @@
 package io.kvraft.linearizability;
 
-/** Outcome of a linearizability check; {@code explanation} says which key failed and why, or what timed out. */
+/**
+ * Outcome of a linearizability check; {@code explanation} says which key failed and why, or what
+ * timed out.
+ */
 public record Result(Verdict verdict, String explanation) {
   public enum Verdict {
     OK,

@@ -8,15 +8,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Deterministic (seeded) generator of histories that are linearizable by construction: clients take random turns on a
- * logical clock, and each op is invoked, executed atomically on a shared map, and returned in three separate turns,
- * so intervals of different clients overlap while the recorded order stays true to the real execution order.
+ * Deterministic (seeded) generator of histories that are linearizable by construction: clients take
+ * random turns on a logical clock, and each op is invoked, executed atomically on a shared map, and
+ * returned in three separate turns, so intervals of different clients overlap while the recorded
+ * order stays true to the real execution order.
  *
- * <p>Some requests "time out": the client gives up and records an unknown outcome, and the request then either takes
- * effect at a random later turn, or never, or had already taken effect — exactly the cases a lossy network causes.
+ * <p>Some requests "time out": the client gives up and records an unknown outcome, and the request
+ * then either takes effect at a random later turn, or never, or had already taken effect — exactly
+ * the cases a lossy network causes.
  */
 final class SimulatedKvWorkload {
-  private enum Phase { IDLE, INVOKED, EXECUTED }
+  private enum Phase {
+    IDLE,
+    INVOKED,
+    EXECUTED
+  }
 
   private static final class Client {
     final int id;
@@ -37,7 +43,11 @@ final class SimulatedKvWorkload {
   private final AtomicLong clock = new AtomicLong();
   private final HistoryRecorder recorder = new HistoryRecorder(clock::get);
   private final Map<String, String> store = new ConcurrentHashMap<>();
-  /** Abandoned requests still travelling through the "network"; each may take effect at any later turn. */
+
+  /**
+   * Abandoned requests still travelling through the "network"; each may take effect at any later
+   * turn.
+   */
   private final List<KvOp> inFlightAbandoned = new ArrayList<>();
 
   private SimulatedKvWorkload(long seed, List<String> keys, double unknownOutcomeRate) {
@@ -46,7 +56,8 @@ final class SimulatedKvWorkload {
     this.unknownOutcomeRate = unknownOutcomeRate;
   }
 
-  static List<Operation> generate(long seed, int clients, int totalOps, List<String> keys, double unknownOutcomeRate) {
+  static List<Operation> generate(
+      long seed, int clients, int totalOps, List<String> keys, double unknownOutcomeRate) {
     return new SimulatedKvWorkload(seed, keys, unknownOutcomeRate).run(clients, totalOps);
   }
 
@@ -74,10 +85,12 @@ final class SimulatedKvWorkload {
 
   private void invoke(Client client) {
     String key = keys.get(random.nextInt(keys.size()));
-    // Values are unique, ';'-terminated tokens, so no concatenation of appends can ever equal another op's value.
+    // Values are unique, ';'-terminated tokens, so no concatenation of appends can ever equal
+    // another op's value.
     String value = "c" + client.id + "." + client.issued++ + ";";
     int kind = random.nextInt(10);
-    client.op = kind < 4 ? KvOp.get(key) : kind < 7 ? KvOp.put(key, value) : KvOp.append(key, value);
+    client.op =
+        kind < 4 ? KvOp.get(key) : kind < 7 ? KvOp.put(key, value) : KvOp.append(key, value);
     client.opId = recorder.invoke(client.id, client.op);
     client.phase = Phase.INVOKED;
   }

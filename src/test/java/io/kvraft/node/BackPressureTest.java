@@ -21,12 +21,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A leader whose disk stops answering keeps at most its back-pressure bounds of unfinished work: beyond them new
- * proposals and reads fail at once with {@link OverloadedException}, and everything it did accept completes once the
- * disk answers again, with nothing lost and nothing refused applied.
+ * A leader whose disk stops answering keeps at most its back-pressure bounds of unfinished work:
+ * beyond them new proposals and reads fail at once with {@link OverloadedException}, and everything
+ * it did accept completes once the disk answers again, with nothing lost and nothing refused
+ * applied.
  */
 class BackPressureTest {
-  private static final RaftConfig CONFIG = RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
+  private static final RaftConfig CONFIG =
+      RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
 
   private final GatedStorage disk = new GatedStorage(new MemoryRaftStorage()).stall();
   private final List<String> applied = new CopyOnWriteArrayList<>();
@@ -34,7 +36,10 @@ class BackPressureTest {
   private final AtomicInteger rejectedReads = new AtomicInteger();
   private RaftNode node;
 
-  /** A single-node cluster whose disk is stalled from the start: it leads at once but commits nothing. */
+  /**
+   * A single-node cluster whose disk is stalled from the start: it leads at once but commits
+   * nothing.
+   */
   private RaftNode stalledLeader(BackPressure limits) throws Exception {
     node =
         new RaftNode(
@@ -77,7 +82,8 @@ class BackPressureTest {
   }
 
   @Test
-  void proposalsBeyondTheCountBoundFailAtOnceAndTheAcceptedOnesAllCompleteAfterTheDiskAnswers() throws Exception {
+  void proposalsBeyondTheCountBoundFailAtOnceAndTheAcceptedOnesAllCompleteAfterTheDiskAnswers()
+      throws Exception {
     stalledLeader(new BackPressure(50, 64L << 20, 100));
     List<CompletableFuture<Object>> accepted = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
@@ -89,7 +95,9 @@ class BackPressureTest {
     }
     // Refused in the calling thread, before anything is queued: no waiting involved.
     assertThat(refused).allSatisfy(f -> assertThat(f).isCompletedExceptionally());
-    assertThat(refused.get(0)).failsWithin(Duration.ZERO).withThrowableOfType(Exception.class)
+    assertThat(refused.get(0))
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(Exception.class)
         .withCauseInstanceOf(OverloadedException.class);
     assertThat(rejectedProposals).hasValue(20);
     assertThat(node.pendingProposals()[0]).isEqualTo(50);
@@ -127,7 +135,8 @@ class BackPressureTest {
   }
 
   @Test
-  void readsBeyondTheBoundFailAtOnceAndTheAcceptedOnesAreAnsweredAfterTheDiskAnswers() throws Exception {
+  void readsBeyondTheBoundFailAtOnceAndTheAcceptedOnesAreAnsweredAfterTheDiskAnswers()
+      throws Exception {
     stalledLeader(new BackPressure(100, 64L << 20, 5));
     // The leader has not committed an entry of its term yet, so it cannot confirm a read index.
     List<CompletableFuture<Long>> reads = new ArrayList<>();
@@ -135,7 +144,9 @@ class BackPressureTest {
       reads.add(node.readBarrier());
     }
     CompletableFuture<Long> refused = node.readBarrier();
-    assertThat(refused).failsWithin(Duration.ZERO).withThrowableOfType(Exception.class)
+    assertThat(refused)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(Exception.class)
         .withCauseInstanceOf(OverloadedException.class);
     assertThat(rejectedReads).hasValue(1);
     assertThat(reads).noneSatisfy(f -> assertThat(f).isDone());

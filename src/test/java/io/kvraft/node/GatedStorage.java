@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Delegating storage whose fsync can be held shut: while {@link #stall()}ed, the storage thread blocks in its next
- * sync until {@link #resume()}, as behind a disk that stopped answering. Nothing becomes durable meanwhile, so a
- * leader commits nothing.
+ * Delegating storage whose fsync can be held shut: while {@link #stall()}ed, the storage thread
+ * blocks in its next sync until {@link #resume()}, as behind a disk that stopped answering. Nothing
+ * becomes durable meanwhile, so a leader commits nothing.
  */
 public final class GatedStorage extends ForwardingRaftStorage {
   private volatile CountDownLatch gate = new CountDownLatch(0);

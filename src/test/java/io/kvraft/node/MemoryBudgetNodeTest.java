@@ -19,22 +19,30 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The node's side of the member memory budget (issue 12): a proposal holds a reservation until its entry is in the
- * log, the log's bytes count from then on, a write that does not fit is refused at once with {@link
- * OverloadedException}, and whatever happens to a proposal (applied, refused, not the leader) its reservation comes
- * back: after a storm nothing stays reserved.
+ * The node's side of the member memory budget (issue 12): a proposal holds a reservation until its
+ * entry is in the log, the log's bytes count from then on, a write that does not fit is refused at
+ * once with {@link OverloadedException}, and whatever happens to a proposal (applied, refused, not
+ * the leader) its reservation comes back: after a storm nothing stays reserved.
  */
 class MemoryBudgetNodeTest {
-  private static final RaftConfig CONFIG = RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
+  private static final RaftConfig CONFIG =
+      RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
 
   private final GatedStorage disk = new GatedStorage(new MemoryRaftStorage());
   private final List<byte[]> applied = new CopyOnWriteArrayList<>();
   private RaftNode node;
 
-  private RaftNode node(String id, List<String> members, MemoryBudget budget, BackPressure limits) throws Exception {
+  private RaftNode node(String id, List<String> members, MemoryBudget budget, BackPressure limits)
+      throws Exception {
     node =
         new RaftNode(
-            id, Configuration.ofVoters(members), CONFIG, Duration.ofMillis(10), disk, m -> {}, e -> {
+            id,
+            Configuration.ofVoters(members),
+            CONFIG,
+            Duration.ofMillis(10),
+            disk,
+            m -> {},
+            e -> {
               applied.add(e.data());
               return e.index();
             },
@@ -59,7 +67,10 @@ class MemoryBudgetNodeTest {
     }
   }
 
-  /** Proposes and waits until its reservation has moved into the log's bytes, so each check sees a settled node. */
+  /**
+   * Proposes and waits until its reservation has moved into the log's bytes, so each check sees a
+   * settled node.
+   */
   private CompletableFuture<Object> proposeSettled(int bytes) {
     CompletableFuture<Object> f = node.propose(new byte[bytes]);
     await().atMost(Duration.ofSeconds(10)).until(() -> node.memoryBudget().reservedBytes() == 0);
@@ -67,20 +78,27 @@ class MemoryBudgetNodeTest {
   }
 
   @Test
-  void aWriteThatWouldPassTheBudgetIsRefusedAtOnceAndTheHeldOnesCompleteOnceTheDiskAnswers() throws Exception {
+  void aWriteThatWouldPassTheBudgetIsRefusedAtOnceAndTheHeldOnesCompleteOnceTheDiskAnswers()
+      throws Exception {
     leader(new MemoryBudget(10_000));
     disk.stall();
     List<CompletableFuture<Object>> held = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       held.add(proposeSettled(3000));
     }
-    assertThat(node.memoryBudget().usedBytes()).as("three unapplied entries in the log").isGreaterThan(9000);
+    assertThat(node.memoryBudget().usedBytes())
+        .as("three unapplied entries in the log")
+        .isGreaterThan(9000);
 
     CompletableFuture<Object> refused = node.propose(new byte[3000]);
-    assertThat(refused).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+    assertThat(refused)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(OverloadedException.class)
         .withMessageContaining("budget is 9 KiB");
-    assertThat(node.pendingProposals()).as("the refused one is not pending").containsExactly(3, 9000);
+    assertThat(node.pendingProposals())
+        .as("the refused one is not pending")
+        .containsExactly(3, 9000);
     assertThat(held).noneSatisfy(f -> assertThat(f).isDone());
 
     disk.resume();
@@ -93,7 +111,8 @@ class MemoryBudgetNodeTest {
   @Test
   void theLogKeptInMemoryCountsUntilItIsCompacted() throws Exception {
     leader(new MemoryBudget(10_000));
-    // No snapshots on this node, so applied entries stay in its log: the budget keeps counting them.
+    // No snapshots on this node, so applied entries stay in its log: the budget keeps counting
+    // them.
     proposeSettled(4000).get();
     proposeSettled(4000).get();
     assertThat(node.memoryBudget().usedBytes()).isGreaterThan(8000);
@@ -102,17 +121,22 @@ class MemoryBudgetNodeTest {
         .succeedsWithin(Duration.ofSeconds(10));
     disk.stall();
     CompletableFuture<Object> held = proposeSettled(100);
-    assertThat(node.propose(new byte[100])).as("not idle: one write is unapplied").isCompletedExceptionally();
+    assertThat(node.propose(new byte[100]))
+        .as("not idle: one write is unapplied")
+        .isCompletedExceptionally();
     disk.resume();
     assertThat(held).succeedsWithin(Duration.ofSeconds(10));
   }
 
   @Test
   void aNodeThatIsNotLeaderGivesTheReservationBack() throws Exception {
-    // A member of two whose peer never answers: it cannot win an election, so every proposal is NotLeader.
+    // A member of two whose peer never answers: it cannot win an election, so every proposal is
+    // NotLeader.
     node("a", List.of("a", "b"), new MemoryBudget(10_000), new BackPressure(100, 1L << 30, 100));
     CompletableFuture<Object> f = node.propose(new byte[5000]);
-    assertThat(f).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+    assertThat(f)
+        .failsWithin(Duration.ofSeconds(10))
+        .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(NotLeaderException.class);
     assertThat(node.memoryBudget().reservedBytes()).isZero();
     assertThat(node.pendingProposals()).containsExactly(0, 0);

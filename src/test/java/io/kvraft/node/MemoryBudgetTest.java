@@ -46,7 +46,9 @@ class MemoryBudgetTest {
     assertThat(budget.tryReserve(1, false)).isFalse();
     assertThat(budget.tryReserve(1, true)).as("the caller has nothing else in flight").isTrue();
     budget.release(2001);
-    assertThat(budget.tryReserve(10, false)).as("not idle, and the log alone is over the bound").isFalse();
+    assertThat(budget.tryReserve(10, false))
+        .as("not idle, and the log alone is over the bound")
+        .isFalse();
   }
 
   @Test

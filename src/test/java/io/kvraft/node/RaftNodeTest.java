@@ -24,10 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The node adapter around the core: group commit, and a slow disk that must not look like a dead node. */
+/**
+ * The node adapter around the core: group commit, and a slow disk that must not look like a dead
+ * node.
+ */
 class RaftNodeTest {
   private static final Duration TICK = Duration.ofMillis(10);
-  private static final RaftConfig CONFIG = RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
+  private static final RaftConfig CONFIG =
+      RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
   private final Map<String, RaftNode> nodes = new ConcurrentHashMap<>();
   private final InMemoryNetwork net = new InMemoryNetwork();
 
@@ -64,7 +68,15 @@ class RaftNodeTest {
   private RaftNode start(String id, List<String> members, RaftStorage storage) throws IOException {
     Transport direct = net.attach(id);
     RaftNode n =
-        new RaftNode(id, Configuration.ofVoters(members), CONFIG, TICK, storage, direct, e -> e.index(), new Random(id.hashCode()));
+        new RaftNode(
+            id,
+            Configuration.ofVoters(members),
+            CONFIG,
+            TICK,
+            storage,
+            direct,
+            e -> e.index(),
+            new Random(id.hashCode()));
     nodes.put(id, n);
     net.up(id, n::receive);
     n.start();
@@ -83,7 +95,10 @@ class RaftNodeTest {
   }
 
   private RaftNode leaderOrNull() {
-    return nodes.values().stream().filter(n -> n.status().role() == Role.LEADER).findFirst().orElse(null);
+    return nodes.values().stream()
+        .filter(n -> n.status().role() == Role.LEADER)
+        .findFirst()
+        .orElse(null);
   }
 
   @Test
@@ -134,9 +149,13 @@ class RaftNodeTest {
     }
     RaftNode leader = awaitLeader();
     RaftNode follower = nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
-    await().atMost(Duration.ofSeconds(5)).until(() -> leader.id().equals(follower.status().leader()));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> leader.id().equals(follower.status().leader()));
     CompletableFuture<Object> f = follower.propose("x".getBytes());
-    assertThat(f).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(Exception.class)
+    assertThat(f)
+        .failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(Exception.class)
         .withCauseInstanceOf(NotLeaderException.class);
     Long readIndex = follower.readBarrier().get();
     assertThat(readIndex).isGreaterThanOrEqualTo(1);
@@ -196,19 +215,25 @@ class RaftNodeTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> !old.status().healthy());
 
     RaftNode next =
-        await().atMost(Duration.ofSeconds(20))
+        await()
+            .atMost(Duration.ofSeconds(20))
             .until(
-                () -> nodes.values().stream()
-                    .filter(n -> n != old && n.status().role() == Role.LEADER)
-                    .findFirst().orElse(null),
+                () ->
+                    nodes.values().stream()
+                        .filter(n -> n != old && n.status().role() == Role.LEADER)
+                        .findFirst()
+                        .orElse(null),
                 java.util.Objects::nonNull);
     assertThat(next.status().term()).isGreaterThan(oldTerm);
     NodeStatus failed = old.status();
-    // Health, the Raft-Leader header and the role gauge all read this: none may send clients to the failed node.
+    // Health, the Raft-Leader header and the role gauge all read this: none may send clients to the
+    // failed node.
     assertThat(failed.role()).isNotEqualTo(Role.LEADER);
     assertThat(failed.leader()).isNull();
     assertThat(failed.failure()).contains("No space left on device");
-    assertThat(old.propose("y".getBytes())).failsWithin(Duration.ofSeconds(5))
-        .withThrowableOfType(Exception.class).withCauseInstanceOf(UnavailableException.class);
+    assertThat(old.propose("y".getBytes()))
+        .failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(Exception.class)
+        .withCauseInstanceOf(UnavailableException.class);
   }
 }

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.kvraft.raft.Configuration;
 import io.kvraft.kv.KvApplier;
 import io.kvraft.kv.KvCommand;
 import io.kvraft.kv.KvCommandCodec;
 import io.kvraft.kv.KvStateMachine;
 import io.kvraft.kv.Precondition;
+import io.kvraft.raft.Configuration;
 import io.kvraft.raft.Entry;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.Role;
@@ -26,12 +26,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,15 +39,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Snapshots on real nodes over file storage: size-triggered snapshots compact the log, a follower cut off while the
- * leader compacted catches up through chunked, resumable InstallSnapshot, and a restart loads the newest valid
- * snapshot and replays only the log after it.
+ * Snapshots on real nodes over file storage: size-triggered snapshots compact the log, a follower
+ * cut off while the leader compacted catches up through chunked, resumable InstallSnapshot, and a
+ * restart loads the newest valid snapshot and replays only the log after it.
  */
 class SnapshotNodeTest {
   private static final Duration TICK = Duration.ofMillis(10);
-  private static final RaftConfig CONFIG = RaftConfig.defaults().withElectionTicks(20).withHeartbeatTicks(2);
+  private static final RaftConfig CONFIG =
+      RaftConfig.defaults().withElectionTicks(20).withHeartbeatTicks(2);
   private static final List<String> MEMBERS = List.of("a", "b", "c");
-  private static final SnapshotPolicy POLICY = SnapshotPolicy.of(3_000, Duration.ZERO).withChunkBytes(64);
+  private static final SnapshotPolicy POLICY =
+      SnapshotPolicy.of(3_000, Duration.ZERO).withChunkBytes(64);
 
   @TempDir Path tmp;
 
@@ -58,17 +58,30 @@ class SnapshotNodeTest {
 
   private final Map<String, RaftNode> nodes = new ConcurrentHashMap<>();
   private final Map<String, KvStateMachine> machines = new ConcurrentHashMap<>();
-  /** Between the nodes; a node cut off from everyone (both directions) is {@link InMemoryNetwork#disconnect}ed. */
+
+  /**
+   * Between the nodes; a node cut off from everyone (both directions) is {@link
+   * InMemoryNetwork#disconnect}ed.
+   */
   private final InMemoryNetwork net = new InMemoryNetwork();
+
   /** Lowest index applied entry by entry since each node's last (re)start. */
   private final Map<String, AtomicLong> firstApplied = new ConcurrentHashMap<>();
+
   /** Drop every chunk whose sequence number is in this set (to lose chunks mid-transfer). */
   private final Set<Integer> dropChunks = ConcurrentHashMap.newKeySet();
-  /** When set, this node is cut off from everyone once it has delivered {@link #chunksBeforeCut} more data chunks. */
+
+  /**
+   * When set, this node is cut off from everyone once it has delivered {@link #chunksBeforeCut}
+   * more data chunks.
+   */
   private volatile String cutSender;
+
   private final AtomicInteger chunksBeforeCut = new AtomicInteger();
+
   /** Whether the receiver held a partial snapshot file when the sender was cut off. */
   private volatile boolean partialAtCut;
+
   /** Runs on the sender's thread before each chunk is delivered. */
   private volatile java.util.function.Consumer<SnapshotChunk> beforeChunk = c -> {};
 
@@ -77,7 +90,9 @@ class SnapshotNodeTest {
     net.onChunk(
         (chunk, seq) -> {
           beforeChunk.accept(chunk);
-          if (chunk.from().equals(cutSender) && chunk.data().length > 0 && chunksBeforeCut.getAndDecrement() <= 0) {
+          if (chunk.from().equals(cutSender)
+              && chunk.data().length > 0
+              && chunksBeforeCut.getAndDecrement() <= 0) {
             partialAtCut = hasPartial(chunk.to());
             net.disconnect(chunk.from());
             cutSender = null;
@@ -159,15 +174,20 @@ class SnapshotNodeTest {
   }
 
   /**
-   * Writes {@code count} puts through whichever node leads, retrying as a client would. Without a session: a put
-   * re-applied with the same value changes nothing these tests compare.
+   * Writes {@code count} puts through whichever node leads, retrying as a client would. Without a
+   * session: a put re-applied with the same value changes nothing these tests compare.
    */
   private void write(int from, int count) throws Exception {
     for (int i = from; i < from + count; i++) {
       byte[] cmd =
           KvCommandCodec.encode(
-              new KvCommand.Put(null, 0, 1_000 + i, "k" + (i % 20),
-                  ("value-" + i).getBytes(StandardCharsets.UTF_8), Precondition.none()));
+              new KvCommand.Put(
+                  null,
+                  0,
+                  1_000 + i,
+                  "k" + (i % 20),
+                  ("value-" + i).getBytes(StandardCharsets.UTF_8),
+                  Precondition.none()));
       while (true) {
         try {
           awaitLeader().propose(cmd).get(5, TimeUnit.SECONDS);
@@ -203,12 +223,16 @@ class SnapshotNodeTest {
       start(id);
     }
     RaftNode leader = awaitLeader();
-    String lagging = MEMBERS.stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
+    String lagging =
+        MEMBERS.stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
     net.disconnect(lagging);
     write(0, 200);
-    // The majority snapshots and compacts although the lagging follower has none of it (TestSnapshotRPC).
+    // The majority snapshots and compacts although the lagging follower has none of it
+    // (TestSnapshotRPC).
     RaftNode l = awaitLeader();
-    await().atMost(Duration.ofSeconds(10)).until(() -> l.status().lastApplied() > 0 && l.latestSnapshot() != null);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> l.status().lastApplied() > 0 && l.latestSnapshot() != null);
     assertThat(l.snapshotCounts()[0]).isGreaterThanOrEqualTo(2);
 
     // Lose the third and fourth chunk of the transfer: it resumes instead of starting over.
@@ -218,9 +242,12 @@ class SnapshotNodeTest {
     net.connect(lagging);
     write(200, 5);
     awaitSameState();
-    assertThat(nodes.get(lagging).snapshotCounts()[1]).as("snapshots installed on %s", lagging).isGreaterThan(0);
+    assertThat(nodes.get(lagging).snapshotCounts()[1])
+        .as("snapshots installed on %s", lagging)
+        .isGreaterThan(0);
     long snapshotBytes = l.latestSnapshot().length();
-    assertThat(net.chunkBytesDelivered()).as("bytes shipped for a %d-byte snapshot", snapshotBytes)
+    assertThat(net.chunkBytesDelivered())
+        .as("bytes shipped for a %d-byte snapshot", snapshotBytes)
         .isLessThan(3 * snapshotBytes + 3L * POLICY.chunkBytes());
 
     // Restart the follower: it loads its newest snapshot and applies only entries after it.
@@ -243,11 +270,13 @@ class SnapshotNodeTest {
     write(0, 300);
     awaitSameState();
     RaftNode leader = awaitLeader();
-    String lagging = MEMBERS.stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
+    String lagging =
+        MEMBERS.stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
     RaftNode f = nodes.get(lagging);
     long behindFrom = f.status().lastIndex();
 
-    // 150 writes (~6 KB of log): the others snapshot and compact while the follower misses all of them, but the
+    // 150 writes (~6 KB of log): the others snapshot and compact while the follower misses all of
+    // them, but the
     // 200 entries they keep behind each snapshot still reach back to the follower's log.
     net.disconnect(lagging);
     write(300, 150);
@@ -263,7 +292,9 @@ class SnapshotNodeTest {
     write(455, 400);
     RaftNode l2 = awaitLeader();
     long farBehind = f.status().lastIndex();
-    await().atMost(Duration.ofSeconds(10)).until(() -> l2.latestSnapshot().index() > farBehind + 200);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> l2.latestSnapshot().index() > farBehind + 200);
     net.connect(lagging);
     write(855, 5);
     awaitSameState();
@@ -293,7 +324,8 @@ class SnapshotNodeTest {
   }
 
   private boolean hasPartial(String id) {
-    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(tmp.resolve(id).resolve(SnapshotStore.DIR_NAME))) {
+    try (java.util.stream.Stream<Path> files =
+        java.nio.file.Files.list(tmp.resolve(id).resolve(SnapshotStore.DIR_NAME))) {
       return files.anyMatch(p -> p.getFileName().toString().endsWith(".part"));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -306,13 +338,17 @@ class SnapshotNodeTest {
       start(id);
     }
     RaftNode first = awaitLeader();
-    String lagging = MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
+    String lagging =
+        MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
     net.disconnect(lagging);
     write(0, 200);
     RaftNode a = awaitLeader();
-    await().atMost(Duration.ofSeconds(10)).until(() -> a.latestSnapshot() != null && a.snapshotCounts()[0] >= 2);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> a.latestSnapshot() != null && a.snapshotCounts()[0] >= 2);
 
-    // The follower comes back; after three chunks of the old leader's snapshot the old leader is cut off.
+    // The follower comes back; after three chunks of the old leader's snapshot the old leader is
+    // cut off.
     chunksBeforeCut.set(3);
     cutSender = a.id();
     net.connect(lagging);
@@ -326,18 +362,23 @@ class SnapshotNodeTest {
     write(200, 5);
     await()
         .atMost(Duration.ofSeconds(20))
-        .untilAsserted(() -> assertThat(image(machines.get(lagging))).isEqualTo(image(machines.get(b.id()))));
-    // What the follower installed is, byte for byte, a snapshot the new leader has: nothing of a mix.
+        .untilAsserted(
+            () -> assertThat(image(machines.get(lagging))).isEqualTo(image(machines.get(b.id()))));
+    // What the follower installed is, byte for byte, a snapshot the new leader has: nothing of a
+    // mix.
     SnapshotStore.Meta installed = f.latestSnapshot();
-    Path leaders = tmp.resolve(b.id()).resolve(SnapshotStore.DIR_NAME).resolve(installed.path().getFileName());
+    Path leaders =
+        tmp.resolve(b.id()).resolve(SnapshotStore.DIR_NAME).resolve(installed.path().getFileName());
     assertThat(leaders).exists();
-    assertThat(java.nio.file.Files.readAllBytes(installed.path())).isEqualTo(java.nio.file.Files.readAllBytes(leaders));
+    assertThat(java.nio.file.Files.readAllBytes(installed.path()))
+        .isEqualTo(java.nio.file.Files.readAllBytes(leaders));
     assertThat(hasPartial(lagging)).isFalse();
   }
 
   /**
-   * Issue 12's livelock in small: the leader writes two newer snapshots while it sends one, so the one being sent is
-   * pruned halfway. The transfer must still finish, and the follower end with the leader's state.
+   * Issue 12's livelock in small: the leader writes two newer snapshots while it sends one, so the
+   * one being sent is pruned halfway. The transfer must still finish, and the follower end with the
+   * leader's state.
    */
   @Test
   void aSnapshotPrunedWhileItIsBeingSentStillBringsTheFollowerUpToDate() throws Exception {
@@ -345,15 +386,19 @@ class SnapshotNodeTest {
       start(id);
     }
     RaftNode first = awaitLeader();
-    String lagging = MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
+    String lagging =
+        MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
     net.disconnect(lagging);
     write(0, 200);
     RaftNode l = awaitLeader();
     await().atMost(Duration.ofSeconds(10)).until(() -> l.snapshotCounts()[0] >= 2);
 
-    java.util.concurrent.atomic.AtomicReference<Path> pruned = new java.util.concurrent.atomic.AtomicReference<>();
-    // Set once the file was seen gone: the checks below must not race the hook still writing on the sender's thread.
-    java.util.concurrent.atomic.AtomicBoolean prunedWhileSending = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Path> pruned =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    // Set once the file was seen gone: the checks below must not race the hook still writing on the
+    // sender's thread.
+    java.util.concurrent.atomic.AtomicBoolean prunedWhileSending =
+        new java.util.concurrent.atomic.AtomicBoolean();
     beforeChunk =
         chunk -> {
           if (chunk.data().length == 0 || !chunk.from().equals(l.id()) || pruned.get() != null) {
@@ -362,7 +407,8 @@ class SnapshotNodeTest {
           Path sending = snapshotFile(l.id(), chunk.snapshotIndex(), chunk.snapshotTerm());
           pruned.set(sending);
           try {
-            // ~16 KB of log at a 3 KB threshold: several newer snapshots, and the newest two are all that is kept.
+            // ~16 KB of log at a 3 KB threshold: several newer snapshots, and the newest two are
+            // all that is kept.
             write(1_000, 300);
           } catch (Exception e) {
             throw new AssertionError(e);
@@ -380,20 +426,25 @@ class SnapshotNodeTest {
     assertThat(pruned.get()).as("the snapshot that was being sent").doesNotExist();
   }
 
-  /** Someone deleted the leader's newest snapshot file: the leader writes a new one and sends that. */
+  /**
+   * Someone deleted the leader's newest snapshot file: the leader writes a new one and sends that.
+   */
   @Test
   void aLeaderWhoseNewestSnapshotFileWasDeletedWritesANewOneForAFollower() throws Exception {
     for (String id : MEMBERS) {
       start(id);
     }
     RaftNode first = awaitLeader();
-    String lagging = MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
+    String lagging =
+        MEMBERS.stream().filter(id -> !id.equals(first.id())).findFirst().orElseThrow();
     net.disconnect(lagging);
     write(0, 200);
     RaftNode l = awaitLeader();
     await().atMost(Duration.ofSeconds(10)).until(() -> l.snapshotCounts()[0] >= 2);
     // Quiet now, so the leader has no reason of its own to snapshot again.
-    await().atMost(Duration.ofSeconds(10)).until(() -> l.latestSnapshot().index() == lastSnapshotOnDisk(l.id()));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> l.latestSnapshot().index() == lastSnapshotOnDisk(l.id()));
     SnapshotStore.Meta deleted = l.latestSnapshot();
     java.nio.file.Files.delete(deleted.path());
 
@@ -408,7 +459,9 @@ class SnapshotNodeTest {
   }
 
   private Path snapshotFile(String id, long index, long term) {
-    return tmp.resolve(id).resolve(SnapshotStore.DIR_NAME).resolve(String.format("snap-%020d-%020d.snap", index, term));
+    return tmp.resolve(id)
+        .resolve(SnapshotStore.DIR_NAME)
+        .resolve(String.format("snap-%020d-%020d.snap", index, term));
   }
 
   private long lastSnapshotOnDisk(String id) throws IOException {
@@ -416,7 +469,8 @@ class SnapshotNodeTest {
   }
 
   @Test
-  void aDamagedNewestSnapshotIsSkippedAtRestartAndTheLogIsReplayedFromThePreviousOne() throws Exception {
+  void aDamagedNewestSnapshotIsSkippedAtRestartAndTheLogIsReplayedFromThePreviousOne()
+      throws Exception {
     for (String id : MEMBERS) {
       start(id);
     }
@@ -451,11 +505,14 @@ class SnapshotNodeTest {
     for (SnapshotStore.Meta m : SnapshotStore.open(tmp.resolve("c"), false).list()) {
       flip(m.path(), m.length() - 10);
     }
-    assertThatThrownBy(() -> start("c")).isInstanceOf(CorruptLogException.class).hasMessageContaining("snapshot");
+    assertThatThrownBy(() -> start("c"))
+        .isInstanceOf(CorruptLogException.class)
+        .hasMessageContaining("snapshot");
   }
 
   private static void flip(Path file, long at) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer b = ByteBuffer.allocate(1);
       ch.read(b, at);
       b.put(0, (byte) (b.get(0) ^ 0x40));

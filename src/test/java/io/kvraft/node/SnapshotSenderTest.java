@@ -21,12 +21,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link SnapshotSender} against a scripted follower: a snapshot file that disappears before or during its transfer
- * (issue 12: pruned by newer snapshots while it was being sent) and a follower that takes probes but never a data
- * chunk. Neither may keep the sender busy forever.
+ * {@link SnapshotSender} against a scripted follower: a snapshot file that disappears before or
+ * during its transfer (issue 12: pruned by newer snapshots while it was being sent) and a follower
+ * that takes probes but never a data chunk. Neither may keep the sender busy forever.
  */
 class SnapshotSenderTest {
   private static final int CHUNK = 100;
+
   /** Well above what a bounded transfer needs; a sender that reaches it is looping. */
   private static final int RUNAWAY = 10_000;
 
@@ -34,11 +35,15 @@ class SnapshotSenderTest {
 
   private SnapshotStore store;
   private final List<SnapshotChunk> chunks = new ArrayList<>();
+
   /** What the follower received, in offset order: it accepts chunks that continue it. */
   private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+
   private long receivingIndex = -1;
+
   /** Runs before each chunk is answered. */
   private Consumer<SnapshotChunk> beforeReply = c -> {};
+
   private boolean dataChunksFail;
 
   private final Transport follower =
@@ -69,7 +74,8 @@ class SnapshotSenderTest {
   private final SnapshotPolicy policy = SnapshotPolicy.of(0, Duration.ZERO).withChunkBytes(CHUNK);
 
   private SnapshotSender sender() {
-    return new SnapshotSender("a", store, policy, follower, () -> NodeMetrics.NONE, term -> chunks.size() < RUNAWAY);
+    return new SnapshotSender(
+        "a", store, policy, follower, () -> NodeMetrics.NONE, term -> chunks.size() < RUNAWAY);
   }
 
   @BeforeEach
@@ -90,11 +96,12 @@ class SnapshotSenderTest {
     SnapshotStore.Meta m = save(10, 1_000);
     byte[] whole = Files.readAllBytes(m.path());
     // As pruning does once two newer snapshots are written, after the first data chunk.
-    beforeReply = c -> {
-      if (c.data().length > 0) {
-        deleteQuietly(m.path());
-      }
-    };
+    beforeReply =
+        c -> {
+          if (c.data().length > 0) {
+            deleteQuietly(m.path());
+          }
+        };
 
     SnapshotSender.Result r = sender().transfer("c", m, () -> m, 1);
 
@@ -136,7 +143,8 @@ class SnapshotSenderTest {
 
     assertThat(r.installed()).isFalse();
     assertThat(chunks).as("chunks sent before giving up").hasSizeLessThan(RUNAWAY);
-    assertThat(chunks.stream().filter(c -> c.data().length > 0)).hasSize(SnapshotSender.MAX_FAILURES);
+    assertThat(chunks.stream().filter(c -> c.data().length > 0))
+        .hasSize(SnapshotSender.MAX_FAILURES);
   }
 
   private static void deleteQuietly(Path p) {

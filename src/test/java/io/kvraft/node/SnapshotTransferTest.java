@@ -2,12 +2,12 @@ package io.kvraft.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kvraft.raft.Configuration;
 import io.kvraft.kv.KvApplier;
 import io.kvraft.kv.KvCommand;
 import io.kvraft.kv.KvCommandCodec;
 import io.kvraft.kv.KvStateMachine;
 import io.kvraft.kv.Precondition;
+import io.kvraft.raft.Configuration;
 import io.kvraft.raft.Entry;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.log.FileRaftStorage;
@@ -31,18 +31,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A follower's InstallSnapshot when the leader changes in the middle of a transfer, driven chunk by chunk: the
- * follower (a real {@link RaftNode} on file storage) first gets part of a snapshot from leader "a", then "b" takes
- * over in a higher term. Whatever "b" sends, the follower ends up with exactly "b"'s snapshot; when "b" sends the
- * same snapshot it resumes where "a" stopped, and bytes of two different images are never installed together.
+ * A follower's InstallSnapshot when the leader changes in the middle of a transfer, driven chunk by
+ * chunk: the follower (a real {@link RaftNode} on file storage) first gets part of a snapshot from
+ * leader "a", then "b" takes over in a higher term. Whatever "b" sends, the follower ends up with
+ * exactly "b"'s snapshot; when "b" sends the same snapshot it resumes where "a" stopped, and bytes
+ * of two different images are never installed together.
  */
 class SnapshotTransferTest {
   private static final int CHUNK = 64;
 
   @TempDir Path tmp;
 
-  /** The follower's network: nobody else is on it, so what it sends goes nowhere (the test plays the leaders). */
+  /**
+   * The follower's network: nobody else is on it, so what it sends goes nowhere (the test plays the
+   * leaders).
+   */
   private final InMemoryNetwork net = new InMemoryNetwork();
+
   private RaftNode follower;
   private KvStateMachine followerState;
 
@@ -75,15 +80,23 @@ class SnapshotTransferTest {
     net.close();
   }
 
-  /** A snapshot at index {@code entries} in {@code term} of puts whose values start with {@code tag}. */
+  /**
+   * A snapshot at index {@code entries} in {@code term} of puts whose values start with {@code
+   * tag}.
+   */
   private Source snapshot(String leader, int entries, long term, String tag) throws IOException {
     KvStateMachine sm = new KvStateMachine();
     KvApplier applier = new KvApplier(sm);
     for (int i = 1; i <= entries; i++) {
       byte[] cmd =
           KvCommandCodec.encode(
-              new KvCommand.Put(null, 0, 1_000 + i, "k" + (i % 40),
-                  (tag + "-" + i).getBytes(StandardCharsets.UTF_8), Precondition.none()));
+              new KvCommand.Put(
+                  null,
+                  0,
+                  1_000 + i,
+                  "k" + (i % 40),
+                  (tag + "-" + i).getBytes(StandardCharsets.UTF_8),
+                  Precondition.none()));
       applier.apply(Entry.command(term, i, cmd));
     }
     Applier.Image image = applier.capture();
@@ -91,13 +104,25 @@ class SnapshotTransferTest {
     return new Source(store, store.save(image.index(), term, image::writeTo), sm);
   }
 
-  private Reply chunk(String from, long leaderTerm, Source s, long offset, int length) throws IOException {
+  private Reply chunk(String from, long leaderTerm, Source s, long offset, int length)
+      throws IOException {
     byte[] data = length == 0 ? new byte[0] : s.store().readChunk(s.meta(), offset, length);
     return follower.receiveSnapshotChunk(
-        new SnapshotChunk(from, "c", leaderTerm, s.meta().index(), s.meta().term(), s.meta().length(), offset, data));
+        new SnapshotChunk(
+            from,
+            "c",
+            leaderTerm,
+            s.meta().index(),
+            s.meta().term(),
+            s.meta().length(),
+            offset,
+            data));
   }
 
-  /** Sends {@code s} from {@code offset} on as a leader would, following the follower's answers; returns bytes sent. */
+  /**
+   * Sends {@code s} from {@code offset} on as a leader would, following the follower's answers;
+   * returns bytes sent.
+   */
   private long sendFrom(String from, long leaderTerm, Source s, long offset) throws IOException {
     long sent = 0;
     while (true) {
@@ -141,7 +166,8 @@ class SnapshotTransferTest {
   private void partialTransferFromA(Source s) throws IOException {
     assertThat(resumeOffset("a", 2, s)).isZero();
     for (int i = 0; i < 3; i++) {
-      assertThat(chunk("a", 2, s, (long) i * CHUNK, CHUNK).nextOffset()).isEqualTo((i + 1L) * CHUNK);
+      assertThat(chunk("a", 2, s, (long) i * CHUNK, CHUNK).nextOffset())
+          .isEqualTo((i + 1L) * CHUNK);
     }
     assertThat(s.meta().length()).isGreaterThan(6L * CHUNK);
   }
@@ -160,7 +186,8 @@ class SnapshotTransferTest {
   }
 
   @Test
-  void aNewLeaderWithAnotherSnapshotReplacesThePartialOneAndTheOldLeaderIsRefused() throws IOException {
+  void aNewLeaderWithAnotherSnapshotReplacesThePartialOneAndTheOldLeaderIsRefused()
+      throws IOException {
     Source fromA = snapshot("a", 60, 1, "old");
     Source fromB = snapshot("b", 80, 2, "new");
     partialTransferFromA(fromA);
@@ -178,8 +205,10 @@ class SnapshotTransferTest {
 
   @Test
   void bytesOfTwoDifferentImagesUnderOneIndexAndTermAreNeverInstalled() throws IOException {
-    // Replicas must write identical images for the same index; if they ever did not, the whole-file checksum keeps
-    // a resumed transfer from installing a mix of both: the follower discards it and asks for all of it again.
+    // Replicas must write identical images for the same index; if they ever did not, the whole-file
+    // checksum keeps
+    // a resumed transfer from installing a mix of both: the follower discards it and asks for all
+    // of it again.
     Source fromA = snapshot("a", 60, 1, "this");
     Source fromB = snapshot("b", 60, 1, "that");
     assertThat(fromB.meta().length()).isEqualTo(fromA.meta().length());
@@ -197,7 +226,9 @@ class SnapshotTransferTest {
         break;
       }
     }
-    assertThat(offset).as("the mixed file failed its checksum, so the transfer starts over").isZero();
+    assertThat(offset)
+        .as("the mixed file failed its checksum, so the transfer starts over")
+        .isZero();
     assertThat(follower.snapshotCounts()[1]).isZero();
 
     sendFrom("b", 3, fromB, 0);

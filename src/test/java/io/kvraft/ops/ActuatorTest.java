@@ -10,7 +10,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** Health with Raft details, the Kubernetes probe groups, /actuator/info and the Prometheus scrape of a live node. */
+/**
+ * Health with Raft details, the Kubernetes probe groups, /actuator/info and the Prometheus scrape
+ * of a live node.
+ */
 class ActuatorTest extends LiveNodeTestBase {
 
   @Test
@@ -31,7 +34,8 @@ class ActuatorTest extends LiveNodeTestBase {
   void diskSpaceWatchesTheDataDirectory() throws Exception {
     JsonNode disk = json("/actuator/health").path("components").path("diskSpace");
     assertThat(disk.path("status").asText()).isEqualTo("UP");
-    String dataDir = bean(org.springframework.core.env.Environment.class).getProperty("raft.data-dir");
+    String dataDir =
+        bean(org.springframework.core.env.Environment.class).getProperty("raft.data-dir");
     // Not the working directory: a full data filesystem must show here.
     assertThat(java.nio.file.Path.of(disk.path("details").path("path").asText()))
         .isEqualTo(java.nio.file.Path.of(dataDir).toAbsolutePath());
@@ -70,7 +74,8 @@ class ActuatorTest extends LiveNodeTestBase {
     JsonNode kv = json("/actuator/info").path("kvraft");
     assertThat(kv.path("nodeId").asText()).isEqualTo("n1");
     assertThat(kv.path("version").asText()).isEqualTo("0.1.0-SNAPSHOT");
-    // a single node without raft.peers lists itself at its configured server.port (0 here: a random port)
+    // a single node without raft.peers lists itself at its configured server.port (0 here: a random
+    // port)
     assertThat(kv.path("members").path("n1").asText()).startsWith("http://127.0.0.1:");
   }
 
@@ -132,30 +137,41 @@ class ActuatorTest extends LiveNodeTestBase {
         }) {
       assertThat(after.get(moved)).as(moved).isGreaterThan(before.get(moved));
     }
-    assertThat(after.get("raft_proposals_total") - before.get("raft_proposals_total")).isGreaterThanOrEqualTo(5.0);
+    assertThat(after.get("raft_proposals_total") - before.get("raft_proposals_total"))
+        .isGreaterThanOrEqualTo(5.0);
 
-    // More than raft.snapshot.threshold-bytes of log makes the node snapshot (a single node never sends or installs).
+    // More than raft.snapshot.threshold-bytes of log makes the node snapshot (a single node never
+    // sends or installs).
     String big = "x".repeat(1000);
     for (int i = 0; i < 6; i++) {
       assertThat(send("PUT", "/kv/snapshot-metrics-" + i, big).statusCode()).isEqualTo(204);
     }
-    long written = json("/actuator/health").path("components").path("raft").path("details").path("commitIndex").asLong();
+    long written =
+        json("/actuator/health")
+            .path("components")
+            .path("raft")
+            .path("details")
+            .path("commitIndex")
+            .asLong();
     org.awaitility.Awaitility.await()
         .untilAsserted(
             () -> {
               Map<String, Double> s = scrape();
-              assertThat(s.get("raft_snapshot_taken_total")).isGreaterThan(before.get("raft_snapshot_taken_total"));
+              assertThat(s.get("raft_snapshot_taken_total"))
+                  .isGreaterThan(before.get("raft_snapshot_taken_total"));
               assertThat(s.get("raft_snapshot_duration_seconds_count"))
                   .isGreaterThan(before.get("raft_snapshot_duration_seconds_count"));
               assertThat(s.get("raft_snapshot_last_index"))
                   .isGreaterThan(before.get("raft_snapshot_last_index"))
                   .isLessThanOrEqualTo((double) written);
-              // the log since the last snapshot may have been near the threshold already: a new snapshot holds at
+              // the log since the last snapshot may have been near the threshold already: a new
+              // snapshot holds at
               // least one of the big values
               assertThat(s.get("raft_snapshot_size_bytes")).isGreaterThan(1000.0);
               assertThat(s.get("raft_snapshot_installed_total")).isZero();
             });
-    // an async request's observation stops when the servlet container reports it complete, just after the client
+    // an async request's observation stops when the servlet container reports it complete, just
+    // after the client
     // has its answer
     org.awaitility.Awaitility.await()
         .untilAsserted(
@@ -168,7 +184,9 @@ class ActuatorTest extends LiveNodeTestBase {
                                 && k.contains("status=\"204\"")));
   }
 
-  /** Parses the Prometheus text format: series (name plus labels, minus the common tags) to value. */
+  /**
+   * Parses the Prometheus text format: series (name plus labels, minus the common tags) to value.
+   */
   private Map<String, Double> scrape() {
     HttpResponse<String> r = send("GET", "/actuator/prometheus", null);
     assertThat(r.statusCode()).isEqualTo(200);

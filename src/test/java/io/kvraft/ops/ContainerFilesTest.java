@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * No Docker engine runs here, so docker-compose.yml and the Dockerfile are checked as documents: every member's
- * peers list names exactly the members, at addresses compose gives them; ports and volumes do not collide.
+ * No Docker engine runs here, so docker-compose.yml and the Dockerfile are checked as documents:
+ * every member's peers list names exactly the members, at addresses compose gives them; ports and
+ * volumes do not collide.
  */
 class ContainerFilesTest {
   @SuppressWarnings("unchecked")
@@ -53,9 +54,13 @@ class ContainerFilesTest {
       assertThat(host).isEqualTo(e.getKey());
       addressOfId.put(id, "http://" + host + ":8080");
       peers = peers == null ? (String) env.get("RAFT_PEERS") : peers;
-      assertThat(env.get("RAFT_PEERS")).as("every member gets the same peers list").isEqualTo(peers);
-      assertThat(String.valueOf(env.get("RAFT_CLUSTER_TOKEN"))).startsWith("${KVRAFT_CLUSTER_TOKEN");
-      // client tokens are optional: an unset variable must leave them empty (auth off), not fail or invent one
+      assertThat(env.get("RAFT_PEERS"))
+          .as("every member gets the same peers list")
+          .isEqualTo(peers);
+      assertThat(String.valueOf(env.get("RAFT_CLUSTER_TOKEN")))
+          .startsWith("${KVRAFT_CLUSTER_TOKEN");
+      // client tokens are optional: an unset variable must leave them empty (auth off), not fail or
+      // invent one
       assertThat(env.get("KV_AUTH_READ_WRITE_TOKENS")).isEqualTo("${KVRAFT_READ_WRITE_TOKENS:-}");
       assertThat(env.get("KV_AUTH_READ_ONLY_TOKENS")).isEqualTo("${KVRAFT_READ_ONLY_TOKENS:-}");
 
@@ -89,22 +94,29 @@ class ContainerFilesTest {
   void dockerfileRunsTheLayeredJarAsNonRoot() throws IOException {
     String df = Files.readString(Path.of("Dockerfile"));
     assertThat(df).contains("-Djarmode=tools").contains("extract --layers --launcher");
-    for (String layer : List.of("dependencies", "spring-boot-loader", "snapshot-dependencies", "application")) {
+    for (String layer :
+        List.of("dependencies", "spring-boot-loader", "snapshot-dependencies", "application")) {
       assertThat(df).contains("extracted/" + layer + "/");
     }
     String user = df.lines().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow();
     assertThat(user).doesNotContain("root").isNotEqualTo("USER 0");
-    assertThat(df).contains("org.springframework.boot.loader.launch.JarLauncher").contains("EXPOSE 8080");
+    assertThat(df)
+        .contains("org.springframework.boot.loader.launch.JarLauncher")
+        .contains("EXPOSE 8080");
   }
 
-  /** The image, compose and the chart give a node the same JVM options, and compose a limit for the documented heap. */
+  /**
+   * The image, compose and the chart give a node the same JVM options, and compose a limit for the
+   * documented heap.
+   */
   @Test
   void jvmOptionsAndMemoryLimitMatchTheDocumentedSizing() throws IOException {
     String df = Files.readString(Path.of("Dockerfile"));
     Matcher m = Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"").matcher(df);
     assertThat(m.find()).as("JAVA_TOOL_OPTIONS in the Dockerfile").isTrue();
     String options = m.group(1);
-    Map<String, Object> values = new Yaml().load(Files.readString(Path.of("helm/kvraft/values.yaml")));
+    Map<String, Object> values =
+        new Yaml().load(Files.readString(Path.of("helm/kvraft/values.yaml")));
     assertThat(values.get("javaOptions")).as("the chart's default").isEqualTo(options);
     Map<String, Object> services = at(compose(), "services");
     for (var e : services.entrySet()) {
@@ -125,7 +137,8 @@ class ContainerFilesTest {
             .findFirst()
             .orElse(null);
     org.junit.jupiter.api.Assumptions.assumeTrue(bin != null, "docker-compose not installed");
-    ProcessBuilder pb = new ProcessBuilder(bin.toString(), "-f", "docker-compose.yml", "config", "-q");
+    ProcessBuilder pb =
+        new ProcessBuilder(bin.toString(), "-f", "docker-compose.yml", "config", "-q");
     pb.environment().put("KVRAFT_CLUSTER_TOKEN", "test-token");
     pb.redirectErrorStream(true);
     Process p = pb.start();

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Drives a live node with the Java client that openapi-generator (java, library native) generated from the
- * checked-in src/main/openapi/kvraft.yaml during this build.
+ * Drives a live node with the Java client that openapi-generator (java, library native) generated
+ * from the checked-in src/main/openapi/kvraft.yaml during this build.
  */
 class GeneratedClientTest extends LiveNodeTestBase {
   private KvApi api;
@@ -39,7 +39,8 @@ class GeneratedClientTest extends LiveNodeTestBase {
   @Test
   void putAppendGetCasDelete() throws Exception {
     String session = sessions.registerSession().getClientId();
-    ApiResponse<Void> put = api.putValueWithHttpInfo("gen-client", "hello", null, null, session, 1L);
+    ApiResponse<Void> put =
+        api.putValueWithHttpInfo("gen-client", "hello", null, null, session, 1L);
     assertThat(put.getStatusCode()).isEqualTo(204);
     String etag = put.getHeaders().get("etag").get(0);
     assertThat(etag).matches("\"\\d+\"");
@@ -57,8 +58,8 @@ class GeneratedClientTest extends LiveNodeTestBase {
             ApiException.class,
             e -> {
               assertThat(e.getCode()).isEqualTo(412);
-              assertThat(e.getResponseHeaders().firstValue("content-type")).hasValueSatisfying(
-                  v -> assertThat(v).startsWith("application/problem+json"));
+              assertThat(e.getResponseHeaders().firstValue("content-type"))
+                  .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
             });
     api.putValue("gen-client", "won", afterAppend, null, null, null);
     assertThat(text(api.getValue("gen-client", "stale"))).isEqualTo("won");
@@ -93,7 +94,8 @@ class GeneratedClientTest extends LiveNodeTestBase {
 
   @Test
   void aRetryWithTheSameSeqIsAppliedOnce() throws Exception {
-    ApiResponse<io.kvraft.generated.model.Session> registered = sessions.registerSessionWithHttpInfo();
+    ApiResponse<io.kvraft.generated.model.Session> registered =
+        sessions.registerSessionWithHttpInfo();
     assertThat(registered.getStatusCode()).isEqualTo(201);
     String session = registered.getData().getClientId();
     assertThat(registered.getHeaders().get("client-id")).containsExactly(session);

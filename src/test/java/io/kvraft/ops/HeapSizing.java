@@ -4,15 +4,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The sizing README.md documents ("Sizing"), for the checks that the Dockerfile, docker-compose.yml and the Helm chart
- * give a node that much heap.
+ * The sizing README.md documents ("Sizing"), for the checks that the Dockerfile, docker-compose.yml
+ * and the Helm chart give a node that much heap.
  */
 final class HeapSizing {
-  /** The heap README.md recommends for 1,000,000 keys of 100 bytes (bench/memory.sh measures it). */
+  /**
+   * The heap README.md recommends for 1,000,000 keys of 100 bytes (bench/memory.sh measures it).
+   */
   static final long RECOMMENDED_HEAP_MIB = 768;
 
   private static final Pattern QUANTITY = Pattern.compile("(\\d+)\\s*([KMGkmg]i?)?[bB]?");
-  private static final Pattern MAX_RAM_PERCENTAGE = Pattern.compile("-XX:MaxRAMPercentage=(\\d+(?:\\.\\d+)?)");
+  private static final Pattern MAX_RAM_PERCENTAGE =
+      Pattern.compile("-XX:MaxRAMPercentage=(\\d+(?:\\.\\d+)?)");
 
   private HeapSizing() {}
 

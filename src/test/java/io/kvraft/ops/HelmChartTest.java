@@ -20,7 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The chart under helm/kvraft, linted strictly and rendered by the real Helm (helm-java's embedded binary). */
+/**
+ * The chart under helm/kvraft, linted strictly and rendered by the real Helm (helm-java's embedded
+ * binary).
+ */
 class HelmChartTest {
   private static final Path CHART = Path.of("helm/kvraft");
   private static final YAMLMapper YAML = new YAMLMapper();
@@ -92,16 +95,25 @@ class HelmChartTest {
 
     JsonNode headless =
         docs.stream()
-            .filter(d -> d.path("kind").asText().equals("Service") && d.at("/metadata/name").asText().equals("kv-peers"))
+            .filter(
+                d ->
+                    d.path("kind").asText().equals("Service")
+                        && d.at("/metadata/name").asText().equals("kv-peers"))
             .findFirst()
             .orElseThrow();
     assertThat(headless.at("/spec/clusterIP").asText()).isEqualTo("None");
     assertThat(headless.at("/spec/publishNotReadyAddresses").asBoolean()).isTrue();
     assertThat(docs)
-        .anyMatch(d -> d.path("kind").asText().equals("Service") && d.at("/metadata/name").asText().equals("kv"));
+        .anyMatch(
+            d ->
+                d.path("kind").asText().equals("Service")
+                    && d.at("/metadata/name").asText().equals("kv"));
   }
 
-  /** The default limit and JVM options give the heap README.md recommends, with the flags it explains. */
+  /**
+   * The default limit and JVM options give the heap README.md recommends, with the flags it
+   * explains.
+   */
   @Test
   void memoryLimitAndJvmOptionsMatchTheDocumentedSizing() throws IOException {
     JsonNode c = only(render(Map.of()), "StatefulSet").at("/spec/template/spec/containers/0");
@@ -120,9 +132,11 @@ class HelmChartTest {
     JsonNode sts = only(docs, "StatefulSet");
     JsonNode c = sts.at("/spec/template/spec/containers/0");
     assertThat(c.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/actuator/health/liveness");
-    assertThat(c.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/actuator/health/readiness");
+    assertThat(c.at("/readinessProbe/httpGet/path").asText())
+        .isEqualTo("/actuator/health/readiness");
     assertThat(c.at("/startupProbe/httpGet/path").asText()).isEqualTo("/actuator/health/liveness");
-    assertThat(c.at("/startupProbe/failureThreshold").asInt()).isGreaterThan(c.at("/livenessProbe/failureThreshold").asInt());
+    assertThat(c.at("/startupProbe/failureThreshold").asInt())
+        .isGreaterThan(c.at("/livenessProbe/failureThreshold").asInt());
     assertThat(c.at("/resources/requests/memory").asText()).isNotEmpty();
     assertThat(c.at("/resources/limits/memory").asText()).isNotEmpty();
     assertThat(env(c, "RAFT_DATA_DIR")).isEqualTo("/var/lib/kvraft");
@@ -142,7 +156,8 @@ class HelmChartTest {
 
     JsonNode pdb = only(docs, "PodDisruptionBudget");
     assertThat(pdb.at("/spec/maxUnavailable").asInt()).isEqualTo(1);
-    assertThat(pdb.at("/spec/selector/matchLabels")).isEqualTo(sts.at("/spec/selector/matchLabels"));
+    assertThat(pdb.at("/spec/selector/matchLabels"))
+        .isEqualTo(sts.at("/spec/selector/matchLabels"));
 
     JsonNode secret = only(docs, "Secret");
     assertThat(secret.at("/metadata/name").asText()).isEqualTo("kv-token");
@@ -181,7 +196,10 @@ class HelmChartTest {
         only(render(Map.of("clientAuth.existingSecret", "kv-clients")), "StatefulSet")
             .at("/spec/template/spec/containers/0");
     for (String[] var :
-        new String[][] {{"KV_AUTH_READ_WRITE_TOKENS", "read-write-tokens"}, {"KV_AUTH_READ_ONLY_TOKENS", "read-only-tokens"}}) {
+        new String[][] {
+          {"KV_AUTH_READ_WRITE_TOKENS", "read-write-tokens"},
+          {"KV_AUTH_READ_ONLY_TOKENS", "read-only-tokens"}
+        }) {
       JsonNode ref = envNode(c, var[0]).at("/valueFrom/secretKeyRef");
       assertThat(ref.path("name").asText()).isEqualTo("kv-clients");
       assertThat(ref.path("key").asText()).isEqualTo(var[1]);
@@ -192,14 +210,19 @@ class HelmChartTest {
   @Test
   void tlsFromAnExistingSecretMakesPeersProbesAndScrapesHttps() throws IOException {
     JsonNode plainSts = only(render(Map.of()), "StatefulSet");
-    assertThat(plainSts.at("/spec/template/spec/containers/0/readinessProbe/httpGet/scheme").asText()).isEqualTo("HTTP");
+    assertThat(
+            plainSts.at("/spec/template/spec/containers/0/readinessProbe/httpGet/scheme").asText())
+        .isEqualTo("HTTP");
     assertThat(plainSts.at("/spec/template/spec/volumes").toString()).doesNotContain("tls");
 
-    List<JsonNode> docs = render(Map.of("tls.existingSecret", "kv-tls", "serviceMonitor.enabled", true));
+    List<JsonNode> docs =
+        render(Map.of("tls.existingSecret", "kv-tls", "serviceMonitor.enabled", true));
     JsonNode sts = only(docs, "StatefulSet");
     JsonNode c = sts.at("/spec/template/spec/containers/0");
-    assertThat(env(c, "RAFT_PEERS")).isEqualTo("kv-0=https://kv-0.kv-peers:8080,kv-1=https://kv-1.kv-peers:8080,"
-        + "kv-2=https://kv-2.kv-peers:8080");
+    assertThat(env(c, "RAFT_PEERS"))
+        .isEqualTo(
+            "kv-0=https://kv-0.kv-peers:8080,kv-1=https://kv-1.kv-peers:8080,"
+                + "kv-2=https://kv-2.kv-peers:8080");
     assertThat(env(c, "SERVER_SSL_ENABLED")).isEqualTo("true");
     assertThat(env(c, "SERVER_SSL_KEY_STORE")).isEqualTo("/etc/kvraft/tls/keystore.p12");
     assertThat(env(c, "RAFT_TLS_TRUST_STORE")).isEqualTo("/etc/kvraft/tls/truststore.p12");
@@ -220,11 +243,13 @@ class HelmChartTest {
     assertThat(mount.path("readOnly").asBoolean()).isTrue();
     boolean secretVolume = false;
     for (JsonNode v : sts.at("/spec/template/spec/volumes")) {
-      secretVolume |= v.path("name").asText().equals(mount.path("name").asText())
-          && v.at("/secret/secretName").asText().equals("kv-tls");
+      secretVolume |=
+          v.path("name").asText().equals(mount.path("name").asText())
+              && v.at("/secret/secretName").asText().equals("kv-tls");
     }
     assertThat(secretVolume).isTrue();
-    assertThat(only(docs, "ServiceMonitor").at("/spec/endpoints/0/scheme").asText()).isEqualTo("https");
+    assertThat(only(docs, "ServiceMonitor").at("/spec/endpoints/0/scheme").asText())
+        .isEqualTo("https");
   }
 
   private static JsonNode envNode(JsonNode container, String name) {
@@ -241,10 +266,19 @@ class HelmChartTest {
     String dashboard = Files.readString(CHART.resolve("dashboards/kvraft.json"));
     for (String metric :
         List.of(
-            "raft_term", "raft_role", "raft_commit_index", "raft_applied_index", "raft_log_fsync_seconds_bucket",
-            "raft_log_append_seconds_bucket", "raft_log_size_bytes", "raft_forwarded_requests_total",
-            "raft_proposals_total", "raft_readindex_rounds_total", "raft_elections_total",
-            "raft_leader_changes_total", "http_server_requests_seconds_count")) {
+            "raft_term",
+            "raft_role",
+            "raft_commit_index",
+            "raft_applied_index",
+            "raft_log_fsync_seconds_bucket",
+            "raft_log_append_seconds_bucket",
+            "raft_log_size_bytes",
+            "raft_forwarded_requests_total",
+            "raft_proposals_total",
+            "raft_readindex_rounds_total",
+            "raft_elections_total",
+            "raft_leader_changes_total",
+            "http_server_requests_seconds_count")) {
       assertThat(dashboard).contains(metric);
     }
   }

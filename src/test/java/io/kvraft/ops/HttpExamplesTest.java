@@ -24,10 +24,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Runs every request of every http-examples/*.http file, in order, against a follower of a live three-node cluster
- * and checks the status its {@code # expect NNN} comment promises, so the examples never rot. The parser knows the
- * REST Client format as far as the examples use it: {@code ###} separators, {@code @var = value} file variables,
- * {@code # @name} plus {@code {{name.response.headers.X}}} references, request line, headers, blank line, body.
+ * Runs every request of every http-examples/*.http file, in order, against a follower of a live
+ * three-node cluster and checks the status its {@code # expect NNN} comment promises, so the
+ * examples never rot. The parser knows the REST Client format as far as the examples use it: {@code
+ * ###} separators, {@code @var = value} file variables, {@code # @name} plus {@code
+ * {{name.response.headers.X}}} references, request line, headers, blank line, body.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpExamplesTest {
@@ -45,9 +46,19 @@ class HttpExamplesTest {
           .build();
 
   private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
-  record Example(String title, String name, int expect, String method, String url, List<String[]> headers, String body) {}
+  record Example(
+      String title,
+      String name,
+      int expect,
+      String method,
+      String url,
+      List<String[]> headers,
+      String body) {}
 
   static Stream<Path> files() throws IOException {
     try (Stream<Path> s = Files.list(DIR)) {
@@ -83,8 +94,8 @@ class HttpExamplesTest {
           .as("%s: %s %s -> %s", file.getFileName(), ex.method(), url, r.body())
           .isEqualTo(ex.expect());
       if (r.statusCode() >= 400) {
-        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
-            v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(r.headers().firstValue("Content-Type"))
+            .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
       }
       if (ex.name() != null) {
         named.put(ex.name(), r);
@@ -92,7 +103,8 @@ class HttpExamplesTest {
     }
   }
 
-  private static String substitute(String s, Map<String, String> vars, Map<String, HttpResponse<String>> named) {
+  private static String substitute(
+      String s, Map<String, String> vars, Map<String, HttpResponse<String>> named) {
     Matcher m = VAR.matcher(s);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
@@ -102,7 +114,10 @@ class HttpExamplesTest {
       if (parts.length == 4 && parts[1].equals("response") && parts[2].equals("headers")) {
         HttpResponse<String> r = named.get(parts[0]);
         assertThat(r).as("request named %s has not run", parts[0]).isNotNull();
-        value = r.headers().firstValue(parts[3]).orElseThrow(() -> new AssertionError("no header " + ref));
+        value =
+            r.headers()
+                .firstValue(parts[3])
+                .orElseThrow(() -> new AssertionError("no header " + ref));
       } else {
         value = vars.get(ref);
         assertThat(value).as("variable %s", ref).isNotNull();
@@ -164,7 +179,8 @@ class HttpExamplesTest {
       }
       if (method != null) {
         if (expect == null) {
-          throw new AssertionError("request " + method + " " + url + " has no '# expect NNN' comment");
+          throw new AssertionError(
+              "request " + method + " " + url + " has no '# expect NNN' comment");
         }
         String b = body.toString().strip();
         out.add(new Example(title, name, expect, method, url, headers, b));

@@ -7,9 +7,10 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 /**
- * The corners of the {@code /kv} contract (design §3) on a live node, now that {@code KvEndpointFilter} serves it
- * outside Spring MVC: methods MVC used to answer for us (HEAD, OPTIONS, 405), key decoding, listings, problem
- * bodies, and the {@code http.server.requests} series it keeps.
+ * The corners of the {@code /kv} contract (design §3) on a live node, now that {@code
+ * KvEndpointFilter} serves it outside Spring MVC: methods MVC used to answer for us (HEAD, OPTIONS,
+ * 405), key decoding, listings, problem bodies, and the {@code http.server.requests} series it
+ * keeps.
  */
 class KvEndpointContractTest extends LiveNodeTestBase {
 
@@ -44,10 +45,12 @@ class KvEndpointContractTest extends LiveNodeTestBase {
   void optionsAndUnsupportedMethodsNameWhatIsAllowed() {
     HttpResponse<String> options = send("OPTIONS", "/kv/contract/x", null);
     assertThat(options.statusCode()).isEqualTo(200);
-    assertThat(options.headers().firstValue("Allow")).contains("GET, HEAD, PUT, POST, DELETE, OPTIONS");
+    assertThat(options.headers().firstValue("Allow"))
+        .contains("GET, HEAD, PUT, POST, DELETE, OPTIONS");
     HttpResponse<String> patch = send("PATCH", "/kv/contract/x", "v");
     assertThat(patch.statusCode()).isEqualTo(405);
-    assertThat(patch.headers().firstValue("Allow")).contains("GET, HEAD, PUT, POST, DELETE, OPTIONS");
+    assertThat(patch.headers().firstValue("Allow"))
+        .contains("GET, HEAD, PUT, POST, DELETE, OPTIONS");
     assertProblem(patch, 405);
     HttpResponse<String> putList = send("PUT", "/kv", "v");
     assertThat(putList.statusCode()).isEqualTo(405);
@@ -62,7 +65,8 @@ class KvEndpointContractTest extends LiveNodeTestBase {
     assertThat(listed.body()).contains("\"contract/with space\"");
     assertThat(send("GET", "/kv/contract/with%20space", null).body()).isEqualTo("s");
     assertThat(send("PUT", "/kv/contract/%E2%82%AC", "euro").statusCode()).isEqualTo(204);
-    assertThat(send("GET", "/kv?prefix=contract/%E2%82%AC", null).body()).contains("\"contract/€\"");
+    assertThat(send("GET", "/kv?prefix=contract/%E2%82%AC", null).body())
+        .contains("\"contract/€\"");
   }
 
   @Test
@@ -74,14 +78,18 @@ class KvEndpointContractTest extends LiveNodeTestBase {
     assertProblem(send("GET", "/kv/contract/bad?consistency=eventual", null), 400);
     assertProblem(send("GET", "/kv?limit=ten", null), 400);
     assertProblem(send("GET", "/kv?limit=0", null), 400);
-    // dot segments and ;parameters: the key must be the path as sent, never what the container normalises it to
+    // dot segments and ;parameters: the key must be the path as sent, never what the container
+    // normalises it to
     assertProblem(send("PUT", "/kv/contract/x/../bad", "v"), 400);
     assertProblem(send("PUT", "/kv/contract/%2e%2e/bad", "v"), 400);
     assertProblem(send("PUT", "/kv/contract/bad;jsessionid=1", "v"), 400);
     assertThat(send("POST", "/actuator/%2e%2e/kv/contract/bad", "v").statusCode()).isEqualTo(404);
-    assertProblem(send("PUT", "/kv/contract/bad", "v", "If-None-Match", "*", "If-None-Match", "*"), 400);
     assertProblem(
-        send("PUT", "/kv/contract/bad", "v", "Client-Id", "a", "Client-Id", "b", "Request-Seq", "1"), 400);
+        send("PUT", "/kv/contract/bad", "v", "If-None-Match", "*", "If-None-Match", "*"), 400);
+    assertProblem(
+        send(
+            "PUT", "/kv/contract/bad", "v", "Client-Id", "a", "Client-Id", "b", "Request-Seq", "1"),
+        400);
     // empty parameters take their defaults
     assertThat(send("GET", "/kv?limit=&consistency=", null).statusCode()).isEqualTo(200);
     assertThat(send("GET", "/kv/contract/bad", null).statusCode()).isEqualTo(404);
@@ -117,25 +125,32 @@ class KvEndpointContractTest extends LiveNodeTestBase {
   void appendAndDeleteWithSessions() throws Exception {
     HttpResponse<String> registered = send("POST", "/sessions", null);
     assertThat(registered.statusCode()).isEqualTo(201);
-    assertThat(registered.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+    assertThat(registered.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
     String ct = JSON.readTree(registered.body()).get("clientId").asText();
     assertThat(registered.headers().firstValue("Client-Id")).contains(ct);
-    assertThat(send("POST", "/kv/contract/log", "a", "Client-Id", ct, "Request-Seq", "1").statusCode())
+    assertThat(
+            send("POST", "/kv/contract/log", "a", "Client-Id", ct, "Request-Seq", "1").statusCode())
         .isEqualTo(204);
     // the same request again (a retry) is not applied twice
-    assertThat(send("POST", "/kv/contract/log", "a", "Client-Id", ct, "Request-Seq", "1").statusCode())
+    assertThat(
+            send("POST", "/kv/contract/log", "a", "Client-Id", ct, "Request-Seq", "1").statusCode())
         .isEqualTo(204);
-    assertThat(send("POST", "/kv/contract/log", "b", "Client-Id", ct, "Request-Seq", "2").statusCode())
+    assertThat(
+            send("POST", "/kv/contract/log", "b", "Client-Id", ct, "Request-Seq", "2").statusCode())
         .isEqualTo(204);
     assertThat(send("GET", "/kv/contract/log", null).body()).isEqualTo("ab");
     assertProblem(send("POST", "/kv/contract/log", "c", "Client-Id", ct, "Request-Seq", "0"), 400);
     // older seq: 409; a Client-Id the cluster never issued: 410, nothing applied
     assertProblem(send("POST", "/kv/contract/log", "c", "Client-Id", ct, "Request-Seq", "1"), 409);
-    HttpResponse<String> gone = send("POST", "/kv/contract/log", "c", "Client-Id", "not-issued", "Request-Seq", "3");
+    HttpResponse<String> gone =
+        send("POST", "/kv/contract/log", "c", "Client-Id", "not-issued", "Request-Seq", "3");
     assertProblem(gone, 410);
-    assertThat(JSON.readTree(gone.body()).get("type").asText()).isEqualTo("urn:kvraft:problem:session-expired");
+    assertThat(JSON.readTree(gone.body()).get("type").asText())
+        .isEqualTo("urn:kvraft:problem:session-expired");
     assertThat(send("GET", "/kv/contract/log", null).body()).isEqualTo("ab");
-    assertThat(send("OPTIONS", "/sessions", null).headers().firstValue("Allow")).contains("POST, OPTIONS");
+    assertThat(send("OPTIONS", "/sessions", null).headers().firstValue("Allow"))
+        .contains("POST, OPTIONS");
     assertProblem(send("DELETE", "/sessions", null), 405);
     assertThat(send("DELETE", "/kv/contract/log", null).statusCode()).isEqualTo(204);
     assertThat(send("GET", "/kv/contract/log", null).statusCode()).isEqualTo(404);
@@ -156,7 +171,11 @@ class KvEndpointContractTest extends LiveNodeTestBase {
 
   private static void assertProblem(HttpResponse<String> r, int status) {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
-    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
-    assertThat(r.body()).contains("\"status\":" + status).doesNotContain("at io.kvraft").doesNotContain("Exception");
+    assertThat(r.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    assertThat(r.body())
+        .contains("\"status\":" + status)
+        .doesNotContain("at io.kvraft")
+        .doesNotContain("Exception");
   }
 }

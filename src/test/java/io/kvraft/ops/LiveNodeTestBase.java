@@ -1,5 +1,7 @@
 package io.kvraft.ops;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -20,25 +22,28 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static org.awaitility.Awaitility.await;
-
 /**
- * One real single-node kvraft (Tomcat on a random port, file storage in a temp dir), shared by every subclass
- * through Spring's test context cache. Tests wait until it is ready (leads) before they start.
+ * One real single-node kvraft (Tomcat on a random port, file storage in a temp dir), shared by
+ * every subclass through Spring's test context cache. Tests wait until it is ready (leads) before
+ * they start.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "raft.tick-interval=20ms",
       "spring.main.banner-mode=off",
-      // A few kilobytes of writes make the node snapshot, so the snapshot metrics have something to show.
+      // A few kilobytes of writes make the node snapshot, so the snapshot metrics have something to
+      // show.
       "raft.snapshot.threshold-bytes=4096"
     })
 @AutoConfigureObservability
 public abstract class LiveNodeTestBase {
   protected static final ObjectMapper JSON = new ObjectMapper();
   protected static final HttpClient HTTP =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   private static final Path DATA_DIR;
   protected static int port;
 
@@ -77,13 +82,16 @@ public abstract class LiveNodeTestBase {
     return "http://127.0.0.1:" + port;
   }
 
-  protected static HttpResponse<String> send(String method, String path, String body, String... headers) {
+  protected static HttpResponse<String> send(
+      String method, String path, String body, String... headers) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base() + path))
             .timeout(Duration.ofSeconds(20))
             .method(
                 method,
-                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }

@@ -14,9 +14,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * The checked-in OpenAPI document (the source of every generated client) must equal what the server serves. On
- * drift the served one is written to target/openapi/kvraft.served.yaml: review it, then copy it over
- * src/main/openapi/kvraft.yaml.
+ * The checked-in OpenAPI document (the source of every generated client) must equal what the server
+ * serves. On drift the served one is written to target/openapi/kvraft.served.yaml: review it, then
+ * copy it over src/main/openapi/kvraft.yaml.
  */
 class OpenApiDriftTest extends LiveNodeTestBase {
   static final Path CHECKED_IN = Path.of("src/main/openapi/kvraft.yaml");
@@ -56,21 +56,36 @@ class OpenApiDriftTest extends LiveNodeTestBase {
   void theDocumentDescribesTheWholeKvContract() throws IOException {
     JsonNode doc = YAML.readTree(CHECKED_IN.toFile());
     JsonNode key = doc.path("paths").path("/kv/{key}");
-    assertThat(key.path("get").path("responses").fieldNames()).toIterable().contains("200", "400", "404", "503");
+    assertThat(key.path("get").path("responses").fieldNames())
+        .toIterable()
+        .contains("200", "400", "404", "503");
     assertThat(key.path("put").path("responses").fieldNames())
         .toIterable()
         .contains("204", "400", "401", "403", "409", "412", "413", "503");
-    assertThat(key.path("get").path("responses").fieldNames()).toIterable().contains("401").doesNotContain("403");
-    assertThat(doc.at("/components/securitySchemes/bearerAuth/scheme").asText()).isEqualTo("bearer");
-    assertThat(key.path("put").path("requestBody").path("content").has("application/octet-stream")).isTrue();
-    assertThat(key.path("get").path("responses").path("200").path("headers").has("ETag")).isTrue();
-    assertThat(doc.path("components").path("responses").path("Unavailable").path("content").has("application/problem+json"))
+    assertThat(key.path("get").path("responses").fieldNames())
+        .toIterable()
+        .contains("401")
+        .doesNotContain("403");
+    assertThat(doc.at("/components/securitySchemes/bearerAuth/scheme").asText())
+        .isEqualTo("bearer");
+    assertThat(key.path("put").path("requestBody").path("content").has("application/octet-stream"))
         .isTrue();
-    assertThat(doc.path("components").path("parameters").path("ClientId").path("name").asText()).isEqualTo("Client-Id");
+    assertThat(key.path("get").path("responses").path("200").path("headers").has("ETag")).isTrue();
+    assertThat(
+            doc.path("components")
+                .path("responses")
+                .path("Unavailable")
+                .path("content")
+                .has("application/problem+json"))
+        .isTrue();
+    assertThat(doc.path("components").path("parameters").path("ClientId").path("name").asText())
+        .isEqualTo("Client-Id");
     assertThat(doc.path("paths").has("/raft/append")).isFalse();
     // sessions: registered with POST /sessions; a write under an id without a live session is 410
     JsonNode register = doc.path("paths").path("/sessions").path("post");
-    assertThat(register.path("responses").fieldNames()).toIterable().contains("201", "401", "403", "503");
+    assertThat(register.path("responses").fieldNames())
+        .toIterable()
+        .contains("201", "401", "403", "503");
     assertThat(register.at("/responses/201/content/application~1json/schema/$ref").asText())
         .isEqualTo("#/components/schemas/Session");
     for (String method : new String[] {"put", "post", "delete"}) {

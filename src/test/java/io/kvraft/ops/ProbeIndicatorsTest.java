@@ -12,15 +12,21 @@ import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.actuate.health.Status;
 
-/** The probe rules on their own: liveness follows only the loop's progress, readiness the leader and catch-up. */
+/**
+ * The probe rules on their own: liveness follows only the loop's progress, readiness the leader and
+ * catch-up.
+ */
 class ProbeIndicatorsTest {
-  private static NodeStatus status(Role role, String leader, long commit, long applied, long loops, String failure) {
-    return new NodeStatus("n2", role, 3, leader, commit, applied, commit, failure == null, failure, loops);
+  private static NodeStatus status(
+      Role role, String leader, long commit, long applied, long loops, String failure) {
+    return new NodeStatus(
+        "n2", role, 3, leader, commit, applied, commit, failure == null, failure, loops);
   }
 
   @Test
   void livenessIsDownOnlyWhenTheLoopStopsMoving() {
-    AtomicReference<NodeStatus> s = new AtomicReference<>(status(Role.FOLLOWER, null, 0, 0, 1, null));
+    AtomicReference<NodeStatus> s =
+        new AtomicReference<>(status(Role.FOLLOWER, null, 0, 0, 1, null));
     AtomicLong nanos = new AtomicLong();
     HealthIndicator live = new RaftLivenessIndicator(s::get, Duration.ofSeconds(10), nanos::get);
     assertThat(live.health().getStatus()).isEqualTo(Status.UP);
@@ -42,7 +48,8 @@ class ProbeIndicatorsTest {
     AtomicLong nanos = new AtomicLong();
     HealthIndicator live = new RaftLivenessIndicator(s::get, Duration.ofSeconds(10), nanos::get);
     assertThat(live.health().getStatus()).isEqualTo(Status.UP);
-    // A full disk: nothing more can be persisted, and only a restart recovers the node, so the kubelet must restart it.
+    // A full disk: nothing more can be persisted, and only a restart recovers the node, so the
+    // kubelet must restart it.
     s.set(status(Role.FOLLOWER, null, 5, 5, 2, "IOException: No space left on device"));
     nanos.addAndGet(Duration.ofSeconds(1).toNanos());
     Health h = live.health();
@@ -68,7 +75,9 @@ class ProbeIndicatorsTest {
         .isEqualTo(Status.OUT_OF_SERVICE);
     assertThat(RaftReadinessIndicator.of(status(Role.FOLLOWER, "n1", 7, 7, 9, null)).getStatus())
         .isEqualTo(Status.UP);
-    assertThat(RaftReadinessIndicator.of(status(Role.LEADER, "n2", 7, 7, 9, "IOException: x")).getStatus())
+    assertThat(
+            RaftReadinessIndicator.of(status(Role.LEADER, "n2", 7, 7, 9, "IOException: x"))
+                .getStatus())
         .isEqualTo(Status.OUT_OF_SERVICE);
   }
 }

@@ -17,14 +17,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code /raft/stream/*} (design §4) frame by frame: keep-alives and an orderly end are fine, and a bad frame ends
- * the stream with the status a posted batch would get, without disturbing the node.
+ * {@code /raft/stream/*} (design §4) frame by frame: keep-alives and an orderly end are fine, and a
+ * bad frame ends the stream with the status a posted batch would get, without disturbing the node.
  */
 class RaftStreamEndpointTest extends LiveNodeTestBase {
 
   @Test
   void keepAlivesAndAnOrderlyEndAreAccepted() {
-    HttpResponse<String> r = stream("/raft/stream/heartbeat", frames(new byte[0], new byte[0], new byte[0]));
+    HttpResponse<String> r =
+        stream("/raft/stream/heartbeat", frames(new byte[0], new byte[0], new byte[0]));
     assertThat(r.statusCode()).isEqualTo(200);
   }
 
@@ -35,7 +36,8 @@ class RaftStreamEndpointTest extends LiveNodeTestBase {
         MessageCodec.encode(List.of(new Message.HeartbeatResponse("n9", "n1", term + 100, 0)));
     HttpResponse<String> r = stream("/raft/stream/heartbeat", frames(new byte[0], batch));
     assertThat(r.statusCode()).isEqualTo(403);
-    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("problem+json"));
+    assertThat(r.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).contains("problem+json"));
     assertThat(bean(RaftNode.class).status().term()).isEqualTo(term);
   }
 
@@ -47,7 +49,8 @@ class RaftStreamEndpointTest extends LiveNodeTestBase {
 
   @Test
   void garbageAndOversizedFramesEndTheStream() {
-    assertThat(stream("/raft/stream/append", frames(new byte[] {1, 2, 3, 4, 5})).statusCode()).isEqualTo(400);
+    assertThat(stream("/raft/stream/append", frames(new byte[] {1, 2, 3, 4, 5})).statusCode())
+        .isEqualTo(400);
     byte[] huge = {0x7f, 0x7f, 0x7f, 0x7f};
     assertThat(stream("/raft/stream/append", huge).statusCode()).isEqualTo(413);
     byte[] negative = {(byte) 0xff, 0, 0, 0};

@@ -14,14 +14,17 @@ import org.junit.jupiter.api.Test;
 
 class ConfigurationTest {
   private static final Configuration THREE = Configuration.ofVoters(List.of("a", "b", "c"));
-  private static final Configuration THREE_AND_LEARNER = Configuration.of(List.of("a", "b", "c"), List.of("l"));
+  private static final Configuration THREE_AND_LEARNER =
+      Configuration.of(List.of("a", "b", "c"), List.of("l"));
 
   @Test
   void committedIndexIsWhatAMajorityOfVotersAcknowledged() {
     Map<String, Long> acks = Map.of("a", 7L, "b", 5L, "c", 2L);
     assertThat(THREE.committedIndex(acks::get)).isEqualTo(5);
     Map<String, Long> four = Map.of("a", 9L, "b", 8L, "c", 3L, "d", 1L);
-    assertThat(Configuration.ofVoters(four.keySet()).committedIndex(four::get)).as("3 of 4 needed").isEqualTo(3);
+    assertThat(Configuration.ofVoters(four.keySet()).committedIndex(four::get))
+        .as("3 of 4 needed")
+        .isEqualTo(3);
     assertThat(Configuration.ofVoters(List.of("a")).committedIndex(id -> 4)).isEqualTo(4);
   }
 
@@ -57,13 +60,17 @@ class ConfigurationTest {
     assertThat(THREE.voteResult(Map.of("a", true))).isEqualTo(VoteResult.PENDING);
     assertThat(THREE.voteResult(Map.of("a", true, "b", true))).isEqualTo(VoteResult.WON);
     assertThat(THREE.voteResult(Map.of("a", true, "b", false))).isEqualTo(VoteResult.PENDING);
-    assertThat(THREE.voteResult(Map.of("a", true, "b", false, "c", false))).isEqualTo(VoteResult.LOST);
-    assertThat(THREE_AND_LEARNER.voteResult(Map.of("a", true, "l", true))).as("a learner's vote").isEqualTo(VoteResult.PENDING);
+    assertThat(THREE.voteResult(Map.of("a", true, "b", false, "c", false)))
+        .isEqualTo(VoteResult.LOST);
+    assertThat(THREE_AND_LEARNER.voteResult(Map.of("a", true, "l", true)))
+        .as("a learner's vote")
+        .isEqualTo(VoteResult.PENDING);
     Configuration four = Configuration.ofVoters(List.of("a", "b", "c", "d"));
     assertThat(four.voteResult(Map.of("a", true, "b", false, "c", false)))
         .as("3 of 4 can no longer be reached")
         .isEqualTo(VoteResult.LOST);
-    assertThat(Configuration.ofVoters(List.of("a")).voteResult(Map.of("a", true))).isEqualTo(VoteResult.WON);
+    assertThat(Configuration.ofVoters(List.of("a")).voteResult(Map.of("a", true)))
+        .isEqualTo(VoteResult.WON);
   }
 
   @Test
@@ -75,8 +82,10 @@ class ConfigurationTest {
 
   @Test
   void aMemberIsAVoterOrALearnerAndThereIsAVoter() {
-    assertThatThrownBy(() -> Configuration.of(List.of("a"), List.of("a"))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Configuration.of(List.of(), List.of("a"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Configuration.of(List.of("a"), List.of("a")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Configuration.of(List.of(), List.of("a")))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(THREE_AND_LEARNER.members()).containsExactly("a", "b", "c", "l");
     assertThat(THREE_AND_LEARNER.isVoter("l")).isFalse();
     assertThat(THREE_AND_LEARNER.isLearner("l")).isTrue();

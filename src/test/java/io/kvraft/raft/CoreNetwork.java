@@ -12,9 +12,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A few cores on a lossless, instant network, for small deterministic tests of core behaviour: each round ticks
- * every live core, then carries out Ready (through a {@link ReadyDriver} over storage that is durable at once) and
- * delivers messages until quiet. Members can be cut off; messages to or from a cut member are dropped.
+ * A few cores on a lossless, instant network, for small deterministic tests of core behaviour: each
+ * round ticks every live core, then carries out Ready (through a {@link ReadyDriver} over storage
+ * that is durable at once) and delivers messages until quiet. Members can be cut off; messages to
+ * or from a cut member are dropped.
  */
 final class CoreNetwork {
   final Map<String, RaftCore> nodes = new TreeMap<>();
@@ -31,7 +32,8 @@ final class CoreNetwork {
   CoreNetwork(Configuration config, RaftConfig cfg, long seed) {
     Random rnd = new Random(seed);
     for (String id : config.members()) {
-      RaftCore core = new RaftCore(id, config, cfg, new Random(rnd.nextLong()), PersistentState.empty());
+      RaftCore core =
+          new RaftCore(id, config, cfg, new Random(rnd.nextLong()), PersistentState.empty());
       nodes.put(id, core);
       applied.put(id, new ArrayList<>());
       reads.put(id, new ArrayList<>());
@@ -39,7 +41,10 @@ final class CoreNetwork {
     }
   }
 
-  /** Node {@code id}'s Ready: into the network, persisted at once, what is applied and read recorded. */
+  /**
+   * Node {@code id}'s Ready: into the network, persisted at once, what is applied and read
+   * recorded.
+   */
   private ReadyDriver.Host host(String id) {
     return new ReadyDriver.Host() {
       @Override
@@ -109,7 +114,9 @@ final class CoreNetwork {
   }
 
   List<RaftCore> leaders() {
-    return nodes.values().stream().filter(n -> n.role() == Role.LEADER && !down.contains(n.id())).toList();
+    return nodes.values().stream()
+        .filter(n -> n.role() == Role.LEADER && !down.contains(n.id()))
+        .toList();
   }
 
   RaftCore leader() {

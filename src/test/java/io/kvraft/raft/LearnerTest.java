@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A learner receives the log but never campaigns and counts for no majority (commit, votes, ReadIndex). */
+/**
+ * A learner receives the log but never campaigns and counts for no majority (commit, votes,
+ * ReadIndex).
+ */
 class LearnerTest {
   private static final Configuration CONFIG = Configuration.of(List.of("a", "b"), List.of("l"));
 
@@ -18,7 +21,10 @@ class LearnerTest {
       assertThat(leader.id()).isNotEqualTo("l");
       leader.propose("x".getBytes());
       net.rounds(10);
-      assertThat(net.applied.get("l")).as("seed %d", seed).extracting(Entry::type).contains(Entry.Type.COMMAND);
+      assertThat(net.applied.get("l"))
+          .as("seed %d", seed)
+          .extracting(Entry::type)
+          .contains(Entry.Type.COMMAND);
     }
   }
 
@@ -42,8 +48,12 @@ class LearnerTest {
     net.cut(otherVoter);
     leader.propose("x".getBytes());
     net.rounds(3);
-    assertThat(net.node("l").lastIndex()).as("the learner has the entry").isEqualTo(leader.lastIndex());
-    assertThat(leader.commitIndex()).as("but with one voter of two it is not committed").isEqualTo(committed);
+    assertThat(net.node("l").lastIndex())
+        .as("the learner has the entry")
+        .isEqualTo(leader.lastIndex());
+    assertThat(leader.commitIndex())
+        .as("but with one voter of two it is not committed")
+        .isEqualTo(committed);
   }
 
   @Test
@@ -59,7 +69,9 @@ class LearnerTest {
     // CheckQuorum: the learner still answers every heartbeat, yet the leader must step down.
     net.rounds(40);
     assertThat(leader.role()).isNotEqualTo(Role.LEADER);
-    assertThat(net.reads.get(leader.id())).as("the read fails when it steps down").containsExactly(new ReadState(99, -1));
+    assertThat(net.reads.get(leader.id()))
+        .as("the read fails when it steps down")
+        .containsExactly(new ReadState(99, -1));
   }
 
   @Test

@@ -13,9 +13,9 @@ import java.util.function.LongFunction;
 import org.junit.jupiter.api.Test;
 
 /**
- * Proves the simulation has teeth: each deliberate bug in {@link Mutation} is caught by the same invariant checker
- * that the real core passes (RaftSimulationTest runs the real core through these same profiles), within a budget
- * of seeds. The profiles only tune the fault mix towards the bug.
+ * Proves the simulation has teeth: each deliberate bug in {@link Mutation} is caught by the same
+ * invariant checker that the real core passes (RaftSimulationTest runs the real core through these
+ * same profiles), within a budget of seeds. The profiles only tune the fault mix towards the bug.
  */
 class MutationTest {
   private static final int BUDGET = 2000;
@@ -43,25 +43,29 @@ class MutationTest {
     assertCaughtSafety(Mutation.ACK_BEFORE_PERSIST, 3, Profile.SLOW_DISK);
   }
 
-  /** Without PreVote an isolated follower returns with a raised term and deposes a healthy leader. */
+  /**
+   * Without PreVote an isolated follower returns with a raised term and deposes a healthy leader.
+   */
   @Test
   void noPreVoteIsCaughtByTheRejoinCheck() {
     SimulationFailure f =
         firstFailure(
             "NO_PRE_VOTE",
             3,
-            seed -> new Simulator(seed, 3, Profile.DEFAULT, mutant(Mutation.NO_PRE_VOTE)).runRejoin());
+            seed ->
+                new Simulator(seed, 3, Profile.DEFAULT, mutant(Mutation.NO_PRE_VOTE)).runRejoin());
     assertThat(f.invariant()).isEqualTo("disruption");
   }
 
   /**
-   * Replays one mutant run: {@code -Dtest=MutationTest#replay -Dsim.mutation=M -Dsim.seed=N -Dsim.size=S
-   * -Dsim.profile=P [-Dsim.rejoin=true]}; it fails with the violation and the trace.
+   * Replays one mutant run: {@code -Dtest=MutationTest#replay -Dsim.mutation=M -Dsim.seed=N
+   * -Dsim.size=S -Dsim.profile=P [-Dsim.rejoin=true]}; it fails with the violation and the trace.
    */
   @Test
   void replay() {
     String m = System.getProperty("sim.mutation");
-    assumeTrue(m != null && System.getProperty("sim.seed") != null, "set -Dsim.mutation=M -Dsim.seed=N");
+    assumeTrue(
+        m != null && System.getProperty("sim.seed") != null, "set -Dsim.mutation=M -Dsim.seed=N");
     Simulator s =
         new Simulator(
             Long.getLong("sim.seed"),
@@ -78,17 +82,27 @@ class MutationTest {
   private static void assertCaughtSafety(Mutation m, int size, Profile p) {
     SimulationFailure f =
         firstFailure(m.name(), size, seed -> new Simulator(seed, size, p, mutant(m)).run());
-    assertThat(f.isSafety()).as("%s must break a safety invariant, got: %s", m, f.getMessage()).isTrue();
+    assertThat(f.isSafety())
+        .as("%s must break a safety invariant, got: %s", m, f.getMessage())
+        .isTrue();
   }
 
-  private static SimulationFailure firstFailure(String what, int size, LongFunction<Simulator> oneSeed) {
+  private static SimulationFailure firstFailure(
+      String what, int size, LongFunction<Simulator> oneSeed) {
     SeedRunner.Outcome o = SeedRunner.run(BUDGET, oneSeed);
     assertThat(o.failure()).as("%s not caught within %d seeds", what, BUDGET).isNotNull();
     SimulationFailure f = o.failure();
     System.out.printf(
         "[mutation] %-27s caught after %d seed(s) (seed %d, %d nodes): %s%n"
             + "           replay: -Dtest=MutationTest#replay -Dsim.mutation=%s -Dsim.seed=%d -Dsim.size=%d%n",
-        what, f.seed() + 1, f.seed(), size, f.getMessage().lines().findFirst().orElse(""), what, f.seed(), size);
+        what,
+        f.seed() + 1,
+        f.seed(),
+        size,
+        f.getMessage().lines().findFirst().orElse(""),
+        what,
+        f.seed(),
+        size);
     return f;
   }
 }

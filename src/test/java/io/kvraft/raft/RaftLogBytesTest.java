@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The log counts the bytes it holds in memory through every way entries come and go (issue 12's memory budget). */
+/**
+ * The log counts the bytes it holds in memory through every way entries come and go (issue 12's
+ * memory budget).
+ */
 class RaftLogBytesTest {
   private static Entry entry(long term, long index, int size) {
     return Entry.command(term, index, new byte[size]);

@@ -1,6 +1,5 @@
 package io.kvraft.seed;
 
-import io.kvraft.raft.Configuration;
 import io.kvraft.client.KvClient;
 import io.kvraft.client.KvEndpoint;
 import io.kvraft.client.KvReply;
@@ -16,10 +15,11 @@ import io.kvraft.kv.Precondition;
 import io.kvraft.node.NodeStatus;
 import io.kvraft.node.NotLeaderException;
 import io.kvraft.node.RaftNode;
+import io.kvraft.node.SnapshotPolicy;
 import io.kvraft.node.UnavailableException;
+import io.kvraft.raft.Configuration;
 import io.kvraft.raft.RaftConfig;
 import io.kvraft.raft.Role;
-import io.kvraft.node.SnapshotPolicy;
 import io.kvraft.raft.log.MemoryRaftStorage;
 import io.kvraft.raft.log.SnapshotStore;
 import io.kvraft.transport.InMemoryNetwork;
@@ -54,39 +54,49 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * The seed's kvraft {@code config.go} in Java: {@code n} servers, each a real {@link RaftNode} + {@link KvService} +
- * {@link KvStateMachine} on a {@link MemoryRaftStorage}, joined by a {@link InMemoryNetwork}; clerks are real {@link
- * KvClient}s whose endpoints call a server's KvService in-process and can be cut off, made lossy, or hit a crash.
+ * The seed's kvraft {@code config.go} in Java: {@code n} servers, each a real {@link RaftNode} +
+ * {@link KvService} + {@link KvStateMachine} on a {@link MemoryRaftStorage}, joined by a {@link
+ * InMemoryNetwork}; clerks are real {@link KvClient}s whose endpoints call a server's KvService
+ * in-process and can be cut off, made lossy, or hit a crash.
  *
- * <p>Timing: a 10 ms tick, election timeout 15 ticks (150–300 ms, drawn by the core), heartbeat every 2 ticks
- * (20 ms). That is the seed's 100 ms heartbeat / ~1 s election scaled down about fivefold so rounds see many
- * elections; KvService gives up on a request after {@link #REQUEST_TIMEOUT} (503) so clerks move on quickly.
+ * <p>Timing: a 10 ms tick, election timeout 15 ticks (150–300 ms, drawn by the core), heartbeat
+ * every 2 ticks (20 ms). That is the seed's 100 ms heartbeat / ~1 s election scaled down about
+ * fivefold so rounds see many elections; KvService gives up on a request after {@link
+ * #REQUEST_TIMEOUT} (503) so clerks move on quickly.
  *
- * <p>Crash ({@link #shutdownServer}) follows the seed's {@code ShutdownServer}: the server is cut off first (its
- * endpoints and links go dead, so no reply or message of the old incarnation escapes afterwards), then {@link
- * RaftNode#crash()}, then only what the storage had synced is kept ({@link MemoryRaftStorage#crashCopy()}). {@link
- * #startServer} starts a new incarnation on that copy with an empty state machine, which the node rebuilds by
- * re-applying the log as the commit index becomes known again.
+ * <p>Crash ({@link #shutdownServer}) follows the seed's {@code ShutdownServer}: the server is cut
+ * off first (its endpoints and links go dead, so no reply or message of the old incarnation escapes
+ * afterwards), then {@link RaftNode#crash()}, then only what the storage had synced is kept ({@link
+ * MemoryRaftStorage#crashCopy()}). {@link #startServer} starts a new incarnation on that copy with
+ * an empty state machine, which the node rebuilds by re-applying the log as the commit index
+ * becomes known again.
  *
- * <p>Snapshots (the seed's {@code maxraftstate}): with {@code maxraftstate > 0} each server gets a {@link
- * SnapshotStore} in its own directory under a temp directory and snapshots once {@code maxraftstate} bytes of log
- * were applied since the last one; snapshot chunks travel over the {@link InMemoryNetwork}. The directory survives a
- * crash (like fsynced files: a crash here stops the node, so whatever it wrote to a file stays), and the next
- * incarnation loads the newest valid snapshot and replays the log after it. With {@code maxraftstate <= 0} (the 3A
- * tests) servers keep no snapshots, as before.
+ * <p>Snapshots (the seed's {@code maxraftstate}): with {@code maxraftstate > 0} each server gets a
+ * {@link SnapshotStore} in its own directory under a temp directory and snapshots once {@code
+ * maxraftstate} bytes of log were applied since the last one; snapshot chunks travel over the
+ * {@link InMemoryNetwork}. The directory survives a crash (like fsynced files: a crash here stops
+ * the node, so whatever it wrote to a file stays), and the next incarnation loads the newest valid
+ * snapshot and replays the log after it. With {@code maxraftstate <= 0} (the 3A tests) servers keep
+ * no snapshots, as before.
  */
 final class KvCluster implements AutoCloseable {
   static final Duration TICK = Duration.ofMillis(10);
-  static final RaftConfig RAFT_CONFIG = RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
+  static final RaftConfig RAFT_CONFIG =
+      RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
+
   /** The seed's {@code electionTimeout} sleep (1 s) after healing and between crash and restart. */
   static final Duration ELECTION_TIMEOUT = Duration.ofSeconds(1);
 
-  /** One running incarnation of a server. Identity matters: a different object means the server crashed. */
+  /**
+   * One running incarnation of a server. Identity matters: a different object means the server
+   * crashed.
+   */
   private record Server(RaftNode node, KvService kv, MemoryRaftStorage storage) {}
 
   /** Bytes of applied log that trigger a snapshot; 0 or less means no snapshots. */
   private final int maxraftstate;
+
   /** Per-server snapshot directories live under this; null without snapshots. */
   private final Path snapshotRoot;
 
@@ -94,12 +104,16 @@ final class KvCluster implements AutoCloseable {
   private final List<String> ids;
   private final InMemoryNetwork net;
   private final AtomicReferenceArray<Server> servers;
+
   /** What a down server persisted; its next incarnation starts from it. */
   private final MemoryRaftStorage[] saved;
+
   private final AtomicInteger nextClientId = new AtomicInteger();
   private final AtomicLong ops = new AtomicLong();
+
   /** Exceptions no client should ever see (bugs); tests assert this stays empty. */
   private final Queue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+
   private volatile boolean closed;
 
   private String title;
@@ -153,7 +167,14 @@ final class KvCluster implements AutoCloseable {
       if (snapshotRoot == null) {
         node =
             new RaftNode(
-                ids.get(i), Configuration.ofVoters(ids), RAFT_CONFIG, TICK, storage, transport, new KvApplier(sm), new Random());
+                ids.get(i),
+                Configuration.ofVoters(ids),
+                RAFT_CONFIG,
+                TICK,
+                storage,
+                transport,
+                new KvApplier(sm),
+                new Random());
       } else {
         node =
             new RaftNode(
@@ -200,7 +221,10 @@ final class KvCluster implements AutoCloseable {
     return max;
   }
 
-  /** The seed's {@code SnapshotSize()}: the largest newest snapshot (bytes on disk) of any running server. */
+  /**
+   * The seed's {@code SnapshotSize()}: the largest newest snapshot (bytes on disk) of any running
+   * server.
+   */
   long snapshotSize() {
     long max = 0;
     for (int i = 0; i < n; i++) {
@@ -218,7 +242,10 @@ final class KvCluster implements AutoCloseable {
     return s == null ? -1 : s.storage.sizeBytes();
   }
 
-  /** Snapshots taken and installed by server {@code i}'s current incarnation ({@link RaftNode#snapshotCounts}). */
+  /**
+   * Snapshots taken and installed by server {@code i}'s current incarnation ({@link
+   * RaftNode#snapshotCounts}).
+   */
   long[] snapshotCounts(int i) {
     Server s = servers.get(i);
     return s == null ? new long[] {0, 0} : s.node.snapshotCounts();
@@ -230,7 +257,10 @@ final class KvCluster implements AutoCloseable {
     return s == null ? null : s.node.status();
   }
 
-  /** The running server that believes it leads in the highest term, or -1 (the seed's {@code Leader()}). */
+  /**
+   * The running server that believes it leads in the highest term, or -1 (the seed's {@code
+   * Leader()}).
+   */
   int leader() {
     int best = -1;
     long bestTerm = -1;
@@ -259,8 +289,8 @@ final class KvCluster implements AutoCloseable {
   }
 
   /**
-   * The seed's {@code make_partition}: {@code p1} is a majority of {@code n/2 + 1} servers, {@code p2} the rest,
-   * with the current leader ({@code leader >= 0}) in the minority {@code p2}.
+   * The seed's {@code make_partition}: {@code p1} is a majority of {@code n/2 + 1} servers, {@code
+   * p2} the rest, with the current leader ({@code leader >= 0}) in the minority {@code p2}.
    */
   static List<List<Integer>> makePartition(int n, int leader) {
     List<Integer> p1 = new ArrayList<>();
@@ -281,7 +311,10 @@ final class KvCluster implements AutoCloseable {
 
   // ---------------------------------------------------------------- clients
 
-  /** A clerk with its own endpoints, in shuffled order, to every server; only those in {@code to} connected. */
+  /**
+   * A clerk with its own endpoints, in shuffled order, to every server; only those in {@code to}
+   * connected.
+   */
   Clerk makeClient(List<Integer> to) {
     List<Integer> order = new ArrayList<>(all());
     Collections.shuffle(order);
@@ -309,7 +342,9 @@ final class KvCluster implements AutoCloseable {
       this.ends = ends;
     }
 
-    /** The seed's {@code ConnectClient(ck, to)}: exactly the servers in {@code to} are reachable. */
+    /**
+     * The seed's {@code ConnectClient(ck, to)}: exactly the servers in {@code to} are reachable.
+     */
     void connect(List<Integer> to) {
       ends.forEach((i, e) -> e.enabled = to.contains(i));
     }
@@ -325,9 +360,10 @@ final class KvCluster implements AutoCloseable {
   }
 
   /**
-   * One clerk's endpoint to one server, like a labrpc ClientEnd: disconnected or dead target → IOException after
-   * 0–99 ms; unreliable → 0–26 ms delay, 10 % of requests and 10 % of replies lost (the handler ran, the clerk sees
-   * an IOException); a server that crashes while handling never replies.
+   * One clerk's endpoint to one server, like a labrpc ClientEnd: disconnected or dead target →
+   * IOException after 0–99 ms; unreliable → 0–26 ms delay, 10 % of requests and 10 % of replies
+   * lost (the handler ran, the clerk sees an IOException); a server that crashes while handling
+   * never replies.
    */
   private final class ClientEnd implements KvEndpoint {
     private final int server;
@@ -449,7 +485,12 @@ final class KvCluster implements AutoCloseable {
   /** As POST /sessions answers: 201 with the issued id, or 503 when the session table is full. */
   private static KvReply registerReply(KvResult r) {
     return r.isOk()
-        ? new KvReply(201, KvStateMachine.sessionId(r.revision()).getBytes(StandardCharsets.UTF_8), 0, null, null)
+        ? new KvReply(
+            201,
+            KvStateMachine.sessionId(r.revision()).getBytes(StandardCharsets.UTF_8),
+            0,
+            null,
+            null)
         : new KvReply(503, null, 0, null, "too many sessions");
   }
 
@@ -483,7 +524,8 @@ final class KvCluster implements AutoCloseable {
 
   String describe() {
     return IntStream.range(0, n)
-        .mapToObj(i -> Optional.ofNullable(status(i)).map(Object::toString).orElse("s" + i + " down"))
+        .mapToObj(
+            i -> Optional.ofNullable(status(i)).map(Object::toString).orElse("s" + i + " down"))
         .collect(Collectors.joining("\n  ", "cluster:\n  ", ""));
   }
 

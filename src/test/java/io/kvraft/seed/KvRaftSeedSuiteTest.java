@@ -27,39 +27,49 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The seed's kvraft test suite (shared/seed/kvservice-README.txt: 12 tests, 214 s) ported from the 6.824 tester
- * (seed-tests.md), plus the seed-era TestSpeed, run against real RaftNode / KvService / KvClient instances in an
- * in-process {@link KvCluster}.
+ * The seed's kvraft test suite (shared/seed/kvservice-README.txt: 12 tests, 214 s) ported from the
+ * 6.824 tester (seed-tests.md), plus the seed-era TestSpeed, run against real RaftNode / KvService
+ * / KvClient instances in an in-process {@link KvCluster}.
  *
  * <p>Test names are the seed's on purpose, so results can be compared line by line with its README.
  *
- * <p>Linearizability is checked per GenericTest iteration rather than over the whole run. That decides the same
- * thing here: between iterations nothing is in flight (every client has returned; clerks retry forever, so no
- * outcome is unknown), and in each iteration every key is first written by a Put of its only writer, which
- * real-time precedes every other op on that key, so no linearization of an iteration depends on the state the
- * previous one left. Smaller histories keep the checker far from its timeout.
+ * <p>Linearizability is checked per GenericTest iteration rather than over the whole run. That
+ * decides the same thing here: between iterations nothing is in flight (every client has returned;
+ * clerks retry forever, so no outcome is unknown), and in each iteration every key is first written
+ * by a Put of its only writer, which real-time precedes every other op on that key, so no
+ * linearization of an iteration depends on the state the previous one left. Smaller histories keep
+ * the checker far from its timeout.
  *
- * <p>Timing: the seed's 5 s client rounds and 1 s partitioner period are kept; Raft itself runs about five times
- * faster than the seed's (see {@link KvCluster}). The only time bounds asserted are the seed's semantic ones: no
- * progress in a minority within 1 s, completion within 3 s after heal (after the seed's 1 s settle), and at most
- * 33 ms per op in TestSpeed. Every other wait is a hang guard far above what a loaded 2-core machine needs.
+ * <p>Timing: the seed's 5 s client rounds and 1 s partitioner period are kept; Raft itself runs
+ * about five times faster than the seed's (see {@link KvCluster}). The only time bounds asserted
+ * are the seed's semantic ones: no progress in a minority within 1 s, completion within 3 s after
+ * heal (after the seed's 1 s settle), and at most 33 ms per op in TestSpeed. Every other wait is a
+ * hang guard far above what a loaded 2-core machine needs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class KvRaftSeedSuiteTest {
-  /** How long clients run per iteration of GenericTest (the seed's 5 s); -Dseed.roundMillis to change. */
+  /**
+   * How long clients run per iteration of GenericTest (the seed's 5 s); -Dseed.roundMillis to
+   * change.
+   */
   static final Duration ROUND = Duration.ofMillis(Long.getLong("seed.roundMillis", 5000));
 
   static final int ITERATIONS = 3;
+
   /**
-   * Pause between a GenericTest client's operations. Unpaced, an in-process clerk does ~5000 ops/s (the seed's did
-   * 3–50), so one key would collect ~80k ops and a 400 KB value per test, beyond what the WGL checker (built for a
-   * few thousand ops per key; it keeps the register state of every explored configuration) decides in time and
-   * memory. Paced, a client still does a few hundred ops/s, 10–100 times the seed's rate.
+   * Pause between a GenericTest client's operations. Unpaced, an in-process clerk does ~5000 ops/s
+   * (the seed's did 3–50), so one key would collect ~80k ops and a 400 KB value per test, beyond
+   * what the WGL checker (built for a few thousand ops per key; it keeps the register state of
+   * every explored configuration) decides in time and memory. Paced, a client still does a few
+   * hundred ops/s, 10–100 times the seed's rate.
    */
   static final long CLIENT_PAUSE_MILLIS = 2;
 
-  /** Hang guard for a client's last operation after the round ends (a healthy cluster needs well under 1 s). */
+  /**
+   * Hang guard for a client's last operation after the round ends (a healthy cluster needs well
+   * under 1 s).
+   */
   static final Duration CLIENT_FINISH_GUARD = Duration.ofSeconds(60);
 
   // ---------------------------------------------------------------- the seed's tests
@@ -215,19 +225,25 @@ class KvRaftSeedSuiteTest {
   @Test
   @Order(11)
   void TestPersistPartition() throws Exception {
-    genericTest("persistence with concurrent clients and repartitioning servers", 5, false, true, true);
+    genericTest(
+        "persistence with concurrent clients and repartitioning servers", 5, false, true, true);
   }
 
   @Test
   @Order(12)
   void TestPersistPartitionUnreliable() throws Exception {
     genericTest(
-        "persistence with concurrent clients and repartitioning servers, unreliable", 5, true, true, true);
+        "persistence with concurrent clients and repartitioning servers, unreliable",
+        5,
+        true,
+        true,
+        true);
   }
 
   /**
-   * The seed-era speed test (TestSpeed3A): one client, 1000 sequential Appends must average at most 33 ms each
-   * (three ops per 100 ms heartbeat interval), i.e. a write must not wait for the next heartbeat.
+   * The seed-era speed test (TestSpeed3A): one client, 1000 sequential Appends must average at most
+   * 33 ms each (three ops per 100 ms heartbeat interval), i.e. a write must not wait for the next
+   * heartbeat.
    */
   @Test
   @Order(13)
@@ -238,8 +254,9 @@ class KvRaftSeedSuiteTest {
   }
 
   /**
-   * The shape shared by TestSpeed3A and 3B: one Get so a leader serves, then 1000 sequential Appends, each within
-   * the 33 ms bound (three ops per 100 ms heartbeat interval). {@code note} is appended to the printed figure.
+   * The shape shared by TestSpeed3A and 3B: one Get so a leader serves, then 1000 sequential
+   * Appends, each within the 33 ms bound (three ops per 100 ms heartbeat interval). {@code note} is
+   * appended to the printed figure.
    */
   static void speedTest(KvCluster cfg, String title, String note) {
     final int numOps = 1000;
@@ -257,9 +274,13 @@ class KvRaftSeedSuiteTest {
     checkClntAppends(0, v, numOps);
     double msPerOp = dur / 1e6 / numOps;
     System.out.printf(
-        "  %d appends in %.0f ms: %.2f ms/op (bound 33.3 ms/op)%s%n", numOps, dur / 1e6, msPerOp, note);
-    final double timePerOpMillis = 100.0 / 3; // heartbeat interval 100 ms, at least 3 ops per interval
-    assertThat(msPerOp).as("Operations completed too slowly (ms/op)").isLessThanOrEqualTo(timePerOpMillis);
+        "  %d appends in %.0f ms: %.2f ms/op (bound 33.3 ms/op)%s%n",
+        numOps, dur / 1e6, msPerOp, note);
+    final double timePerOpMillis =
+        100.0 / 3; // heartbeat interval 100 ms, at least 3 ops per interval
+    assertThat(msPerOp)
+        .as("Operations completed too slowly (ms/op)")
+        .isLessThanOrEqualTo(timePerOpMillis);
     assertNoUnexpectedErrors(cfg);
     cfg.end();
   }
@@ -267,22 +288,25 @@ class KvRaftSeedSuiteTest {
   // ---------------------------------------------------------------- GenericTest
 
   /**
-   * The seed's GenericTest on 5 servers: {@value #ITERATIONS} iterations of {@link #ROUND} of client load, each
-   * client appending to and reading its own key; optional lossy network, repartitioning every 1–1.2 s, and a crash
-   * of all servers at the end of each iteration. Each client's key must then hold all its appends once and in order,
-   * and the whole history must be linearizable.
+   * The seed's GenericTest on 5 servers: {@value #ITERATIONS} iterations of {@link #ROUND} of
+   * client load, each client appending to and reading its own key; optional lossy network,
+   * repartitioning every 1–1.2 s, and a crash of all servers at the end of each iteration. Each
+   * client's key must then hold all its appends once and in order, and the whole history must be
+   * linearizable.
    */
-  private void genericTest(String title, int nclients, boolean unreliable, boolean crash, boolean partitions)
+  private void genericTest(
+      String title, int nclients, boolean unreliable, boolean crash, boolean partitions)
       throws Exception {
     genericTest(title, nclients, 5, unreliable, crash, partitions, -1, false, ROUND);
   }
 
   /**
-   * The full GenericTest ({@code GenericTest(t, part, nclients, nservers, unreliable, crash, partitions,
-   * maxraftstate, randomkeys)}). With {@code maxraftstate > 0} the servers snapshot (see {@link KvCluster}) and the
-   * largest Raft log must stay within {@code 8 * maxraftstate} bytes after every iteration. With {@code randomkeys}
-   * clients work on random keys of {@code 0..nclients-1}, also Put, and only linearizability is checked; then one
-   * history spans all iterations, since an iteration's ops then depend on the state the previous one left.
+   * The full GenericTest ({@code GenericTest(t, part, nclients, nservers, unreliable, crash,
+   * partitions, maxraftstate, randomkeys)}). With {@code maxraftstate > 0} the servers snapshot
+   * (see {@link KvCluster}) and the largest Raft log must stay within {@code 8 * maxraftstate}
+   * bytes after every iteration. With {@code randomkeys} clients work on random keys of {@code
+   * 0..nclients-1}, also Put, and only linearizability is checked; then one history spans all
+   * iterations, since an iteration's ops then depend on the state the previous one left.
    */
   static void genericTest(
       String title,
@@ -300,7 +324,8 @@ class KvRaftSeedSuiteTest {
       Clerk ck = cfg.makeClient(cfg.all());
       HistoryRecorder wholeRun = new HistoryRecorder();
       for (int iter = 0; iter < ITERATIONS; iter++) {
-        // One history per iteration (see the class comment on why that checks the same as one for the whole run).
+        // One history per iteration (see the class comment on why that checks the same as one for
+        // the whole run).
         HistoryRecorder opLog = randomkeys ? wholeRun : new HistoryRecorder();
         AtomicBoolean doneClients = new AtomicBoolean();
         AtomicBoolean donePartitioner = new AtomicBoolean();
@@ -308,7 +333,9 @@ class KvRaftSeedSuiteTest {
         for (int i = 0; i < nclients; i++) {
           int cli = i;
           clnts.add(
-              spawn("client-" + cli, () -> clientLoop(cfg, opLog, cli, nclients, randomkeys, doneClients)));
+              spawn(
+                  "client-" + cli,
+                  () -> clientLoop(cfg, opLog, cli, nclients, randomkeys, doneClients)));
         }
         CompletableFuture<Void> partitioner = null;
         if (partitions) {
@@ -341,7 +368,8 @@ class KvRaftSeedSuiteTest {
         for (int i = 0; i < nclients; i++) {
           int j = join(clnts.get(i), "client " + i, cfg);
           if (j < 10) {
-            System.out.printf("  Warning: client %d managed to perform only %d put operations in 1 sec?%n", i, j);
+            System.out.printf(
+                "  Warning: client %d managed to perform only %d put operations in 1 sec?%n", i, j);
           }
           if (!randomkeys) {
             String v = get(cfg, opLog, ck, key(i));
@@ -350,7 +378,8 @@ class KvRaftSeedSuiteTest {
         }
 
         if (maxraftstate > 0) {
-          // Check maximum after the servers have processed all client requests and had time to checkpoint.
+          // Check maximum after the servers have processed all client requests and had time to
+          // checkpoint.
           long sz = cfg.logSize();
           assertThat(sz)
               .as("logs were not trimmed (%d > 8*%d)", sz, maxraftstate)
@@ -372,9 +401,17 @@ class KvRaftSeedSuiteTest {
     }
   }
 
-  /** One GenericTest client: Put(key, ""), then 50 % Append / 50 % Get, each Get checked against its appends. */
+  /**
+   * One GenericTest client: Put(key, ""), then 50 % Append / 50 % Get, each Get checked against its
+   * appends.
+   */
   private static int clientLoop(
-      KvCluster cfg, HistoryRecorder opLog, int cli, int nclients, boolean randomkeys, AtomicBoolean done)
+      KvCluster cfg,
+      HistoryRecorder opLog,
+      int cli,
+      int nclients,
+      boolean randomkeys,
+      AtomicBoolean done)
       throws InterruptedException {
     Clerk myck = cfg.makeClient(cfg.all());
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
@@ -402,7 +439,8 @@ class KvRaftSeedSuiteTest {
       } else {
         String v = get(cfg, opLog, myck, key);
         if (!randomkeys && !v.equals(last)) {
-          throw new AssertionError("get wrong value, key " + key + ", wanted:\n" + last + "\n, got\n" + v);
+          throw new AssertionError(
+              "get wrong value, key " + key + ", wanted:\n" + last + "\n, got\n" + v);
         }
       }
       Thread.sleep(CLIENT_PAUSE_MILLIS);
@@ -431,7 +469,10 @@ class KvRaftSeedSuiteTest {
 
   // ---------------------------------------------------------------- recorded clerk operations
 
-  /** A clerk call is one operation: invoked before the call, completed when the clerk (after its retries) returns. */
+  /**
+   * A clerk call is one operation: invoked before the call, completed when the clerk (after its
+   * retries) returns.
+   */
   static String get(KvCluster cfg, HistoryRecorder opLog, Clerk ck, String key) {
     long op = opLog.invoke(ck.id, KvOp.get(key));
     String v;
@@ -542,7 +583,10 @@ class KvRaftSeedSuiteTest {
     return f;
   }
 
-  /** Waits for a helper thread's result, rethrowing its failure; the bound only turns a hang into a failure. */
+  /**
+   * Waits for a helper thread's result, rethrowing its failure; the bound only turns a hang into a
+   * failure.
+   */
   static <T> T join(CompletableFuture<T> f, String what, KvCluster cfg) throws Exception {
     try {
       return f.get(CLIENT_FINISH_GUARD.toMillis(), TimeUnit.MILLISECONDS);
@@ -555,7 +599,8 @@ class KvRaftSeedSuiteTest {
       }
       throw e;
     } catch (TimeoutException e) {
-      throw new AssertionError(what + " did not finish within " + CLIENT_FINISH_GUARD + "\n" + cfg.describe());
+      throw new AssertionError(
+          what + " did not finish within " + CLIENT_FINISH_GUARD + "\n" + cfg.describe());
     }
   }
 }

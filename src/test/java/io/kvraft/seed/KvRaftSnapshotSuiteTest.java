@@ -1,11 +1,8 @@
 package io.kvraft.seed;
 
-import static io.kvraft.seed.KvRaftSeedSuiteTest.append;
 import static io.kvraft.seed.KvRaftSeedSuiteTest.assertNoUnexpectedErrors;
 import static io.kvraft.seed.KvRaftSeedSuiteTest.check;
-import static io.kvraft.seed.KvRaftSeedSuiteTest.checkClntAppends;
 import static io.kvraft.seed.KvRaftSeedSuiteTest.genericTest;
-import static io.kvraft.seed.KvRaftSeedSuiteTest.get;
 import static io.kvraft.seed.KvRaftSeedSuiteTest.put;
 import static io.kvraft.seed.KvRaftSeedSuiteTest.speedTest;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,15 +19,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The 6.824 kvraft snapshot tests (2023 3B, seed-tests.md) on the in-process {@link KvCluster} with snapshots on:
- * every server snapshots once {@code maxraftstate} bytes of log were applied, keeps its snapshots on disk across
- * crashes, and a leader that compacted past a follower's log sends it an InstallSnapshot over the {@link
- * io.kvraft.transport.InMemoryNetwork}.
+ * The 6.824 kvraft snapshot tests (2023 3B, seed-tests.md) on the in-process {@link KvCluster} with
+ * snapshots on: every server snapshots once {@code maxraftstate} bytes of log were applied, keeps
+ * its snapshots on disk across crashes, and a leader that compacted past a follower's log sends it
+ * an InstallSnapshot over the {@link io.kvraft.transport.InMemoryNetwork}.
  *
- * <p>Shortened on purpose: the GenericTests here run {@link #ROUND} of client load per iteration (the seed's 5 s,
- * which {@link KvRaftSeedSuiteTest} keeps) so that the whole class stays around 2–3 minutes; -Dseed.snapRoundMillis
- * restores the seed's rounds. Everything else, including the 8 × maxraftstate log bound after every iteration, is
- * as in the seed.
+ * <p>Shortened on purpose: the GenericTests here run {@link #ROUND} of client load per iteration
+ * (the seed's 5 s, which {@link KvRaftSeedSuiteTest} keeps) so that the whole class stays around
+ * 2–3 minutes; -Dseed.snapRoundMillis restores the seed's rounds. Everything else, including the 8
+ * × maxraftstate log bound after every iteration, is as in the seed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -62,11 +59,15 @@ class KvRaftSnapshotSuiteTest {
 
       // check that the majority partition has thrown away most of its log entries.
       long sz = cfg.logSize();
-      assertThat(sz).as("logs were not trimmed (%d > 8*%d)", sz, maxraftstate).isLessThanOrEqualTo(8L * maxraftstate);
+      assertThat(sz)
+          .as("logs were not trimmed (%d > 8*%d)", sz, maxraftstate)
+          .isLessThanOrEqualTo(8L * maxraftstate);
       assertThat(cfg.snapshotCounts(0)[0] + cfg.snapshotCounts(1)[0])
           .as("snapshots taken by the majority {0,1} while server 2 was unreachable")
           .isGreaterThan(0);
-      assertThat(cfg.snapshotCounts(2)[1]).as("snapshots installed on server 2 before it is reachable").isZero();
+      assertThat(cfg.snapshotCounts(2)[1])
+          .as("snapshots installed on server 2 before it is reachable")
+          .isZero();
 
       // now make group that requires participation of lagging server, so that it has to catch up.
       cfg.partition(List.of(0, 2), List.of(1));
@@ -102,7 +103,8 @@ class KvRaftSnapshotSuiteTest {
     try (KvCluster cfg = new KvCluster(3, false, maxraftstate)) {
       HistoryRecorder opLog = new HistoryRecorder();
       // A few clients take turns, so the snapshot carries a duplicate-detection entry for each.
-      List<Clerk> clerks = List.of(cfg.makeClient(cfg.all()), cfg.makeClient(cfg.all()), cfg.makeClient(cfg.all()));
+      List<Clerk> clerks =
+          List.of(cfg.makeClient(cfg.all()), cfg.makeClient(cfg.all()), cfg.makeClient(cfg.all()));
       cfg.begin("snapshot size is reasonable");
       for (int i = 0; i < 200; i++) {
         Clerk ck = clerks.get(i % clerks.size());
@@ -114,7 +116,9 @@ class KvRaftSnapshotSuiteTest {
 
       // check that servers have thrown away most of their log entries
       long sz = cfg.logSize();
-      assertThat(sz).as("logs were not trimmed (%d > 8*%d)", sz, maxraftstate).isLessThanOrEqualTo(8L * maxraftstate);
+      assertThat(sz)
+          .as("logs were not trimmed (%d > 8*%d)", sz, maxraftstate)
+          .isLessThanOrEqualTo(8L * maxraftstate);
 
       // check that the snapshots are not unreasonably large
       long ssz = cfg.snapshotSize();
@@ -128,13 +132,16 @@ class KvRaftSnapshotSuiteTest {
     }
   }
 
-  /** TestSpeed3B: TestSpeed3A with maxraftstate 1000; 1000 sequential Appends at most 33 ms each. */
+  /**
+   * TestSpeed3B: TestSpeed3A with maxraftstate 1000; 1000 sequential Appends at most 33 ms each.
+   */
   @Test
   @Order(3)
   void TestSpeed() throws Exception {
     try (KvCluster cfg = new KvCluster(3, false, MAXRAFTSTATE)) {
       speedTest(cfg, "ops complete fast enough, with snapshots", "");
-      System.out.printf("  %d snapshots on server 0%n", cfg.snapshotCounts(0)[0] + cfg.snapshotCounts(0)[1]);
+      System.out.printf(
+          "  %d snapshots on server 0%n", cfg.snapshotCounts(0)[0] + cfg.snapshotCounts(0)[1]);
       assertThat(cfg.snapshotSize()).as("snapshots were taken").isPositive();
     }
   }
@@ -142,26 +149,45 @@ class KvRaftSnapshotSuiteTest {
   @Test
   @Order(4)
   void TestSnapshotRecover() throws Exception {
-    genericTest("restarts, snapshots, one client", 1, 5, false, true, false, MAXRAFTSTATE, false, ROUND);
+    genericTest(
+        "restarts, snapshots, one client", 1, 5, false, true, false, MAXRAFTSTATE, false, ROUND);
   }
 
   @Test
   @Order(5)
   void TestSnapshotRecoverManyClients() throws Exception {
-    genericTest("restarts, snapshots, many clients", 20, 5, false, true, false, MAXRAFTSTATE, false, ROUND);
+    genericTest(
+        "restarts, snapshots, many clients", 20, 5, false, true, false, MAXRAFTSTATE, false, ROUND);
   }
 
   @Test
   @Order(6)
   void TestSnapshotUnreliable() throws Exception {
-    genericTest("unreliable net, snapshots, many clients", 5, 5, true, false, false, MAXRAFTSTATE, false, ROUND);
+    genericTest(
+        "unreliable net, snapshots, many clients",
+        5,
+        5,
+        true,
+        false,
+        false,
+        MAXRAFTSTATE,
+        false,
+        ROUND);
   }
 
   @Test
   @Order(7)
   void TestSnapshotUnreliableRecover() throws Exception {
     genericTest(
-        "unreliable net, restarts, snapshots, many clients", 5, 5, true, true, false, MAXRAFTSTATE, false, ROUND);
+        "unreliable net, restarts, snapshots, many clients",
+        5,
+        5,
+        true,
+        true,
+        false,
+        MAXRAFTSTATE,
+        false,
+        ROUND);
   }
 
   @Test
@@ -169,7 +195,14 @@ class KvRaftSnapshotSuiteTest {
   void TestSnapshotUnreliableRecoverConcurrentPartition() throws Exception {
     genericTest(
         "unreliable net, restarts, partitions, snapshots, many clients",
-        5, 5, true, true, true, MAXRAFTSTATE, false, ROUND);
+        5,
+        5,
+        true,
+        true,
+        true,
+        MAXRAFTSTATE,
+        false,
+        ROUND);
   }
 
   @Test
@@ -177,6 +210,13 @@ class KvRaftSnapshotSuiteTest {
   void TestSnapshotUnreliableRecoverConcurrentPartitionLinearizable() throws Exception {
     genericTest(
         "unreliable net, restarts, partitions, snapshots, random keys, many clients",
-        15, 7, true, true, true, MAXRAFTSTATE, true, ROUND);
+        15,
+        7,
+        true,
+        true,
+        true,
+        MAXRAFTSTATE,
+        true,
+        ROUND);
   }
 }

@@ -26,16 +26,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Issue 12 item 4: members at the heap the ITs and local-cluster.sh give them ({@code -Xmx256m}, G1, exit on
- * OutOfMemoryError) under writers of values at the default {@code kv.max-value-bytes} (1 MiB). Before the memory
- * budget the leader died of OutOfMemoryError within seconds, then the next one, and no request was ever answered
- * 503. Now a member must refuse what it cannot hold ({@code 503 Overloaded}) and stay up, and every acknowledged
- * write must be there afterwards.
+ * Issue 12 item 4: members at the heap the ITs and local-cluster.sh give them ({@code -Xmx256m},
+ * G1, exit on OutOfMemoryError) under writers of values at the default {@code kv.max-value-bytes}
+ * (1 MiB). Before the memory budget the leader died of OutOfMemoryError within seconds, then the
+ * next one, and no request was ever answered 503. Now a member must refuse what it cannot hold
+ * ({@code 503 Overloaded}) and stay up, and every acknowledged write must be there afterwards.
  *
- * <p>Each writer owns a key and writes it one request at a time with a fresh Request-Seq, so a key is a
- * single-writer register: its final value must be its last acknowledged write or a later write whose outcome the
- * writer does not know, never an older one (a lost acknowledged write) and never one refused as overloaded (which
- * promises that nothing was applied).
+ * <p>Each writer owns a key and writes it one request at a time with a fresh Request-Seq, so a key
+ * is a single-writer register: its final value must be its last acknowledged write or a later write
+ * whose outcome the writer does not know, never an older one (a lost acknowledged write) and never
+ * one refused as overloaded (which promises that nothing was applied).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
@@ -57,7 +57,9 @@ class BigValueOverloadIT {
 
   @BeforeAll
   void startCluster() throws IOException {
-    cluster = new KvraftCluster("bigvalues", 3).withJvmOptions("-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
+    cluster =
+        new KvraftCluster("bigvalues", 3)
+            .withJvmOptions("-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
     cluster.startAll();
     cluster.awaitLeader(Duration.ofSeconds(30));
   }
@@ -124,19 +126,24 @@ class BigValueOverloadIT {
 
     for (String id : cluster.ids()) {
       assertThat(cluster.isRunning(id))
-          .as("%s is still running (no OutOfMemoryError exit); log tail:%n%s", id, cluster.logTail(id, 30))
+          .as(
+              "%s is still running (no OutOfMemoryError exit); log tail:%n%s",
+              id, cluster.logTail(id, 30))
           .isTrue();
       assertThat(cluster.log(id)).as("%s log", id).doesNotContain("OutOfMemoryError");
     }
     assertThat(acked.get()).as("writes acknowledged").isPositive();
     if (writers == 32) {
-      assertThat(overloadedTotal.get()).as("requests refused with 503 Overloaded so far").isPositive();
+      assertThat(overloadedTotal.get())
+          .as("requests refused with 503 Overloaded so far")
+          .isPositive();
     }
     String leader = cluster.awaitLeader(Duration.ofSeconds(30));
     List<String> anomalies = new ArrayList<>();
     writesByKey.forEach((key, writes) -> check(leader, key, writes, anomalies));
     assertThat(anomalies).as("acknowledged writes lost or refused writes applied").isEmpty();
-    // The data set stays that of one phase: every 1 MiB value is a humongous object on these 256 MiB heaps.
+    // The data set stays that of one phase: every 1 MiB value is a humongous object on these 256
+    // MiB heaps.
     writesByKey.keySet().forEach(key -> delete(key));
   }
 
@@ -164,7 +171,9 @@ class BigValueOverloadIT {
 
   private record Write(String token, Status status) {}
 
-  /** A 1 MiB value that starts with {@code token;} and is padded with a pattern the reader checks. */
+  /**
+   * A 1 MiB value that starts with {@code token;} and is padded with a pattern the reader checks.
+   */
   private static byte[] value(String token) {
     byte[] v = new byte[VALUE_BYTES];
     Arrays.fill(v, (byte) 'x');
@@ -174,14 +183,17 @@ class BigValueOverloadIT {
   }
 
   /**
-   * A session registered through the log (POST /sessions), as exactly-once writers must have: a Client-Id the
-   * cluster never issued is refused with 410 and nothing is applied.
+   * A session registered through the log (POST /sessions), as exactly-once writers must have: a
+   * Client-Id the cluster never issued is refused with 410 and nothing is applied.
    */
   private String register(List<String> nodes, int writer) {
     for (int attempt = 0; attempt < 100; attempt++) {
       String node = nodes.get((writer + attempt) % nodes.size());
       Request r =
-          new Request.Builder().url(cluster.url(node) + "/sessions").post(RequestBody.create(new byte[0], BINARY)).build();
+          new Request.Builder()
+              .url(cluster.url(node) + "/sessions")
+              .post(RequestBody.create(new byte[0], BINARY))
+              .build();
       try (Response resp = http.newCall(r).execute()) {
         String id = resp.header("Client-Id");
         if (resp.code() == 201 && id != null) {
@@ -218,7 +230,9 @@ class BigValueOverloadIT {
     }
   }
 
-  /** The key's final value must be its last acknowledged write or a later one of unknown outcome. */
+  /**
+   * The key's final value must be its last acknowledged write or a later one of unknown outcome.
+   */
   private void check(String leader, String key, List<Write> writes, List<String> anomalies) {
     byte[] value = get(leader, key);
     int lastAcked = -1;
@@ -229,14 +243,16 @@ class BigValueOverloadIT {
     }
     if (value == null) {
       if (lastAcked >= 0) {
-        anomalies.add(key + ": missing, though " + writes.get(lastAcked).token() + " was acknowledged");
+        anomalies.add(
+            key + ": missing, though " + writes.get(lastAcked).token() + " was acknowledged");
       }
       return;
     }
     String text = new String(value, StandardCharsets.US_ASCII);
     String token = text.substring(0, Math.max(0, text.indexOf(';')));
     if (!Arrays.equals(value, value(token))) {
-      anomalies.add(key + ": value of " + value.length + " bytes is not the one written as " + token);
+      anomalies.add(
+          key + ": value of " + value.length + " bytes is not the one written as " + token);
       return;
     }
     int found = -1;
@@ -250,7 +266,12 @@ class BigValueOverloadIT {
     } else if (writes.get(found).status() == Status.OVERLOADED) {
       anomalies.add(key + ": holds " + token + ", which was refused as overloaded");
     } else if (found < lastAcked) {
-      anomalies.add(key + ": holds " + token + ", older than the acknowledged " + writes.get(lastAcked).token());
+      anomalies.add(
+          key
+              + ": holds "
+              + token
+              + ", older than the acknowledged "
+              + writes.get(lastAcked).token());
     }
   }
 

@@ -2,7 +2,6 @@ package io.kvraft.system;
 
 import static io.kvraft.system.Scenarios.before;
 import static io.kvraft.system.Scenarios.deadline;
-import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -12,7 +11,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Fault scenarios on one five-node cluster of real processes: random kills, a minority split, one-way cuts. */
+/**
+ * Fault scenarios on one five-node cluster of real processes: random kills, a minority split,
+ * one-way cuts.
+ */
 class FiveNodeFaultsIT extends SharedClusterFaults {
   @Override
   KvraftCluster newCluster() throws IOException {
@@ -68,7 +70,8 @@ class FiveNodeFaultsIT extends SharedClusterFaults {
     long commit = cluster.health(after).commitIndex();
     cluster.awaitApplied(old, commit, Duration.ofSeconds(20));
     cluster.awaitApplied(buddy, commit, Duration.ofSeconds(20));
-    System.out.println("[leader in a 2-node minority (5 nodes)] minority " + minority + ", new leader " + now);
+    System.out.println(
+        "[leader in a 2-node minority (5 nodes)] minority " + minority + ", new leader " + now);
     Scenarios.assertClean(w.finish());
   }
 
@@ -83,7 +86,8 @@ class FiveNodeFaultsIT extends SharedClusterFaults {
       String leader = cluster.awaitLeader(LEADER_WAIT);
       switch (rounds % 3) {
         case 0 -> {
-          // The leader can hear everyone but nobody hears it: followers elect another leader, whose higher
+          // The leader can hear everyone but nobody hears it: followers elect another leader, whose
+          // higher
           // term reaches the old one.
           for (String id : cluster.ids()) {
             if (!id.equals(leader)) {

@@ -22,14 +22,16 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * A cluster of real {@code java -jar target/kvraft.jar} processes on loopback. Every node has its own data directory
- * and its own {@code raft.peers} list, in which each other node's URL is the port of a {@link TcpProxy} this harness
- * owns (one per directed link), so links can be cut, delayed and healed; clients talk to the nodes directly. Nodes
- * can be killed with SIGKILL, paused with SIGSTOP, resumed, restarted on the same directory, or wiped.
+ * A cluster of real {@code java -jar target/kvraft.jar} processes on loopback. Every node has its
+ * own data directory and its own {@code raft.peers} list, in which each other node's URL is the
+ * port of a {@link TcpProxy} this harness owns (one per directed link), so links can be cut,
+ * delayed and healed; clients talk to the nodes directly. Nodes can be killed with SIGKILL, paused
+ * with SIGSTOP, resumed, restarted on the same directory, or wiped.
  */
 final class KvraftCluster implements AutoCloseable {
   /** What a node says about itself in /actuator/health (the raft component). */
-  record Health(String status, String role, long term, String leader, long commitIndex, long lastApplied) {
+  record Health(
+      String status, String role, long term, String leader, long commitIndex, long lastApplied) {
     boolean isLeader() {
       return "LEADER".equals(role);
     }
@@ -45,8 +47,10 @@ final class KvraftCluster implements AutoCloseable {
   private final Set<String> paused = ConcurrentHashMap.newKeySet();
   private final Path root;
   private final List<String> extraArgs;
+
   /** JVM options of every node; a collector named here replaces the default serial one. */
   private List<String> jvmOptions = List.of();
+
   private final Path jar;
   private final OkHttpClient http =
       new OkHttpClient.Builder()
@@ -61,7 +65,9 @@ final class KvraftCluster implements AutoCloseable {
     this.jar = Path.of(System.getProperty("kvraft.jar", "target/kvraft.jar")).toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
-          "no " + jar + ": these tests run real processes; use 'mvn verify', which packages the jar first");
+          "no "
+              + jar
+              + ": these tests run real processes; use 'mvn verify', which packages the jar first");
     }
     Path base = Path.of("target", "it-clusters");
     Files.createDirectories(base);
@@ -80,7 +86,9 @@ final class KvraftCluster implements AutoCloseable {
     }
   }
 
-  /** Starts nodes from now on with these JVM options too (e.g. {@code -XX:+ExitOnOutOfMemoryError}). */
+  /**
+   * Starts nodes from now on with these JVM options too (e.g. {@code -XX:+ExitOnOutOfMemoryError}).
+   */
   KvraftCluster withJvmOptions(String... options) {
     this.jvmOptions = List.of(options);
     return this;
@@ -137,16 +145,17 @@ final class KvraftCluster implements AutoCloseable {
     }
     String peers =
         ids.stream()
-            .map(m -> m + "=" + (m.equals(id) ? url(id) : "http://127.0.0.1:" + links.get(id + ">" + m).port()))
+            .map(
+                m ->
+                    m
+                        + "="
+                        + (m.equals(id)
+                            ? url(id)
+                            : "http://127.0.0.1:" + links.get(id + ">" + m).port()))
             .collect(Collectors.joining(","));
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(
-        List.of(
-            "-Xmx256m",
-            "-Xss512k",
-            "-XX:TieredStopAtLevel=1",
-            "-Xshare:auto"));
+    cmd.addAll(List.of("-Xmx256m", "-Xss512k", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
     boolean ownCollector = jvmOptions.stream().anyMatch(o -> o.matches("-XX:\\+Use\\w+GC"));
     if (!ownCollector) {
       cmd.add("-XX:+UseSerialGC");
@@ -188,8 +197,9 @@ final class KvraftCluster implements AutoCloseable {
   }
 
   /**
-   * Generous on purpose: five JVMs starting at once on a loaded 2-core machine took over 90 s (Spring alone ~60 s),
-   * and a member that is merely slow must not fail a fault scenario; one that exits fails at once.
+   * Generous on purpose: five JVMs starting at once on a loaded 2-core machine took over 90 s
+   * (Spring alone ~60 s), and a member that is merely slow must not fail a fault scenario; one that
+   * exits fails at once.
    */
   private static final Duration START_TIMEOUT = Duration.ofSeconds(240);
 
@@ -205,7 +215,8 @@ final class KvraftCluster implements AutoCloseable {
       }
       sleep(100);
     }
-    throw new IllegalStateException(id + " did not answer within " + START_TIMEOUT.toSeconds() + " s:\n" + logTail(id, 40));
+    throw new IllegalStateException(
+        id + " did not answer within " + START_TIMEOUT.toSeconds() + " s:\n" + logTail(id, 40));
   }
 
   boolean isRunning(String id) {
@@ -277,7 +288,10 @@ final class KvraftCluster implements AutoCloseable {
     deleteTree(dataDir(id));
   }
 
-  /** Back to a whole cluster after a scenario: links healed, paused nodes resumed, stopped nodes started. */
+  /**
+   * Back to a whole cluster after a scenario: links healed, paused nodes resumed, stopped nodes
+   * started.
+   */
   void restoreAll() {
     heal();
     for (String id : ids) {
@@ -424,7 +438,8 @@ final class KvraftCluster implements AutoCloseable {
       }
       sleep(50);
     }
-    throw new AssertionError(id + " did not apply " + index + " within " + timeout + "; last seen " + h);
+    throw new AssertionError(
+        id + " did not apply " + index + " within " + timeout + "; last seen " + h);
   }
 
   String log(String id) {
@@ -437,7 +452,8 @@ final class KvraftCluster implements AutoCloseable {
 
   String logTail(String id, int lines) {
     String[] all = log(id).split("\n");
-    return String.join("\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
+    return String.join(
+        "\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
   }
 
   @Override
@@ -480,5 +496,4 @@ final class KvraftCluster implements AutoCloseable {
       throw new IllegalStateException("interrupted", e);
     }
   }
-
 }

@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Asks the nodes of a cut-off minority for a write and a linearizable read, each aimed at that node alone: neither
- * may be answered. Both are recorded in the workload's history, so a write that slipped through would also show up
- * in the linearizability check.
+ * Asks the nodes of a cut-off minority for a write and a linearizable read, each aimed at that node
+ * alone: neither may be answered. Both are recorded in the workload's history, so a write that
+ * slipped through would also show up in the linearizability check.
  */
 final class MinorityProbe {
   private MinorityProbe() {}
@@ -23,10 +23,15 @@ final class MinorityProbe {
       }
       RecordingClient.Outcome read = c.execute(new KvOp.Get(key), id);
       if (read.known()) {
-        w.anomaly("node " + id + " in the minority answered a linearizable read: '" + read.value() + "'");
+        w.anomaly(
+            "node " + id + " in the minority answered a linearizable read: '" + read.value() + "'");
       }
       System.out.println(
-          "[minority probe] " + id + ": write " + (write.known() ? "ACKNOWLEDGED" : "not acknowledged") + ", read "
+          "[minority probe] "
+              + id
+              + ": write "
+              + (write.known() ? "ACKNOWLEDGED" : "not acknowledged")
+              + ", read "
               + (read.known() ? "ANSWERED" : "not answered"));
     }
   }

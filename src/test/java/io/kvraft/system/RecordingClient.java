@@ -17,17 +17,21 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * One client of the HTTP contract, used by one thread: its own session (registered with POST /sessions before its
- * first write, on any node, retried until the operation's deadline), a Request-Seq that grows by one per write,
- * and on a failure (I/O error, timeout, 5xx) the same seq re-sent to another node (the one the answer names as
- * leader, else the next) until the operation's deadline. Every operation is recorded in the {@link HistoryRecorder}
- * (when one is given) from just before the first attempt to just after the answer, or as outcome-unknown when the
- * client gives up.
+ * One client of the HTTP contract, used by one thread: its own session (registered with POST
+ * /sessions before its first write, on any node, retried until the operation's deadline), a
+ * Request-Seq that grows by one per write, and on a failure (I/O error, timeout, 5xx) the same seq
+ * re-sent to another node (the one the answer names as leader, else the next) until the operation's
+ * deadline. Every operation is recorded in the {@link HistoryRecorder} (when one is given) from
+ * just before the first attempt to just after the answer, or as outcome-unknown when the client
+ * gives up.
  */
 final class RecordingClient {
   private static final MediaType BINARY = MediaType.get("application/octet-stream");
 
-  /** What an operation came to: {@code known == false} means the client gave up and the outcome is unknown. */
+  /**
+   * What an operation came to: {@code known == false} means the client gave up and the outcome is
+   * unknown.
+   */
   record Outcome(boolean known, String value) {
     static final Outcome UNKNOWN = new Outcome(false, null);
   }
@@ -41,8 +45,10 @@ final class RecordingClient {
   }
 
   private final int id;
+
   /** A name for reports; the Client-Id sent is {@link #session}, issued by the cluster. */
   private final String clientId;
+
   private String session;
   private final List<String> nodes;
   private final Map<String, String> urls;
@@ -79,12 +85,13 @@ final class RecordingClient {
   }
 
   /**
-   * Runs the operation; with {@code onlyNode} set, every attempt goes to that node alone (used to probe a node that
-   * should not answer).
+   * Runs the operation; with {@code onlyNode} set, every attempt goes to that node alone (used to
+   * probe a node that should not answer).
    */
   Outcome execute(KvOp op, String onlyNode) {
     long deadline = System.nanoTime() + opDeadline.toNanos();
-    // Registered through any node even for a probe of one node, so that the probe's write itself reaches that node.
+    // Registered through any node even for a probe of one node, so that the probe's write itself
+    // reaches that node.
     if (!(op instanceof KvOp.Get) && session == null && !register(deadline)) {
       // The operation was never sent, so it is not in the history: it cannot have taken effect.
       stats.unknown.incrementAndGet();
@@ -102,7 +109,8 @@ final class RecordingClient {
       if (reply != null && (reply.status == 200 || reply.status == 204 || reply.status == 404)) {
         Outcome out = new Outcome(true, reply.status == 404 ? "" : reply.body);
         if (recorder != null) {
-          recorder.complete(opId, op instanceof KvOp.Get ? KvOutput.value(out.value()) : KvOutput.ack());
+          recorder.complete(
+              opId, op instanceof KvOp.Get ? KvOutput.value(out.value()) : KvOutput.ack());
         }
         stats.ok.incrementAndGet();
         if (attempts > 1 && s > 0) {
@@ -111,9 +119,20 @@ final class RecordingClient {
         return out;
       }
       if (reply != null && reply.status < 500) {
-        // 409 (stale seq), 400, 412: none of them can happen to this workload; the outcome stays unknown.
+        // 409 (stale seq), 400, 412: none of them can happen to this workload; the outcome stays
+        // unknown.
         stats.anomalies.add(
-            "client " + clientId + " " + op + " seq " + s + " on " + node + ": unexpected " + reply.status + " "
+            "client "
+                + clientId
+                + " "
+                + op
+                + " seq "
+                + s
+                + " on "
+                + node
+                + ": unexpected "
+                + reply.status
+                + " "
                 + reply.body);
         break;
       }
@@ -140,13 +159,18 @@ final class RecordingClient {
 
   private record Reply(int status, String body, String leader) {}
 
-  /** Registers a session on any node, retrying until {@code deadline}; false if it never got one. */
+  /**
+   * Registers a session on any node, retrying until {@code deadline}; false if it never got one.
+   */
   private boolean register(long deadline) {
     long backoff = 10;
     while (System.nanoTime() <= deadline) {
       String node = nodes.get(current);
       Request req =
-          new Request.Builder().url(urls.get(node) + "/sessions").post(RequestBody.create(new byte[0], BINARY)).build();
+          new Request.Builder()
+              .url(urls.get(node) + "/sessions")
+              .post(RequestBody.create(new byte[0], BINARY))
+              .build();
       String leader = null;
       try (Response resp = http.newCall(req).execute()) {
         if (resp.code() == 201 && resp.header("Client-Id") != null) {
@@ -179,7 +203,8 @@ final class RecordingClient {
       b.get();
     }
     try (Response resp = http.newCall(b.build()).execute()) {
-      String body = resp.body() == null ? "" : new String(resp.body().bytes(), StandardCharsets.UTF_8);
+      String body =
+          resp.body() == null ? "" : new String(resp.body().bytes(), StandardCharsets.UTF_8);
       return new Reply(resp.code(), body, resp.header("Raft-Leader"));
     } catch (IOException e) {
       return null;

@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 
-/** Shared knobs of the fault scenarios: how long the load runs (longer with {@code -Dsoak=true}). */
+/**
+ * Shared knobs of the fault scenarios: how long the load runs (longer with {@code -Dsoak=true}).
+ */
 final class Scenarios {
   static final boolean SOAK = Boolean.getBoolean("soak");
 
   private Scenarios() {}
 
-  /** The load duration of one scenario: {@code normalSeconds}, or ten times that (at least two minutes) in a soak. */
+  /**
+   * The load duration of one scenario: {@code normalSeconds}, or ten times that (at least two
+   * minutes) in a soak.
+   */
   static Duration load(int normalSeconds) {
     return Duration.ofSeconds(SOAK ? Math.max(120, normalSeconds * 10L) : normalSeconds);
   }
@@ -30,8 +35,8 @@ final class Scenarios {
   }
 
   /**
-   * Waits until the workload has completed more than {@code atLeast} operations: progress is asserted by count, not
-   * by how much a fixed sleep happened to allow on a loaded machine.
+   * Waits until the workload has completed more than {@code atLeast} operations: progress is
+   * asserted by count, not by how much a fixed sleep happened to allow on a loaded machine.
    */
   static void awaitProgress(Workload w, long atLeast, String what) {
     long end = deadline(Duration.ofSeconds(60));

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * What the fault scenario classes share: one cluster of real processes for all scenarios of a class, started once
- * with a leader, made whole again (links healed, nodes resumed and started) with a leader before each scenario, and
- * stopped at the end.
+ * What the fault scenario classes share: one cluster of real processes for all scenarios of a
+ * class, started once with a leader, made whole again (links healed, nodes resumed and started)
+ * with a leader before each scenario, and stopped at the end.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 10, unit = TimeUnit.MINUTES)

@@ -17,12 +17,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Issue 12, item 5, on real processes: a few hundred connections to the leader, each sending a PUT whose
- * Content-Length promises a megabyte and then one byte a second. They used to hold every container thread of the
- * leader (each blocked reading its body), so no write in the cluster was answered (followers relay to the leader)
- * and the leader's /actuator/health timed out, for as long as they trickled. Now writes through the leader and
- * through a follower go on being acknowledged during the flood, the leader's health answers, and the workload's
- * history stays linearizable with every acknowledged token present once.
+ * Issue 12, item 5, on real processes: a few hundred connections to the leader, each sending a PUT
+ * whose Content-Length promises a megabyte and then one byte a second. They used to hold every
+ * container thread of the leader (each blocked reading its body), so no write in the cluster was
+ * answered (followers relay to the leader) and the leader's /actuator/health timed out, for as long
+ * as they trickled. Now writes through the leader and through a follower go on being acknowledged
+ * during the flood, the leader's health answers, and the workload's history stays linearizable with
+ * every acknowledged token present once.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class SlowBodyFloodIT {
@@ -41,8 +42,10 @@ class SlowBodyFloodIT {
     try (KvraftCluster cluster = new KvraftCluster("slow-body", 3)) {
       cluster.startAll();
       String leader = cluster.awaitLeader(Duration.ofSeconds(30));
-      String follower = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
-      int leaderPort = Integer.parseInt(cluster.url(leader).substring(cluster.url(leader).lastIndexOf(':') + 1));
+      String follower =
+          cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+      int leaderPort =
+          Integer.parseInt(cluster.url(leader).substring(cluster.url(leader).lastIndexOf(':') + 1));
       Workload workload = Workload.standard(cluster, "slow-body flood");
       workload.start();
       AtomicLong viaLeader = new AtomicLong();
@@ -50,7 +53,11 @@ class SlowBodyFloodIT {
       long healthAnswered = 0;
       try (SlowSender.Flood flood =
           new SlowSender.Flood(
-              leaderPort, SLOW_SENDERS, 1_000_000, Duration.ofSeconds(1), List.<String[]>of(new String[] {"PUT", "/kv/flood"}))) {
+              leaderPort,
+              SLOW_SENDERS,
+              1_000_000,
+              Duration.ofSeconds(1),
+              List.<String[]>of(new String[] {"PUT", "/kv/flood"}))) {
         // Give every slow sender time to be taken in and start trickling before measuring.
         KvraftCluster.sleep(3_000);
         long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
@@ -76,14 +83,20 @@ class SlowBodyFloodIT {
       workload.stop();
       Workload.Report report = workload.finish();
       assertThat(viaLeader.get()).as("writes acknowledged by the flooded leader").isPositive();
-      assertThat(viaFollower.get()).as("writes acknowledged through a follower (relayed to the leader)").isPositive();
+      assertThat(viaFollower.get())
+          .as("writes acknowledged through a follower (relayed to the leader)")
+          .isPositive();
       assertThat(healthAnswered).as("the flooded leader's /actuator/health answered").isPositive();
       assertThat(report.anomalies()).isEmpty();
     }
   }
 
   private boolean put(String base, String key, String value) {
-    Request r = new Request.Builder().url(base + "/kv/" + key).put(RequestBody.create(value.getBytes(), BINARY)).build();
+    Request r =
+        new Request.Builder()
+            .url(base + "/kv/" + key)
+            .put(RequestBody.create(value.getBytes(), BINARY))
+            .build();
     try (Response resp = http.newCall(r).execute()) {
       return resp.code() == 204;
     } catch (IOException timedOut) {

@@ -11,10 +11,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One directed network link between two nodes: listens on its own loopback port and forwards every connection to
- * the target port. A cut link closes what it carries and refuses (accepts and drops) new connections, as a
- * partition would; a delay holds every chunk back before passing it on. Raft messages are one-way POSTs, so
- * cutting n1→n2 silences n1 towards n2 only while n2 still reaches n1 through its own link.
+ * One directed network link between two nodes: listens on its own loopback port and forwards every
+ * connection to the target port. A cut link closes what it carries and refuses (accepts and drops)
+ * new connections, as a partition would; a delay holds every chunk back before passing it on. Raft
+ * messages are one-way POSTs, so cutting n1→n2 silences n1 towards n2 only while n2 still reaches
+ * n1 through its own link.
  */
 final class TcpProxy implements AutoCloseable {
   private final String name;

@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fault scenarios on one three-node cluster of real processes, shared by the scenarios (each heals and restarts
- * what it broke, and uses keys of its own): kill -9 of the leader and of every node, an isolated leader, a paused
- * leader, a wiped node, and broken disks (torn tail, flipped byte, missing segment).
+ * Fault scenarios on one three-node cluster of real processes, shared by the scenarios (each heals
+ * and restarts what it broke, and uses keys of its own): kill -9 of the leader and of every node,
+ * an isolated leader, a paused leader, a wiped node, and broken disks (torn tail, flipped byte,
+ * missing segment).
  */
 class ThreeNodeFaultsIT extends SharedClusterFaults {
   @Override
@@ -112,25 +113,45 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
       String now = cluster.awaitLeader(LEADER_WAIT, Set.of(old));
       boolean afterAcked = writer.execute(new KvOp.Put(key, "after")).known();
       if (!afterAcked) {
-        System.out.println("[paused leader wakes up] round " + r + ": the new leader did not confirm 'after' in time");
+        System.out.println(
+            "[paused leader wakes up] round "
+                + r
+                + ": the new leader did not confirm 'after' in time");
       }
-      // Sent to the frozen leader after "after" was acknowledged: it may answer only once it knows better.
+      // Sent to the frozen leader after "after" was acknowledged: it may answer only once it knows
+      // better.
       RecordingClient reader = w.probeClient(20 + r, Duration.ofSeconds(3), Duration.ofSeconds(4));
-      RecordingClient staleWriter = w.probeClient(30 + r, Duration.ofSeconds(3), Duration.ofSeconds(4));
+      RecordingClient staleWriter =
+          w.probeClient(30 + r, Duration.ofSeconds(3), Duration.ofSeconds(4));
       CompletableFuture<RecordingClient.Outcome> read =
           CompletableFuture.supplyAsync(() -> reader.execute(new KvOp.Get(key), old));
       CompletableFuture<RecordingClient.Outcome> write =
-          CompletableFuture.supplyAsync(() -> staleWriter.execute(new KvOp.Append(key, "+stale"), old));
+          CompletableFuture.supplyAsync(
+              () -> staleWriter.execute(new KvOp.Append(key, "+stale"), old));
       KvraftCluster.sleep(300);
       cluster.resume(old);
       RecordingClient.Outcome readOut = read.get(30, TimeUnit.SECONDS);
       RecordingClient.Outcome writeOut = write.get(30, TimeUnit.SECONDS);
       if (afterAcked && readOut.known() && !readOut.value().startsWith("after")) {
-        w.anomaly("woken old leader " + old + " served a stale read of " + key + ": '" + readOut.value() + "'");
+        w.anomaly(
+            "woken old leader "
+                + old
+                + " served a stale read of "
+                + key
+                + ": '"
+                + readOut.value()
+                + "'");
       }
       System.out.println(
-          "[paused leader wakes up] round " + r + ": old " + old + ", new " + now + "; read on old: "
-              + (readOut.known() ? "'" + readOut.value() + "'" : "no answer") + ", write on old: "
+          "[paused leader wakes up] round "
+              + r
+              + ": old "
+              + old
+              + ", new "
+              + now
+              + "; read on old: "
+              + (readOut.known() ? "'" + readOut.value() + "'" : "no answer")
+              + ", write on old: "
               + (writeOut.known() ? "acknowledged" : "not acknowledged"));
       if (writeOut.known()) {
         // Acceptable only if it really committed (the woken node forwarded it to the new leader).
@@ -159,7 +180,8 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
     w.stop();
     String now = cluster.awaitLeader(LEADER_WAIT);
     cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(90));
-    // The wiped node must now hold everything: with the leader gone it and the third node are the majority.
+    // The wiped node must now hold everything: with the leader gone it and the third node are the
+    // majority.
     cluster.kill(now);
     cluster.awaitLeader(LEADER_WAIT, Set.of(now));
     Scenarios.assertClean(w.finish());
@@ -186,7 +208,15 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
         ch.truncate(cut);
       }
       System.out.println(
-          "[torn last record] " + victim + ": " + newest.getFileName() + " cut from " + size + " to " + cut + " bytes");
+          "[torn last record] "
+              + victim
+              + ": "
+              + newest.getFileName()
+              + " cut from "
+              + size
+              + " to "
+              + cut
+              + " bytes");
       cluster.start(victim);
       String now = cluster.awaitLeader(LEADER_WAIT);
       cluster.awaitApplied(victim, cluster.health(now).commitIndex(), Duration.ofSeconds(90));
@@ -210,17 +240,26 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
     long size = Files.size(target);
     long at = 4 + (long) (random.nextDouble() * (size - 8));
     flipByte(target, at);
-    System.out.println("[flipped byte mid-log] " + victim + ": flipped byte " + at + " of " + target.getFileName());
+    System.out.println(
+        "[flipped byte mid-log] "
+            + victim
+            + ": flipped byte "
+            + at
+            + " of "
+            + target.getFileName());
     long okBefore = w.okCount();
     cluster.spawn(victim);
     try {
       int exit = cluster.awaitExit(victim, Duration.ofSeconds(90));
       String log = cluster.log(victim);
       assertThat(exit).as("exit code of " + victim + " on a corrupt log").isNotZero();
-      assertThat(log).contains("Corrupt Raft storage").contains("Restore this node from a healthy peer");
+      assertThat(log)
+          .contains("Corrupt Raft storage")
+          .contains("Restore this node from a healthy peer");
       Scenarios.awaitProgress(w, okBefore + 20, "the other two keep serving");
     } finally {
-      // What the message says to do (and what keeps later scenarios on a whole cluster): move the directory aside
+      // What the message says to do (and what keeps later scenarios on a whole cluster): move the
+      // directory aside
       // and start empty; the node catches up.
       moveAside(victim);
     }
@@ -273,7 +312,9 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
     try {
       int exit = cluster.awaitExit(victim, Duration.ofSeconds(90));
       assertThat(exit).isNotZero();
-      assertThat(cluster.log(victim)).contains("Corrupt Raft storage").contains("entries are missing");
+      assertThat(cluster.log(victim))
+          .contains("Corrupt Raft storage")
+          .contains("entries are missing");
       Scenarios.awaitProgress(w, okBefore + 20, "the other two keep serving");
     } finally {
       moveAside(victim);
@@ -281,7 +322,10 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
     rejoinFromEmpty(w, victim);
   }
 
-  /** After a refused start, the directory moved aside: the node starts empty, catches up, and the history is clean. */
+  /**
+   * After a refused start, the directory moved aside: the node starts empty, catches up, and the
+   * history is clean.
+   */
   private void rejoinFromEmpty(Workload w, String victim) {
     cluster.start(victim);
     KvraftCluster.sleep(2000);
@@ -302,7 +346,9 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
     while (cluster.segments(id).size() < n && before(end)) {
       KvraftCluster.sleep(200);
     }
-    assertThat(cluster.segments(id)).as("segments of " + id + " after 30 s of load").hasSizeGreaterThanOrEqualTo(n);
+    assertThat(cluster.segments(id))
+        .as("segments of " + id + " after 30 s of load")
+        .hasSizeGreaterThanOrEqualTo(n);
   }
 
   private void moveAside(String id) throws IOException {
@@ -311,7 +357,8 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
   }
 
   static void flipByte(Path file, long at) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
       ch.read(b, at);
       b.put(0, (byte) (b.get(0) ^ 0x5a));

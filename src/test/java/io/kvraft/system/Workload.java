@@ -21,17 +21,25 @@ import okhttp3.OkHttpClient;
  * The load a fault scenario runs under, two workloads at once:
  *
  * <ul>
- *   <li>register clients: gets, puts and appends of unique values on a few keys, every call recorded and the whole
- *       history (with a final read of every key after the faults) checked for linearizability, which also catches a
- *       lost acknowledged write;
- *   <li>token clients: appends of unique tokens with short client timeouts, so they often re-send the same
- *       Request-Seq to another node while the first attempt may still commit; at the end every acknowledged token
- *       must be there exactly once, and no token twice (exactly-once, no loss).
+ *   <li>register clients: gets, puts and appends of unique values on a few keys, every call
+ *       recorded and the whole history (with a final read of every key after the faults) checked
+ *       for linearizability, which also catches a lost acknowledged write;
+ *   <li>token clients: appends of unique tokens with short client timeouts, so they often re-send
+ *       the same Request-Seq to another node while the first attempt may still commit; at the end
+ *       every acknowledged token must be there exactly once, and no token twice (exactly-once, no
+ *       loss).
  * </ul>
  */
 final class Workload {
   /** What a scenario found. */
-  record Report(String scenario, long ops, long ok, long unknown, double seconds, long sameSeqRetries, List<String> anomalies) {
+  record Report(
+      String scenario,
+      long ops,
+      long ok,
+      long unknown,
+      double seconds,
+      long sameSeqRetries,
+      List<String> anomalies) {
     double throughput() {
       return ok / Math.max(seconds, 0.001);
     }
@@ -54,14 +62,17 @@ final class Workload {
   private final RecordingClient.Stats stats = new RecordingClient.Stats();
   private final Map<String, Set<String>> tokensSent = new ConcurrentHashMap<>();
   private final Set<String> tokensAcked = ConcurrentHashMap.newKeySet();
-  private final List<String> scenarioAnomalies = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<String> scenarioAnomalies =
+      java.util.Collections.synchronizedList(new ArrayList<>());
   private final OkHttpClient http;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
   private long startNanos;
   private long stopNanos;
 
-  /** @param urls node id to base URL; clients talk to the nodes directly */
+  /**
+   * @param urls node id to base URL; clients talk to the nodes directly
+   */
   Workload(Map<String, String> urls, String scenario, int registerClients, int tokenClients) {
     this.urls = new java.util.LinkedHashMap<>(urls);
     this.scenario = scenario;
@@ -88,11 +99,19 @@ final class Workload {
     return new Workload(cluster.urls(), scenario, 4, 3);
   }
 
-  /** A client whose calls are recorded in this workload's history (for probes aimed at one node). */
+  /**
+   * A client whose calls are recorded in this workload's history (for probes aimed at one node).
+   */
   RecordingClient probeClient(int id, Duration attemptTimeout, Duration deadline) {
     return new RecordingClient(
-        1000 + id, scenario + "-probe-" + id + "-" + System.nanoTime(), urls, http, attemptTimeout,
-        deadline, recorder, stats);
+        1000 + id,
+        scenario + "-probe-" + id + "-" + System.nanoTime(),
+        urls,
+        http,
+        attemptTimeout,
+        deadline,
+        recorder,
+        stats);
   }
 
   void anomaly(String what) {
@@ -112,16 +131,28 @@ final class Workload {
       int id = i;
       RecordingClient c =
           new RecordingClient(
-              id, "reg-" + run + "-" + id, urls, http, Duration.ofSeconds(2), Duration.ofSeconds(5),
-              recorder, stats);
+              id,
+              "reg-" + run + "-" + id,
+              urls,
+              http,
+              Duration.ofSeconds(2),
+              Duration.ofSeconds(5),
+              recorder,
+              stats);
       threads.add(thread("reg-" + id, () -> registerLoop(id, c)));
     }
     for (int i = 0; i < tokenClients; i++) {
       int id = 100 + i;
       RecordingClient c =
           new RecordingClient(
-              id, "tok-" + run + "-" + id, urls, http, Duration.ofMillis(300), Duration.ofSeconds(8),
-              null, stats);
+              id,
+              "tok-" + run + "-" + id,
+              urls,
+              http,
+              Duration.ofMillis(300),
+              Duration.ofSeconds(8),
+              null,
+              stats);
       threads.add(thread("tok-" + id, () -> tokenLoop(id, c)));
     }
     threads.forEach(Thread::start);
@@ -140,7 +171,10 @@ final class Workload {
       String key = registerKeys.get(random.nextInt(registerKeys.size()));
       String value = "c" + id + "." + n++ + ";";
       int kind = random.nextInt(10);
-      KvOp op = kind < 4 ? new KvOp.Get(key) : kind < 7 ? new KvOp.Put(key, value) : new KvOp.Append(key, value);
+      KvOp op =
+          kind < 4
+              ? new KvOp.Get(key)
+              : kind < 7 ? new KvOp.Put(key, value) : new KvOp.Append(key, value);
       c.execute(op);
     }
   }
@@ -173,8 +207,8 @@ final class Workload {
   }
 
   /**
-   * Reads every key once more (the cluster must be whole again), checks the history and the tokens, prints the
-   * report and returns it.
+   * Reads every key once more (the cluster must be whole again), checks the history and the tokens,
+   * prints the report and returns it.
    */
   Report finish() {
     if (running) {
@@ -185,8 +219,14 @@ final class Workload {
     long unknown = stats.unknown.get();
     RecordingClient reader =
         new RecordingClient(
-            999, scenario + "-final-" + System.nanoTime(), urls, http, Duration.ofSeconds(2),
-            Duration.ofSeconds(30), recorder, stats);
+            999,
+            scenario + "-final-" + System.nanoTime(),
+            urls,
+            http,
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(30),
+            recorder,
+            stats);
     for (String key : registerKeys) {
       if (!reader.execute(new KvOp.Get(key)).known()) {
         anomaly("final read of " + key + " found no node that answers");
@@ -207,7 +247,9 @@ final class Workload {
       checkTokens(key, out.value(), anomalies);
     }
     anomalies.addAll(scenarioAnomalies);
-    Report report = new Report(scenario, ok + unknown, ok, unknown, seconds, stats.sameSeqRetries.get(), anomalies);
+    Report report =
+        new Report(
+            scenario, ok + unknown, ok, unknown, seconds, stats.sameSeqRetries.get(), anomalies);
     System.out.println(report.summary() + " linearizability=" + lin.verdict());
     anomalies.forEach(a -> System.out.println("[" + scenario + "]   " + a));
     http.dispatcher().executorService().shutdown();

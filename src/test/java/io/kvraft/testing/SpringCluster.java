@@ -36,11 +36,13 @@ import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Real kvraft nodes in this JVM: each one a Spring context with the shipped wiring (Tomcat, HTTP transport, file
- * storage) on its own loopback port and data directory, the members named n1, n2, ... For tests that drive a cluster
- * over HTTP and may also look at a node's beans; the fault tests on real processes use {@code KvraftCluster}.
+ * Real kvraft nodes in this JVM: each one a Spring context with the shipped wiring (Tomcat, HTTP
+ * transport, file storage) on its own loopback port and data directory, the members named n1, n2,
+ * ... For tests that drive a cluster over HTTP and may also look at a node's beans; the fault tests
+ * on real processes use {@code KvraftCluster}.
  *
- * <p>A test class shares one cluster as an extension, started before its first test and stopped after its last:
+ * <p>A test class shares one cluster as an extension, started before its first test and stopped
+ * after its last:
  *
  * <pre>{@code
  * @RegisterExtension
@@ -50,13 +52,14 @@ import org.springframework.context.ConfigurableApplicationContext;
  * try (Response r = cluster.call("PUT", cluster.follower(), "/kv/a", "1")) { ... }
  * }</pre>
  *
- * or starts one itself with {@code builder()...start()} and closes it. Without {@link Builder#dataDir} the data
- * lives in a temporary directory that {@link #close} deletes. A stopped node keeps its port and data directory and
- * can be started again.
+ * or starts one itself with {@code builder()...start()} and closes it. Without {@link
+ * Builder#dataDir} the data lives in a temporary directory that {@link #close} deletes. A stopped
+ * node keeps its port and data directory and can be started again.
  */
 public final class SpringCluster implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
   /** How long {@link #call} keeps re-sending a request that is answered 503. */
   private static final Duration RETRY_503_FOR = Duration.ofSeconds(30);
+
   private static final MediaType BINARY = MediaType.get("application/octet-stream");
 
   private final List<String> ids = new ArrayList<>();
@@ -65,7 +68,8 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
   private final boolean tls;
   private final String scheme;
   private final List<String> properties;
-  private final Function<String, ApplicationContextInitializer<ConfigurableApplicationContext>> initializer;
+  private final Function<String, ApplicationContextInitializer<ConfigurableApplicationContext>>
+      initializer;
   private final Duration leaderWithin;
   private final Duration readyWithin;
   private Path dataRoot;
@@ -98,7 +102,8 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     private Path dataRoot;
     private boolean tls;
     private final List<String> properties = new ArrayList<>();
-    private Function<String, ApplicationContextInitializer<ConfigurableApplicationContext>> initializer;
+    private Function<String, ApplicationContextInitializer<ConfigurableApplicationContext>>
+        initializer;
     private Duration leaderWithin;
     private Duration readyWithin;
 
@@ -122,8 +127,8 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     }
 
     /**
-     * HTTPS for clients and peers (server.ssl.*, raft.tls.*) with a self-signed certificate made at start in the
-     * data directory ({@link #certificates}); {@link #client} trusts it.
+     * HTTPS for clients and peers (server.ssl.*, raft.tls.*) with a self-signed certificate made at
+     * start in the data directory ({@link #certificates}); {@link #client} trusts it.
      */
     public Builder tls() {
       this.tls = true;
@@ -143,13 +148,18 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
       return this;
     }
 
-    /** Once started, wait (and fail after the timeout) until every node is ready ({@link #awaitReady}). */
+    /**
+     * Once started, wait (and fail after the timeout) until every node is ready ({@link
+     * #awaitReady}).
+     */
     public Builder awaitReady(Duration timeout) {
       this.readyWithin = timeout;
       return this;
     }
 
-    /** The cluster, not started: as a {@code @RegisterExtension} it starts before the class's tests. */
+    /**
+     * The cluster, not started: as a {@code @RegisterExtension} it starts before the class's tests.
+     */
     public SpringCluster build() {
       return new SpringCluster(this);
     }
@@ -305,7 +315,10 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     return null;
   }
 
-  /** Waits for a running, healthy leader other than {@code excluded}; fails if none appears within the timeout. */
+  /**
+   * Waits for a running, healthy leader other than {@code excluded}; fails if none appears within
+   * the timeout.
+   */
   public String awaitLeader(Duration timeout, String... excluded) {
     List<String> skip = Arrays.asList(excluded);
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -320,7 +333,8 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
       }
       pause(50);
     }
-    throw new AssertionError("no leader within " + timeout + (skip.isEmpty() ? "" : " (excluding " + skip + ")"));
+    throw new AssertionError(
+        "no leader within " + timeout + (skip.isEmpty() ? "" : " (excluding " + skip + ")"));
   }
 
   /** The first running node that is not {@link #leader}. */
@@ -329,7 +343,10 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     return ids.stream().filter(id -> !id.equals(l) && isRunning(id)).findFirst().orElseThrow();
   }
 
-  /** Waits until every running node answers 200 on its readiness probe (knows a leader and has caught up). */
+  /**
+   * Waits until every running node answers 200 on its readiness probe (knows a leader and has
+   * caught up).
+   */
   public void awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!ids.stream().filter(this::isRunning).allMatch(this::ready)) {
@@ -370,17 +387,21 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     return out;
   }
 
-  /** A client for the nodes (20 s per call), trusting the cluster's certificates when it runs TLS. */
+  /**
+   * A client for the nodes (20 s per call), trusting the cluster's certificates when it runs TLS.
+   */
   public OkHttpClient client() {
     return http;
   }
 
   /**
-   * Sends a request to node {@code id}, re-sending it while the answer is 503 (the contract's "retry": on a loaded
-   * machine an election may happen at any time), for up to 30 s. {@code headers} are name, value pairs; a non-null
-   * body goes as application/octet-stream. Writes that must not apply twice should carry Client-Id/Request-Seq.
+   * Sends a request to node {@code id}, re-sending it while the answer is 503 (the contract's
+   * "retry": on a loaded machine an election may happen at any time), for up to 30 s. {@code
+   * headers} are name, value pairs; a non-null body goes as application/octet-stream. Writes that
+   * must not apply twice should carry Client-Id/Request-Seq.
    */
-  public Response call(String method, String id, String path, String body, String... headers) throws IOException {
+  public Response call(String method, String id, String path, String body, String... headers)
+      throws IOException {
     long deadline = System.nanoTime() + RETRY_503_FOR.toNanos();
     while (true) {
       Response r = callOnce(method, id, path, body, headers);
@@ -404,7 +425,9 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
-    b.method(method, body == null ? null : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), BINARY));
+    b.method(
+        method,
+        body == null ? null : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), BINARY));
     return http.newCall(b.build()).execute();
   }
 

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A self-signed key pair for 127.0.0.1/localhost made at test time with the JDK's own keytool, and a trust store
- * holding its certificate: the same two commands the README gives operators.
+ * A self-signed key pair for 127.0.0.1/localhost made at test time with the JDK's own keytool, and
+ * a trust store holding its certificate: the same two commands the README gives operators.
  */
 public record TestCertificates(Path keyStore, Path trustStore, String password) {
 
@@ -17,13 +17,52 @@ public record TestCertificates(Path keyStore, Path trustStore, String password) 
     Path ks = dir.resolve("node.p12");
     Path cert = dir.resolve("node.crt");
     Path ts = dir.resolve("trust.p12");
-    keytool("-genkeypair", "-alias", "kvraft", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-        "-dname", "CN=kvraft-test", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-        "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", pw, "-keypass", pw);
-    keytool("-exportcert", "-rfc", "-alias", "kvraft", "-keystore", ks.toString(), "-storepass", pw,
-        "-file", cert.toString());
-    keytool("-importcert", "-noprompt", "-alias", "kvraft", "-file", cert.toString(),
-        "-keystore", ts.toString(), "-storetype", "PKCS12", "-storepass", pw);
+    keytool(
+        "-genkeypair",
+        "-alias",
+        "kvraft",
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-validity",
+        "2",
+        "-dname",
+        "CN=kvraft-test",
+        "-ext",
+        "SAN=ip:127.0.0.1,dns:localhost",
+        "-keystore",
+        ks.toString(),
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        pw,
+        "-keypass",
+        pw);
+    keytool(
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "kvraft",
+        "-keystore",
+        ks.toString(),
+        "-storepass",
+        pw,
+        "-file",
+        cert.toString());
+    keytool(
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "kvraft",
+        "-file",
+        cert.toString(),
+        "-keystore",
+        ts.toString(),
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        pw);
     return new TestCertificates(ks, ts, pw);
   }
 

@@ -32,11 +32,11 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@link Transport} contract over {@link HttpTransport}, as production builds it (streams for appends and
- * heartbeats, posts for votes and snapshot chunks), talking to the real receiving side: each receiver is an embedded
- * Tomcat running {@link RaftEndpointFilter} (cluster token, membership and family checks, wire decoding) in front
- * of a stand-in {@link RaftNode} that records what it is handed. {@link #UNREACHABLE} has an address nothing listens
- * on.
+ * The {@link Transport} contract over {@link HttpTransport}, as production builds it (streams for
+ * appends and heartbeats, posts for votes and snapshot chunks), talking to the real receiving side:
+ * each receiver is an embedded Tomcat running {@link RaftEndpointFilter} (cluster token, membership
+ * and family checks, wire decoding) in front of a stand-in {@link RaftNode} that records what it is
+ * handed. {@link #UNREACHABLE} has an address nothing listens on.
  */
 class HttpTransportContractTest extends TransportContractTest {
   private static final String TOKEN = "contract-token";
@@ -62,7 +62,13 @@ class HttpTransportContractTest extends TransportContractTest {
       t.start();
     }
     return new HttpTransport(
-        new AddressBook(SENDER, urls), TOKEN, Duration.ofSeconds(2), 10_000, 64L << 20, 1L << 20, null);
+        new AddressBook(SENDER, urls),
+        TOKEN,
+        Duration.ofSeconds(2),
+        10_000,
+        64L << 20,
+        1L << 20,
+        null);
   }
 
   @Override
@@ -73,7 +79,10 @@ class HttpTransportContractTest extends TransportContractTest {
     }
   }
 
-  /** The receiving side of a member: the production filter over a node that hands everything to {@code inbox}. */
+  /**
+   * The receiving side of a member: the production filter over a node that hands everything to
+   * {@code inbox}.
+   */
   private static RaftEndpointFilter filter(AddressBook members, Inbox inbox) throws IOException {
     RaftNode node = mock(RaftNode.class);
     doAnswer(
@@ -83,16 +92,37 @@ class HttpTransportContractTest extends TransportContractTest {
             })
         .when(node)
         .receive(anyList());
-    when(node.receiveSnapshotChunk(any())).thenAnswer(call -> inbox.receiveChunk(call.getArgument(0)));
+    when(node.receiveSnapshotChunk(any()))
+        .thenAnswer(call -> inbox.receiveChunk(call.getArgument(0)));
     RaftProperties raft =
         new RaftProperties(
-            members.self(), null, null, null, null, null, null, null, null, null, TOKEN, null, null, null, null, null,
-            null, null);
+            members.self(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            TOKEN,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
     KvProperties kv = new KvProperties(null, null, null, null, null, null, null, null, null);
-    return new RaftEndpointFilter(node, members, raft, kv, new ObjectMapper(), new RejectionLog(), 200);
+    return new RaftEndpointFilter(
+        node, members, raft, kv, new ObjectMapper(), new RejectionLog(), 200);
   }
 
-  /** Serves {@code filter} on every path (as Spring Boot registers it: async supported) in front of a 404. */
+  /**
+   * Serves {@code filter} on every path (as Spring Boot registers it: async supported) in front of
+   * a 404.
+   */
   private static void install(Tomcat tomcat, RaftEndpointFilter filter) {
     Context ctx = tomcat.addContext("", null);
     Wrapper none =
@@ -101,7 +131,8 @@ class HttpTransportContractTest extends TransportContractTest {
             "none",
             new HttpServlet() {
               @Override
-              protected void service(HttpServletRequest req, HttpServletResponse res) throws IOException {
+              protected void service(HttpServletRequest req, HttpServletResponse res)
+                  throws IOException {
                 res.sendError(404);
               }
             });

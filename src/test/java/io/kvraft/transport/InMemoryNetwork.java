@@ -17,29 +17,33 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * An in-process network between Raft nodes for tests, after 6.824's labrpc: every node gets a {@link Transport} from
- * {@link #attach}, and names where it receives with {@link #up}. The faults tests need, all off at first:
+ * An in-process network between Raft nodes for tests, after 6.824's labrpc: every node gets a
+ * {@link Transport} from {@link #attach}, and names where it receives with {@link #up}. The faults
+ * tests need, all off at first:
  *
  * <ul>
- *   <li>every directed link {@code from -> to} can be disabled ({@link #enable}, {@link #partition}), and a node can be
- *       cut off from everyone in both directions ({@link #disconnect});
- *   <li>reliable mode delivers at once, on the sender's thread, in order; {@link #setUnreliable unreliable} mode (or
- *       {@link #setFaults}) drops a share of messages and delays the others by a random 0 to max ms, which also
- *       reorders them;
- *   <li>a message is checked when sent and again when delivered: a link disabled meanwhile, a node that is not up or
- *       a sender that has crashed since (a new incarnation from {@link #attach} or {@link #detach}, like labrpc's
- *       fresh endpoint names) drops it;
+ *   <li>every directed link {@code from -> to} can be disabled ({@link #enable}, {@link
+ *       #partition}), and a node can be cut off from everyone in both directions ({@link
+ *       #disconnect});
+ *   <li>reliable mode delivers at once, on the sender's thread, in order; {@link #setUnreliable
+ *       unreliable} mode (or {@link #setFaults}) drops a share of messages and delays the others by
+ *       a random 0 to max ms, which also reorders them;
+ *   <li>a message is checked when sent and again when delivered: a link disabled meanwhile, a node
+ *       that is not up or a sender that has crashed since (a new incarnation from {@link #attach}
+ *       or {@link #detach}, like labrpc's fresh endpoint names) drops it;
  *   <li>{@link #onChunk} sees every InstallSnapshot chunk on the sender's thread and may lose it.
  * </ul>
  *
- * InstallSnapshot chunks ({@link Transport#sendSnapshotChunk}) are request/response: they take the same link and
- * liveness checks (before the call and again before the reply is returned), and when unreliable the same delay and
- * loss of the request and, separately, of the reply. A lost chunk is an IOException to the sender. Messages to a
- * node never attached are dropped, as {@link Transport} allows; chunks to it fail with an IOException.
+ * InstallSnapshot chunks ({@link Transport#sendSnapshotChunk}) are request/response: they take the
+ * same link and liveness checks (before the call and again before the reply is returned), and when
+ * unreliable the same delay and loss of the request and, separately, of the reply. A lost chunk is
+ * an IOException to the sender. Messages to a node never attached are dropped, as {@link Transport}
+ * allows; chunks to it fail with an IOException.
  *
- * <p>Chunks and replies go through their wire format, as over HTTP, so the receiver never shares the sender's
- * arrays. Raft messages are one-way, so labrpc's "drop the request" and "drop the reply" both become "drop this
- * message". Long reordering (labrpc's {@code LongReordering}) is not modelled.
+ * <p>Chunks and replies go through their wire format, as over HTTP, so the receiver never shares
+ * the sender's arrays. Raft messages are one-way, so labrpc's "drop the request" and "drop the
+ * reply" both become "drop this message". Long reordering (labrpc's {@code LongReordering}) is not
+ * modelled.
  */
 public final class InMemoryNetwork implements AutoCloseable {
   /** A node's handler for InstallSnapshot chunks ({@code RaftNode::receiveSnapshotChunk}). */
@@ -60,8 +64,10 @@ public final class InMemoryNetwork implements AutoCloseable {
   }
 
   private final Map<String, Node> nodes = new ConcurrentHashMap<>();
+
   /** Directed links {@code from -> to} that carry nothing. */
   private final Set<String> disabled = ConcurrentHashMap.newKeySet();
+
   private volatile int dropPercent;
   private volatile int maxDelayMillis;
   private volatile ChunkFault chunkFault = (chunk, seq) -> false;
@@ -81,7 +87,10 @@ public final class InMemoryNetwork implements AutoCloseable {
     return dropPercent > 0 || maxDelayMillis > 0;
   }
 
-  /** Loses {@code dropPercent} % of messages (and of chunks and their replies) and delays the rest 0 to max ms. */
+  /**
+   * Loses {@code dropPercent} % of messages (and of chunks and their replies) and delays the rest 0
+   * to max ms.
+   */
   public void setFaults(int dropPercent, int maxDelayMillis) {
     this.dropPercent = dropPercent;
     this.maxDelayMillis = maxDelayMillis;
@@ -91,7 +100,9 @@ public final class InMemoryNetwork implements AutoCloseable {
     this.chunkFault = fault;
   }
 
-  /** Raft messages and snapshot chunks handed to the network so far (the seed suites' RPC count). */
+  /**
+   * Raft messages and snapshot chunks handed to the network so far (the seed suites' RPC count).
+   */
   public long messagesSent() {
     return sent.get();
   }
@@ -100,7 +111,10 @@ public final class InMemoryNetwork implements AutoCloseable {
     return delivered.get();
   }
 
-  /** Snapshot chunks handed to the network so far (the number the last one got in {@link ChunkFault#lose}). */
+  /**
+   * Snapshot chunks handed to the network so far (the number the last one got in {@link
+   * ChunkFault#lose}).
+   */
   public int chunksSent() {
     return chunksSent.get();
   }
@@ -113,8 +127,9 @@ public final class InMemoryNetwork implements AutoCloseable {
   // ---------------------------------------------------------------- nodes
 
   /**
-   * The transport of a new incarnation of {@code id}: whatever earlier ones sent is dropped from now on. It carries
-   * nothing to the node until {@link #up} names where it receives (a node needs its transport before it exists).
+   * The transport of a new incarnation of {@code id}: whatever earlier ones sent is dropped from
+   * now on. It carries nothing to the node until {@link #up} names where it receives (a node needs
+   * its transport before it exists).
    */
   public Transport attach(String id) {
     Node n = node(id);
@@ -128,14 +143,20 @@ public final class InMemoryNetwork implements AutoCloseable {
     up(id, receiver, null);
   }
 
-  /** {@code id} receives messages through {@code receiver} and chunks through {@code chunks} (null: none). */
+  /**
+   * {@code id} receives messages through {@code receiver} and chunks through {@code chunks} (null:
+   * none).
+   */
   public void up(String id, Consumer<List<Message>> receiver, ChunkReceiver chunks) {
     Node n = node(id);
     n.chunks = chunks;
     n.receiver = receiver;
   }
 
-  /** Node {@code id} is down: nothing reaches it and nothing its old incarnation sent is delivered any more. */
+  /**
+   * Node {@code id} is down: nothing reaches it and nothing its old incarnation sent is delivered
+   * any more.
+   */
   public void detach(String id) {
     Node n = node(id);
     n.incarnation.incrementAndGet();
@@ -212,7 +233,11 @@ public final class InMemoryNetwork implements AutoCloseable {
   private boolean deliverable(String from, long inc, String to) {
     Node src = nodes.get(from);
     Node dst = nodes.get(to);
-    return src != null && dst != null && src.incarnation.get() == inc && dst.receiver != null && linkUp(from, to);
+    return src != null
+        && dst != null
+        && src.incarnation.get() == inc
+        && dst.receiver != null
+        && linkUp(from, to);
   }
 
   // ---------------------------------------------------------------- carrying
@@ -255,11 +280,13 @@ public final class InMemoryNetwork implements AutoCloseable {
       return;
     }
     delivered.incrementAndGet();
-    // RaftNode.receive only enqueues; its loop drains everything queued at once, which batches for us.
+    // RaftNode.receive only enqueues; its loop drains everything queued at once, which batches for
+    // us.
     target.accept(List.of(m));
   }
 
-  private SnapshotChunk.Reply sendChunk(String from, long inc, SnapshotChunk chunk) throws IOException {
+  private SnapshotChunk.Reply sendChunk(String from, long inc, SnapshotChunk chunk)
+      throws IOException {
     sent.incrementAndGet();
     int seq = chunksSent.incrementAndGet();
     String to = chunk.to();
@@ -327,7 +354,10 @@ public final class InMemoryNetwork implements AutoCloseable {
     }
   }
 
-  /** One incarnation's transport: sends as {@code self} while that incarnation is current and it is not closed. */
+  /**
+   * One incarnation's transport: sends as {@code self} while that incarnation is current and it is
+   * not closed.
+   */
   private final class Endpoint implements Transport {
     private final String self;
     private final long inc;
@@ -346,14 +376,17 @@ public final class InMemoryNetwork implements AutoCloseable {
     }
 
     @Override
-    public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout) throws IOException {
+    public SnapshotChunk.Reply sendSnapshotChunk(SnapshotChunk chunk, Duration timeout)
+        throws IOException {
       if (closed) {
         throw new IOException("transport of " + self + " is closed");
       }
       return InMemoryNetwork.this.sendChunk(self, inc, chunk);
     }
 
-    /** Stops this endpoint sending; what it receives is the network's business ({@link #detach}). */
+    /**
+     * Stops this endpoint sending; what it receives is the network's business ({@link #detach}).
+     */
     @Override
     public void close() {
       closed = true;

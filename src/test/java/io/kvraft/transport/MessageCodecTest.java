@@ -52,7 +52,8 @@ class MessageCodecTest {
     assertThat(MessageCodec.decode(in, one.length)).isEqualTo(ALL_KINDS);
     assertThat(MessageCodec.decode(in, two.length)).containsExactly(ALL_KINDS.get(0));
     assertThat(in.read()).isEqualTo(-1);
-    assertThatThrownBy(() -> MessageCodec.decode(new java.io.ByteArrayInputStream(one), one.length + 1))
+    assertThatThrownBy(
+            () -> MessageCodec.decode(new java.io.ByteArrayInputStream(one), one.length + 1))
         .as("a frame longer than its batch")
         .isInstanceOf(MessageCodec.MalformedMessageException.class);
   }
@@ -61,10 +62,14 @@ class MessageCodecTest {
   void entryTypesTravelAsTheirFixedTagsAndAnUnknownTagIsRefusedNotMisread() throws Exception {
     byte[] data = "payload-marker".getBytes();
     for (Entry e : List.of(Entry.noop(3, 10), Entry.command(3, 10, data))) {
-      byte[] frame = MessageCodec.encode(List.of(new Message.AppendRequest("n1", "n2", 3, 9, 2, List.of(e), 8)));
+      byte[] frame =
+          MessageCodec.encode(
+              List.of(new Message.AppendRequest("n1", "n2", 3, 9, 2, List.of(e), 8)));
       // An entry is term, index, type tag, length, data; the data is last in the frame.
       int tagAt = frame.length - e.data().length - 4 - 1;
-      assertThat(frame[tagAt]).as("tag of %s", e.type()).isEqualTo(e.type() == Entry.Type.NOOP ? (byte) 0 : (byte) 1);
+      assertThat(frame[tagAt])
+          .as("tag of %s", e.type())
+          .isEqualTo(e.type() == Entry.Type.NOOP ? (byte) 0 : (byte) 1);
       for (int tag : new int[] {2, 7, 255}) {
         byte[] unknown = frame.clone();
         unknown[tagAt] = (byte) tag;
@@ -81,11 +86,12 @@ class MessageCodecTest {
     for (SnapshotChunk.Status s : SnapshotChunk.Status.values()) {
       byte[] body = new SnapshotChunk.Reply(s, 4, 99).encode();
       assertThat(SnapshotChunk.Reply.decode(body)).isEqualTo(new SnapshotChunk.Reply(s, 4, 99));
-      int expectedTag = switch (s) {
-        case CONTINUE -> 0;
-        case DONE -> 1;
-        case REJECTED -> 2;
-      };
+      int expectedTag =
+          switch (s) {
+            case CONTINUE -> 0;
+            case DONE -> 1;
+            case REJECTED -> 2;
+          };
       assertThat(body[1]).as("tag of %s", s).isEqualTo((byte) expectedTag);
     }
     byte[] unknown = new SnapshotChunk.Reply(SnapshotChunk.Status.DONE, 4, 99).encode();

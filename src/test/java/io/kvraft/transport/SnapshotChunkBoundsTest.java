@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-/** Found by the fuzz test's reasoning: offset + length must not overflow past the chunk's bounds check. */
+/**
+ * Found by the fuzz test's reasoning: offset + length must not overflow past the chunk's bounds
+ * check.
+ */
 class SnapshotChunkBoundsTest {
   @Test
   void aChunkWhoseOffsetPlusLengthOverflowsIsMalformed() {
-    byte[] body = new SnapshotChunk("n1", "n2", 3, 10, 2, 100, Long.MAX_VALUE - 2, new byte[10]).encode();
-    assertThatThrownBy(() -> SnapshotChunk.decode(body)).isInstanceOf(MessageCodec.MalformedMessageException.class);
+    byte[] body =
+        new SnapshotChunk("n1", "n2", 3, 10, 2, 100, Long.MAX_VALUE - 2, new byte[10]).encode();
+    assertThatThrownBy(() -> SnapshotChunk.decode(body))
+        .isInstanceOf(MessageCodec.MalformedMessageException.class);
   }
 
   @Test

@@ -20,21 +20,26 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every {@link Transport} promises, run over each implementation (a subclass starts the receivers and gives
- * the sender's transport): messages of every kind reach the peer they are addressed to, intact; a peer's append
- * messages (AppendEntries and their replies) and snapshot chunks arrive in the order sent, and a chunk's reply comes
- * back; a message for an unknown or unreachable peer is dropped without an exception into the caller, while a
- * chunk for one fails with an IOException, and neither holds up the other peers; after {@link Transport#close()}
+ * What every {@link Transport} promises, run over each implementation (a subclass starts the
+ * receivers and gives the sender's transport): messages of every kind reach the peer they are
+ * addressed to, intact; a peer's append messages (AppendEntries and their replies) and snapshot
+ * chunks arrive in the order sent, and a chunk's reply comes back; a message for an unknown or
+ * unreachable peer is dropped without an exception into the caller, while a chunk for one fails
+ * with an IOException, and neither holds up the other peers; after {@link Transport#close()}
  * nothing more is sent.
  */
 abstract class TransportContractTest {
   /** The sending member. */
   static final String SENDER = "a";
+
   /** Members whose receivers record what reaches them. */
   static final String B = "b";
+
   static final String C = "c";
+
   /** A member that nothing answers for (down). */
   static final String UNREACHABLE = "down";
+
   /** Not a member at all. */
   static final String UNKNOWN = "stranger";
 
@@ -53,7 +58,8 @@ abstract class TransportContractTest {
     /** Asks for the next chunk after this one, in the chunk's term. */
     SnapshotChunk.Reply receiveChunk(SnapshotChunk chunk) {
       chunks.add(chunk);
-      return new SnapshotChunk.Reply(SnapshotChunk.Status.CONTINUE, chunk.term(), chunk.offset() + chunk.data().length);
+      return new SnapshotChunk.Reply(
+          SnapshotChunk.Status.CONTINUE, chunk.term(), chunk.offset() + chunk.data().length);
     }
 
     List<Message> appendFamily() {
@@ -64,8 +70,8 @@ abstract class TransportContractTest {
   }
 
   /**
-   * Starts receivers for {@link #B} and {@link #C} that deliver into {@code inboxes}, and returns the transport of
-   * {@link #SENDER}, which also knows {@link #UNREACHABLE} as a member.
+   * Starts receivers for {@link #B} and {@link #C} that deliver into {@code inboxes}, and returns
+   * the transport of {@link #SENDER}, which also knows {@link #UNREACHABLE} as a member.
    */
   abstract Transport start(Map<String, Inbox> inboxes) throws Exception;
 
@@ -90,7 +96,10 @@ abstract class TransportContractTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** One message of every kind, with fields that differ from each other, from the sender to {@code to}. */
+  /**
+   * One message of every kind, with fields that differ from each other, from the sender to {@code
+   * to}.
+   */
   private static List<Message> everyKind(String to, int salt) {
     byte[] big = new byte[70_000];
     Arrays.fill(big, (byte) salt);
@@ -100,8 +109,16 @@ abstract class TransportContractTest {
         new Message.VoteResponse(SENDER, to, 7 + salt, true, false),
         new Message.VoteResponse(SENDER, to, 8 + salt, false, true),
         new Message.AppendRequest(
-            SENDER, to, 7 + salt, 40, 6,
-            List.of(Entry.noop(7, 41), Entry.command(7, 42, bytes("x=" + salt)), Entry.command(7, 43, big)), 39),
+            SENDER,
+            to,
+            7 + salt,
+            40,
+            6,
+            List.of(
+                Entry.noop(7, 41),
+                Entry.command(7, 42, bytes("x=" + salt)),
+                Entry.command(7, 43, big)),
+            39),
         new Message.AppendRequest(SENDER, to, 7 + salt, 43, 7, List.of(), 43),
         new Message.AppendResponse(SENDER, to, 7 + salt, true, 43, -1, 0, 0),
         new Message.AppendResponse(SENDER, to, 7 + salt, false, 0, 40, 5, 31),
@@ -123,7 +140,8 @@ abstract class TransportContractTest {
   private void awaitArrived(String peer, int count) {
     await()
         .atMost(ARRIVAL)
-        .untilAsserted(() -> assertThat(inboxes.get(peer).messages).as("messages at %s", peer).hasSize(count));
+        .untilAsserted(
+            () -> assertThat(inboxes.get(peer).messages).as("messages at %s", peer).hasSize(count));
   }
 
   @Test
@@ -136,7 +154,8 @@ abstract class TransportContractTest {
     }
     awaitArrived(B, toB.size());
     awaitArrived(C, toC.size());
-    // Families may overtake one another (a heartbeat need not wait behind a large append); each arrives once, whole.
+    // Families may overtake one another (a heartbeat need not wait behind a large append); each
+    // arrives once, whole.
     assertThat(inboxes.get(B).messages).containsExactlyInAnyOrderElementsOf(toB);
     assertThat(inboxes.get(C).messages).containsExactlyInAnyOrderElementsOf(toC);
   }
@@ -169,14 +188,19 @@ abstract class TransportContractTest {
       SnapshotChunk c = chunk(B, 9, i, 1000 + i);
       sent.add(c);
       SnapshotChunk.Reply r = transport.sendSnapshotChunk(c, CHUNK_TIMEOUT);
-      assertThat(r).isEqualTo(new SnapshotChunk.Reply(SnapshotChunk.Status.CONTINUE, 9, c.offset() + c.data().length));
+      assertThat(r)
+          .isEqualTo(
+              new SnapshotChunk.Reply(
+                  SnapshotChunk.Status.CONTINUE, 9, c.offset() + c.data().length));
     }
     SnapshotChunk toC = chunk(C, 10, 3, 64);
     assertThat(transport.sendSnapshotChunk(toC, CHUNK_TIMEOUT).nextOffset()).isEqualTo(3 * 64 + 64);
 
     assertThat(inboxes.get(B).chunks).hasSize(sent.size());
     for (int i = 0; i < sent.size(); i++) {
-      assertThat(inboxes.get(B).chunks.get(i).encode()).as("chunk %d", i).isEqualTo(sent.get(i).encode());
+      assertThat(inboxes.get(B).chunks.get(i).encode())
+          .as("chunk %d", i)
+          .isEqualTo(sent.get(i).encode());
     }
     assertThat(inboxes.get(C).chunks).hasSize(1);
     assertThat(inboxes.get(C).chunks.get(0).encode()).isEqualTo(toC.encode());
@@ -194,11 +218,14 @@ abstract class TransportContractTest {
 
   @Test
   void anUnreachablePeerIsDroppedWithoutAnExceptionAndHoldsUpNoOne() {
-    assertThatCode(() -> everyKind(UNREACHABLE, 5).forEach(transport::send)).doesNotThrowAnyException();
+    assertThatCode(() -> everyKind(UNREACHABLE, 5).forEach(transport::send))
+        .doesNotThrowAnyException();
     long start = System.nanoTime();
-    assertThatThrownBy(() -> transport.sendSnapshotChunk(chunk(UNREACHABLE, 9, 0, 100), CHUNK_TIMEOUT))
+    assertThatThrownBy(
+            () -> transport.sendSnapshotChunk(chunk(UNREACHABLE, 9, 0, 100), CHUNK_TIMEOUT))
         .isInstanceOf(IOException.class);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(CHUNK_TIMEOUT.multipliedBy(3));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isLessThan(CHUNK_TIMEOUT.multipliedBy(3));
     everyKind(B, 6).forEach(transport::send);
     everyKind(UNREACHABLE, 7).forEach(transport::send);
     everyKind(C, 8).forEach(transport::send);

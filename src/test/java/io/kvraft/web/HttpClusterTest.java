@@ -14,17 +14,17 @@ import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Three real nodes (Spring contexts with Tomcat, HTTP transport and file storage) on loopback, driven the way a
- * user drives them with curl: writes through a follower, linearizable reads through a follower, CAS, delete, and a
- * leader that goes away.
+ * Three real nodes (Spring contexts with Tomcat, HTTP transport and file storage) on loopback,
+ * driven the way a user drives them with curl: writes through a follower, linearizable reads
+ * through a follower, CAS, delete, and a leader that goes away.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -35,7 +35,8 @@ class HttpClusterTest {
   static final SpringCluster cluster =
       SpringCluster.builder()
           .nodes(3)
-          // Small enough that the tests' writes snapshot, compact and ship snapshots in several chunks.
+          // Small enough that the tests' writes snapshot, compact and ship snapshots in several
+          // chunks.
           .property("raft.snapshot.threshold-bytes", 1500)
           .property("raft.snapshot.chunk-bytes", 512)
           // No log kept behind a snapshot: a follower that missed a few writes already needs one.
@@ -56,11 +57,14 @@ class HttpClusterTest {
     return cluster.url(id, path);
   }
 
-  private Response call(String method, String id, String path, String body, String... headers) throws IOException {
+  private Response call(String method, String id, String path, String body, String... headers)
+      throws IOException {
     return cluster.call(method, id, path, body, headers);
   }
 
-  /** POST /sessions on node {@code id}: 201 with the issued id in the body and the Client-Id header. */
+  /**
+   * POST /sessions on node {@code id}: 201 with the issued id in the body and the Client-Id header.
+   */
   private String register(String id) throws IOException {
     try (Response r = call("POST", id, "/sessions", "")) {
       assertThat(r.code()).isEqualTo(201);
@@ -79,7 +83,8 @@ class HttpClusterTest {
       assertThat(r.header("ETag")).matches("\"\\d+\"");
       assertThat(r.header("Raft-Leader")).isIn(cluster.ids());
     }
-    try (Response r = call("POST", f, "/kv/users/1", "+bob", "Client-Id", register(f), "Request-Seq", "1")) {
+    try (Response r =
+        call("POST", f, "/kv/users/1", "+bob", "Client-Id", register(f), "Request-Seq", "1")) {
       assertThat(r.code()).isEqualTo(204);
     }
     for (String id : cluster.ids()) {
@@ -123,8 +128,9 @@ class HttpClusterTest {
   }
 
   /**
-   * Sessions are registered through the log on any member (a follower forwards), issued ids are distinct, and a
-   * Client-Id the cluster never issued is refused with 410 on every member, nothing applied.
+   * Sessions are registered through the log on any member (a follower forwards), issued ids are
+   * distinct, and a Client-Id the cluster never issued is refused with 410 on every member, nothing
+   * applied.
    */
   @Test
   void sessionsRegisterThroughAnyMemberAndAnUnissuedIdIsRefused() throws IOException {
@@ -132,7 +138,8 @@ class HttpClusterTest {
     String viaLeader = register(leader());
     assertThat(viaFollower).isNotEqualTo(viaLeader);
     for (String id : cluster.ids()) {
-      try (Response r = call("PUT", id, "/kv/unissued", "x", "Client-Id", "never-issued", "Request-Seq", "1")) {
+      try (Response r =
+          call("PUT", id, "/kv/unissued", "x", "Client-Id", "never-issued", "Request-Seq", "1")) {
         assertThat(r.code()).as(id).isEqualTo(410);
         assertThat(r.header("Content-Type")).startsWith("application/problem+json");
         assertThat(r.body().string()).contains("urn:kvraft:problem:session-expired");
@@ -144,8 +151,8 @@ class HttpClusterTest {
   }
 
   /**
-   * Issue 12: a follower relays a write at once and counts its body against its memory budget while it is relayed;
-   * with no room it answers 503 Overloaded itself, and the write reaches nobody.
+   * Issue 12: a follower relays a write at once and counts its body against its memory budget while
+   * it is relayed; with no room it answers 503 Overloaded itself, and the write reaches nobody.
    */
   @Test
   void aFollowerWithNoRoomInItsMemoryBudgetRefusesToRelay() throws IOException {
@@ -171,7 +178,8 @@ class HttpClusterTest {
   void retriedWriteWithSameSeqIsAppliedOnce() throws IOException {
     String session = register(follower());
     for (String id : cluster.ids()) {
-      try (Response r = call("POST", id, "/kv/once", "x", "Client-Id", session, "Request-Seq", "7")) {
+      try (Response r =
+          call("POST", id, "/kv/once", "x", "Client-Id", session, "Request-Seq", "7")) {
         assertThat(r.code()).isEqualTo(204);
       }
     }
@@ -202,8 +210,16 @@ class HttpClusterTest {
     try (Response r = call("GET", leader(), "/kv/bad", null)) {
       assertThat(r.code()).isEqualTo(404);
     }
-    try (Response r = call("POST", leader(), "/raft/append", "garbage", "Content-Type", "application/octet-stream",
-        "Raft-Cluster-Token", "s3cret")) {
+    try (Response r =
+        call(
+            "POST",
+            leader(),
+            "/raft/append",
+            "garbage",
+            "Content-Type",
+            "application/octet-stream",
+            "Raft-Cluster-Token",
+            "s3cret")) {
       assertThat(r.code()).isEqualTo(400);
       assertThat(r.header("Content-Type")).startsWith("application/problem+json");
     }
@@ -243,8 +259,9 @@ class HttpClusterTest {
   }
 
   /**
-   * A follower that was down while the others snapshotted and compacted past everything it has catches up through
-   * chunked InstallSnapshot over POST /raft/snapshot, which demands the cluster token like the other /raft paths.
+   * A follower that was down while the others snapshotted and compacted past everything it has
+   * catches up through chunked InstallSnapshot over POST /raft/snapshot, which demands the cluster
+   * token like the other /raft paths.
    */
   @Test
   @Order(50)
@@ -255,18 +272,29 @@ class HttpClusterTest {
     String snapper = register(leader());
     for (int i = 0; i < 150; i++) {
       value = "v" + i;
-      try (Response r = call("PUT", leader(), "/kv/snap" + (i % 10), value, "Client-Id", snapper, "Request-Seq",
-          String.valueOf(i + 1))) {
+      try (Response r =
+          call(
+              "PUT",
+              leader(),
+              "/kv/snap" + (i % 10),
+              value,
+              "Client-Id",
+              snapper,
+              "Request-Seq",
+              String.valueOf(i + 1))) {
         assertThat(r.code()).isBetween(200, 204);
       }
     }
     RaftNode l = cluster.raft(leader());
-    await().atMost(Duration.ofSeconds(30)).until(() -> l.latestSnapshot() != null && l.snapshotCounts()[0] >= 2);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> l.latestSnapshot() != null && l.snapshotCounts()[0] >= 2);
 
     cluster.start(away);
     RaftNode back = cluster.raft(away);
     await().atMost(Duration.ofSeconds(60)).until(() -> back.snapshotCounts()[1] > 0);
-    // The same transfer as the metrics show it: installed on the follower, sent by a leader, chunk bytes counted.
+    // The same transfer as the metrics show it: installed on the follower, sent by a leader, chunk
+    // bytes counted.
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
@@ -288,9 +316,14 @@ class HttpClusterTest {
 
     byte[] noToken = new byte[] {1, 2, 3};
     try (Response r =
-        cluster.client().newCall(new Request.Builder().url(url(away, "/raft/snapshot"))
-            .post(RequestBody.create(noToken, BINARY))
-            .build()).execute()) {
+        cluster
+            .client()
+            .newCall(
+                new Request.Builder()
+                    .url(url(away, "/raft/snapshot"))
+                    .post(RequestBody.create(noToken, BINARY))
+                    .build())
+            .execute()) {
       assertThat(r.code()).isEqualTo(401);
     }
   }
@@ -300,7 +333,10 @@ class HttpClusterTest {
   }
 
   private double sumOverActive(String name) {
-    return cluster.ids().stream().filter(cluster::isRunning).mapToDouble(id -> meter(id, name)).sum();
+    return cluster.ids().stream()
+        .filter(cluster::isRunning)
+        .mapToDouble(id -> meter(id, name))
+        .sum();
   }
 
   @Test

@@ -31,9 +31,11 @@ class RateLimitedLogTest {
     assertThat(burst("kv 400", 10)).isEmpty();
     now.addAndGet(Duration.ofMillis(1).toNanos());
     assertThat(burst("kv 400", 5))
-        .containsExactly("kv 400 #0 (suppressed 1007 similar [kv 400] before this)", "kv 400 #1", "kv 400 #2");
+        .containsExactly(
+            "kv 400 #0 (suppressed 1007 similar [kv 400] before this)", "kv 400 #1", "kv 400 #2");
     now.addAndGet(Duration.ofSeconds(10).toNanos());
-    assertThat(burst("kv 400", 1)).containsExactly("kv 400 #0 (suppressed 2 similar [kv 400] before this)");
+    assertThat(burst("kv 400", 1))
+        .containsExactly("kv 400 #0 (suppressed 2 similar [kv 400] before this)");
     now.addAndGet(Duration.ofSeconds(10).toNanos());
     assertThat(burst("kv 400", 1)).containsExactly("kv 400 #0");
   }
@@ -58,7 +60,8 @@ class RateLimitedLogTest {
 
   @Test
   void requestInputIsCutShortAndCannotForgeLines() {
-    assertThat(RejectionLog.clean("/kv/a\r\nFAKE 2026 ERROR everything is on fire")).doesNotContain("\n", "\r");
+    assertThat(RejectionLog.clean("/kv/a\r\nFAKE 2026 ERROR everything is on fire"))
+        .doesNotContain("\n", "\r");
     assertThat(RejectionLog.clean("x".repeat(10_000))).hasSizeLessThan(200);
     assertThat(RejectionLog.clean(null)).isEqualTo("-");
   }

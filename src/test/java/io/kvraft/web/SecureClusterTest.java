@@ -22,10 +22,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Three nodes with everything on: HTTPS for clients and peers (server.ssl.* with a self-signed certificate made by
- * keytool, raft.tls.* trusting it), the cluster token on /raft/* and client tokens on /kv. A follower forwards
- * writes to the leader over TLS with the client's token; whoever lacks the trust store or speaks plain HTTP gets
- * nothing.
+ * Three nodes with everything on: HTTPS for clients and peers (server.ssl.* with a self-signed
+ * certificate made by keytool, raft.tls.* trusting it), the cluster token on /raft/* and client
+ * tokens on /kv. A follower forwards writes to the leader over TLS with the client's token; whoever
+ * lacks the trust store or speaks plain HTTP gets nothing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecureClusterTest {
@@ -54,21 +54,28 @@ class SecureClusterTest {
   }
 
   /** Over HTTPS, re-sent while the answer is 503 (an election may happen on a loaded machine). */
-  private Response call(String method, String id, String path, String body, String... headers) throws IOException {
+  private Response call(String method, String id, String path, String body, String... headers)
+      throws IOException {
     return cluster.call(method, id, path, body, headers);
   }
 
   private double relayedBy(String id) {
     var c =
-        cluster.node(id).getBean(MeterRegistry.class).find("raft.forwarded.requests").tag("outcome", "relayed")
+        cluster
+            .node(id)
+            .getBean(MeterRegistry.class)
+            .find("raft.forwarded.requests")
+            .tag("outcome", "relayed")
             .counter();
     return c == null ? 0 : c.count();
   }
 
   @Test
-  void aFollowerForwardsATokenHoldersWriteOverTlsAndAnotherReadsItLinearizably() throws IOException {
+  void aFollowerForwardsATokenHoldersWriteOverTlsAndAnotherReadsItLinearizably()
+      throws IOException {
     String leader = leader();
-    String[] followers = cluster.ids().stream().filter(id -> !id.equals(leader)).toArray(String[]::new);
+    String[] followers =
+        cluster.ids().stream().filter(id -> !id.equals(leader)).toArray(String[]::new);
     String via = followers[0];
     double relayedBefore = relayedBy(via);
     String session;
@@ -79,12 +86,23 @@ class SecureClusterTest {
       assertThat(session).isNotBlank();
     }
     try (Response r =
-        call("PUT", via, "/kv/tls/k", "over-tls", "Authorization", RW, "Client-Id", session, "Request-Seq", "1")) {
+        call(
+            "PUT",
+            via,
+            "/kv/tls/k",
+            "over-tls",
+            "Authorization",
+            RW,
+            "Client-Id",
+            session,
+            "Request-Seq",
+            "1")) {
       assertThat(r.code()).isEqualTo(204);
       assertThat(r.header("ETag")).matches("\"\\d+\"");
     }
     if (leader.equals(leader())) {
-      // the write went follower -> leader over TLS, carrying the client's token, and the leader accepted it
+      // the write went follower -> leader over TLS, carrying the client's token, and the leader
+      // accepted it
       assertThat(relayedBy(via)).isGreaterThan(relayedBefore);
     }
     try (Response r = call("GET", followers[1], "/kv/tls/k", null, "Authorization", RO)) {
@@ -99,7 +117,8 @@ class SecureClusterTest {
   @Test
   void aFollowerRefusesAReadOnlyOrMissingTokenBeforeForwarding() throws IOException {
     String leader = leader();
-    String follower = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+    String follower =
+        cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
     try (Response r = call("PUT", follower, "/kv/tls/ro", "no", "Authorization", RO)) {
       assertThat(r.code()).isEqualTo(403);
       assertThat(r.header("Content-Type")).startsWith("application/problem+json");
@@ -116,7 +135,9 @@ class SecureClusterTest {
   @Test
   void theJavaClientWorksWithATokenAndTheTrustStore() {
     KvClient.HttpOptions options =
-        KvClient.HttpOptions.defaults().withBearerToken("writer-token").withTrustStore(cluster.certificates().trust());
+        KvClient.HttpOptions.defaults()
+            .withBearerToken("writer-token")
+            .withTrustStore(cluster.certificates().trust());
     try (KvClient client = KvClient.http(cluster.urls(), Duration.ofSeconds(60), options)) {
       client.put("tls/client", "a");
       client.append("tls/client", "b");
@@ -128,7 +149,10 @@ class SecureClusterTest {
   void plainHttpToTheHttpsPortGetsNothing() {
     OkHttpClient plain = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
     Request get =
-        new Request.Builder().url(url("http", leader(), "/kv/tls/k")).header("Authorization", RW).build();
+        new Request.Builder()
+            .url(url("http", leader(), "/kv/tls/k"))
+            .header("Authorization", RW)
+            .build();
     try (Response r = plain.newCall(get).execute()) {
       // Tomcat answers a plaintext request on a TLS port with 400 and no content of ours
       assertThat(r.code()).isEqualTo(400);
@@ -142,22 +166,36 @@ class SecureClusterTest {
   @Test
   void clientsAndPeersWithoutTheTrustStoreFailTheHandshake() throws IOException {
     String target = leader();
-    Request get = new Request.Builder().url(url("https", target, "/kv/tls/k")).header("Authorization", RO).build();
-    OkHttpClient untrusting = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
-    assertThatThrownBy(() -> untrusting.newCall(get).execute().close()).isInstanceOf(SSLException.class);
+    Request get =
+        new Request.Builder()
+            .url(url("https", target, "/kv/tls/k"))
+            .header("Authorization", RO)
+            .build();
+    OkHttpClient untrusting =
+        new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
+    assertThatThrownBy(() -> untrusting.newCall(get).execute().close())
+        .isInstanceOf(SSLException.class);
 
-    // A peer's transport built the way a node without raft.tls.* builds it cannot deliver a /raft call...
+    // A peer's transport built the way a node without raft.tls.* builds it cannot deliver a /raft
+    // call...
     // From a stranger, so a node that receives it answers 403 and nothing else happens.
     SnapshotChunk probe = new SnapshotChunk("stranger", target, 1, 1, 1, 0, 0, new byte[0]);
     AddressBook peerUrls = new AddressBook("stranger", Map.of(target, url("https", target, "")));
     try (HttpTransport noTrust =
-        new HttpTransport(peerUrls, CLUSTER_TOKEN, Duration.ofSeconds(5), 10, 1 << 20, 1 << 20, null)) {
+        new HttpTransport(
+            peerUrls, CLUSTER_TOKEN, Duration.ofSeconds(5), 10, 1 << 20, 1 << 20, null)) {
       assertThatThrownBy(() -> noTrust.sendSnapshotChunk(probe, Duration.ofSeconds(5)))
           .isInstanceOf(SSLException.class);
     }
     // ...while the same call with the trust store gets through TLS and is judged by the node.
     try (HttpTransport trusting =
-        new HttpTransport(peerUrls, CLUSTER_TOKEN, Duration.ofSeconds(5), 10, 1 << 20, 1 << 20,
+        new HttpTransport(
+            peerUrls,
+            CLUSTER_TOKEN,
+            Duration.ofSeconds(5),
+            10,
+            1 << 20,
+            1 << 20,
             cluster.certificates().trust())) {
       assertThatThrownBy(() -> trusting.sendSnapshotChunk(probe, Duration.ofSeconds(5)))
           .isNotInstanceOf(SSLException.class)

@@ -21,17 +21,19 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Issue 12, item 5, over real HTTP on one node with a small container thread pool (8): request bodies that trickle
- * in must not hold a container thread each, so any number of slow senders leave other clients, the health endpoint
- * and the Raft endpoints served; a body not complete within kv.body-read-timeout is answered 408 and not applied; a
- * slow body that completes in time is applied.
+ * Issue 12, item 5, over real HTTP on one node with a small container thread pool (8): request
+ * bodies that trickle in must not hold a container thread each, so any number of slow senders leave
+ * other clients, the health endpoint and the Raft endpoints served; a body not complete within
+ * kv.body-read-timeout is answered 408 and not applied; a slow body that completes in time is
+ * applied.
  */
 class SlowBodyHttpTest {
   private static final int THREADS = 8;
 
   @TempDir Path dataDir;
 
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private ConfigurableApplicationContext start(int port, String bodyReadTimeout, String... more) {
     List<String> args =
@@ -52,18 +54,24 @@ class SlowBodyHttpTest {
     return ctx;
   }
 
-  private HttpResponse<String> send(int port, String method, String path, String body) throws Exception {
+  private HttpResponse<String> send(int port, String method, String path, String body)
+      throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .timeout(Duration.ofSeconds(10))
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
   void manySlowSendersLeaveWritesHealthAndRaftEndpointsServed() throws Exception {
     int port = TestPorts.reserve();
-    // A deadline far beyond the test, so what keeps others served is not slow senders being cut off.
+    // A deadline far beyond the test, so what keeps others served is not slow senders being cut
+    // off.
     try (ConfigurableApplicationContext ctx = start(port, "120s");
         SlowSender.Flood flood =
             new SlowSender.Flood(
@@ -75,11 +83,15 @@ class SlowBodyHttpTest {
                     new String[] {"PUT", "/kv/slow"},
                     new String[] {"POST", "/kv/slow"},
                     new String[] {"POST", "/raft/append"}));
-        // Peer streams hold a thread each by design: those past the bound (a quarter of the threads) are refused,
+        // Peer streams hold a thread each by design: those past the bound (a quarter of the
+        // threads) are refused,
         // and the refused ones' bodies are not drained on a container thread.
         SlowSender.Flood streams =
             new SlowSender.Flood(
-                port, THREADS, 1_000_000, Duration.ofMillis(500),
+                port,
+                THREADS,
+                1_000_000,
+                Duration.ofMillis(500),
                 List.<String[]>of(new String[] {"POST", "/raft/stream/append"}))) {
       for (int i = 0; i < 2 * THREADS; i++) {
         HttpResponse<String> put = send(port, "PUT", "/kv/fast-" + i, "v" + i);
@@ -88,7 +100,8 @@ class SlowBodyHttpTest {
       assertThat(send(port, "GET", "/kv/fast-3", null).body()).isEqualTo("v3");
       assertThat(send(port, "GET", "/actuator/health", null).statusCode()).isEqualTo(200);
       assertThat(send(port, "GET", "/actuator/health/liveness", null).statusCode()).isEqualTo(200);
-      // A Raft endpoint still gets a thread: an empty batch is refused at once as malformed, not left waiting.
+      // A Raft endpoint still gets a thread: an empty batch is refused at once as malformed, not
+      // left waiting.
       HttpResponse<String> raft =
           http.send(
               HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/raft/vote"))
@@ -117,16 +130,22 @@ class SlowBodyHttpTest {
                 HttpResponse<String> refused = send(port, "PUT", "/kv/big", big);
                 assertThat(refused.statusCode()).isEqualTo(503);
                 assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
-                assertThat(refused.body()).contains("urn:kvraft:problem:overloaded", "\"title\":\"Overloaded\"");
+                assertThat(refused.body())
+                    .contains("urn:kvraft:problem:overloaded", "\"title\":\"Overloaded\"");
               });
-      assertThat(send(port, "GET", "/kv/big", null).statusCode()).as("nothing was applied").isEqualTo(404);
+      assertThat(send(port, "GET", "/kv/big", null).statusCode())
+          .as("nothing was applied")
+          .isEqualTo(404);
       assertThat(holder.awaitAnswer(Duration.ofSeconds(20)).status()).isEqualTo(408);
-      assertThat(send(port, "PUT", "/kv/big", big).statusCode()).as("the held bytes were given back").isEqualTo(204);
+      assertThat(send(port, "PUT", "/kv/big", big).statusCode())
+          .as("the held bytes were given back")
+          .isEqualTo(204);
     }
   }
 
   @Test
-  void aBodyNotCompleteWithinTheDeadlineIs408AndNotAppliedWhileASlowCompleteOneIsApplied() throws Exception {
+  void aBodyNotCompleteWithinTheDeadlineIs408AndNotAppliedWhileASlowCompleteOneIsApplied()
+      throws Exception {
     int port = TestPorts.reserve();
     try (ConfigurableApplicationContext ctx = start(port, "3s", "--kv.body-budget-bytes=8192")) {
       // In time: ten bytes, one every 100 ms, well inside the 3 s deadline.
@@ -144,7 +163,8 @@ class SlowBodyHttpTest {
         assertThat(stalled.send("abc".getBytes(StandardCharsets.US_ASCII))).isTrue();
         SlowSender.Answer answer = stalled.awaitAnswer(Duration.ofSeconds(20));
         assertThat(answer.status()).isEqualTo(408);
-        assertThat(answer.headers()).contains("content-type: application/problem+json", "connection: close");
+        assertThat(answer.headers())
+            .contains("content-type: application/problem+json", "connection: close");
         assertThat(answer.body()).contains("\"status\":408").doesNotContain("Exception", "java.");
       }
       // A trickle that keeps sending is cut off at the deadline just the same.
@@ -155,7 +175,9 @@ class SlowBodyHttpTest {
         }
         assertThat(trickle.send(new byte[] {'x'})).as("the server closed the connection").isFalse();
       }
-      assertThat(send(port, "GET", "/kv/too-late", null).statusCode()).as("nothing was applied").isEqualTo(404);
+      assertThat(send(port, "GET", "/kv/too-late", null).statusCode())
+          .as("nothing was applied")
+          .isEqualTo(404);
     }
   }
 }

@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A client that sends a request's headers at once and its body as slowly as it likes, over a plain socket: the
- * slow-body attack of issue 12 (one byte every few seconds of a body whose Content-Length promises much more).
+ * A client that sends a request's headers at once and its body as slowly as it likes, over a plain
+ * socket: the slow-body attack of issue 12 (one byte every few seconds of a body whose
+ * Content-Length promises much more).
  */
 public final class SlowSender implements AutoCloseable {
   /** The status line and body of an answer (headers are kept in one string, lower-cased names). */
@@ -33,8 +34,12 @@ public final class SlowSender implements AutoCloseable {
     this.in = new BufferedInputStream(socket.getInputStream());
   }
 
-  /** Connects and sends the request line and headers (a Content-Length of {@code declaredLength}), no body. */
-  public static SlowSender open(int port, String method, String path, long declaredLength, String... headers)
+  /**
+   * Connects and sends the request line and headers (a Content-Length of {@code declaredLength}),
+   * no body.
+   */
+  public static SlowSender open(
+      int port, String method, String path, long declaredLength, String... headers)
       throws IOException {
     Socket s = new Socket();
     s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
@@ -79,7 +84,8 @@ public final class SlowSender implements AutoCloseable {
         length = Integer.parseInt(lower.substring(15).trim());
       }
     }
-    return new Answer(status, headers.toString(), new String(in.readNBytes(length), StandardCharsets.UTF_8));
+    return new Answer(
+        status, headers.toString(), new String(in.readNBytes(length), StandardCharsets.UTF_8));
   }
 
   private String line() throws IOException {
@@ -105,9 +111,9 @@ public final class SlowSender implements AutoCloseable {
   }
 
   /**
-   * Many slow senders at once: each opened with a large Content-Length, then one thread sends every open one a
-   * byte per period until {@link #close()}. Connections the server closed (a 408) are reopened, so the flood keeps
-   * its size for as long as it runs, as an attacker's would.
+   * Many slow senders at once: each opened with a large Content-Length, then one thread sends every
+   * open one a byte per period until {@link #close()}. Connections the server closed (a 408) are
+   * reopened, so the flood keeps its size for as long as it runs, as an attacker's would.
    */
   public static final class Flood implements AutoCloseable {
     private final int port;
@@ -123,7 +129,11 @@ public final class SlowSender implements AutoCloseable {
      * @param extraHeaders name/value pairs sent with every request (e.g. a cluster token)
      */
     public Flood(
-        int port, int connections, long declaredLength, Duration period, List<String[]> targets,
+        int port,
+        int connections,
+        long declaredLength,
+        Duration period,
+        List<String[]> targets,
         String... extraHeaders)
         throws IOException {
       this.port = port;
@@ -162,8 +172,13 @@ public final class SlowSender implements AutoCloseable {
 
     private SlowSender openOne(int i, String... extraHeaders) throws IOException {
       String[] target = targets.get(i % targets.size());
-      SlowSender s = SlowSender.open(port, target[0], target[1] + (target[1].startsWith("/kv/") ? "-" + i : ""),
-          declaredLength, extraHeaders);
+      SlowSender s =
+          SlowSender.open(
+              port,
+              target[0],
+              target[1] + (target[1].startsWith("/kv/") ? "-" + i : ""),
+              declaredLength,
+              extraHeaders);
       s.send(new byte[] {'x'});
       return s;
     }

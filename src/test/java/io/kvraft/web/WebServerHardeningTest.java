@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** Tomcat's connection limit follows the heap, so busy slow connections cannot fill it (issue 12). */
+/**
+ * Tomcat's connection limit follows the heap, so busy slow connections cannot fill it (issue 12).
+ */
 class WebServerHardeningTest {
   @Test
   void aQuarterOfTheHeapInBusyConnectionsBetweenAFloorAndTomcatsDefault() {

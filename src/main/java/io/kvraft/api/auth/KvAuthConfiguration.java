@@ -10,10 +10,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Puts {@link KvAuthFilter} in front of {@code /kv}, {@code /kv/*} (which covers every key path) and {@code
- * /sessions} (registering a session needs write access, as a write does) when client
- * tokens are configured. A registration bean rather than a {@code @Component}: that would apply the filter to every
- * URL, the actuator and {@code /raft/*} included.
+ * Puts {@link KvAuthFilter} in front of {@code /kv}, {@code /kv/*} (which covers every key path)
+ * and {@code /sessions} (registering a session needs write access, as a write does) when client
+ * tokens are configured. A registration bean rather than a {@code @Component}: that would apply the
+ * filter to every URL, the actuator and {@code /raft/*} included.
  */
 @Configuration
 public class KvAuthConfiguration {
@@ -21,7 +21,8 @@ public class KvAuthConfiguration {
 
   @Bean
   FilterRegistrationBean<KvAuthFilter> kvAuthFilter(KvAuthProperties auth, ObjectMapper json) {
-    FilterRegistrationBean<KvAuthFilter> reg = new FilterRegistrationBean<>(new KvAuthFilter(auth, json));
+    FilterRegistrationBean<KvAuthFilter> reg =
+        new FilterRegistrationBean<>(new KvAuthFilter(auth, json));
     reg.setName("kvAuthFilter");
     reg.addUrlPatterns("/kv", "/kv/*", SessionEndpointFilter.URI);
     reg.setOrder(KvAuthFilter.ORDER);

@@ -24,21 +24,23 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 
 /**
- * Bearer-token access to the client API when {@code kv.auth.*} tokens are configured (see {@link KvAuthProperties}):
- * no or an unknown token is 401 with a {@code WWW-Authenticate} challenge, a read-only token on anything but
- * GET/HEAD/OPTIONS is 403; otherwise the request goes on unchanged. It is registered for {@code /kv} and
- * {@code /kv/*} only ({@link KvAuthConfiguration}): the actuator stays open for probes and scrapes, and
- * {@code /raft/*} has its own cluster token.
+ * Bearer-token access to the client API when {@code kv.auth.*} tokens are configured (see {@link
+ * KvAuthProperties}): no or an unknown token is 401 with a {@code WWW-Authenticate} challenge, a
+ * read-only token on anything but GET/HEAD/OPTIONS is 403; otherwise the request goes on unchanged.
+ * It is registered for {@code /kv} and {@code /kv/*} only ({@link KvAuthConfiguration}): the
+ * actuator stays open for probes and scrapes, and {@code /raft/*} has its own cluster token.
  *
- * <p>A servlet filter ordered ahead of every other kvraft filter, not an MVC interceptor, so a refused request never
- * reaches the controller, a filter that serves /kv itself, or the leader forwarder. Tokens are compared as SHA-256
- * digests with {@link MessageDigest#isEqual}, against every configured token without stopping at a match, so the
- * time taken says nothing about a token's length, prefix or role.
+ * <p>A servlet filter ordered ahead of every other kvraft filter, not an MVC interceptor, so a
+ * refused request never reaches the controller, a filter that serves /kv itself, or the leader
+ * forwarder. Tokens are compared as SHA-256 digests with {@link MessageDigest#isEqual}, against
+ * every configured token without stopping at a match, so the time taken says nothing about a
+ * token's length, prefix or role.
  */
 public final class KvAuthFilter implements Filter {
   /**
-   * After Spring Boot's character-encoding (highest precedence) and HTTP observation (+1) filters; before anything
-   * that serves or forwards /kv, which must order itself later (the servlet-level /kv endpoint takes +20).
+   * After Spring Boot's character-encoding (highest precedence) and HTTP observation (+1) filters;
+   * before anything that serves or forwards /kv, which must order itself later (the servlet-level
+   * /kv endpoint takes +20).
    */
   public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
 
@@ -81,7 +83,11 @@ public final class KvAuthFilter implements Filter {
     }
     Access access = accessOf(token);
     if (access == Access.NONE) {
-      refuse(response, HttpStatus.UNAUTHORIZED, REALM + ", error=\"invalid_token\"", "unknown bearer token");
+      refuse(
+          response,
+          HttpStatus.UNAUTHORIZED,
+          REALM + ", error=\"invalid_token\"",
+          "unknown bearer token");
       return;
     }
     if (access == Access.READ && !READ_METHODS.contains(request.getMethod())) {
@@ -95,7 +101,9 @@ public final class KvAuthFilter implements Filter {
     chain.doFilter(req, res);
   }
 
-  /** The token of the one Authorization header, when it is {@code Bearer <token>}; null otherwise. */
+  /**
+   * The token of the one Authorization header, when it is {@code Bearer <token>}; null otherwise.
+   */
   private static String bearerToken(HttpServletRequest request) {
     Enumeration<String> values = request.getHeaders(HttpHeaders.AUTHORIZATION);
     if (values == null || !values.hasMoreElements()) {
@@ -133,7 +141,8 @@ public final class KvAuthFilter implements Filter {
     }
   }
 
-  private void refuse(HttpServletResponse response, HttpStatus status, String challenge, String detail)
+  private void refuse(
+      HttpServletResponse response, HttpStatus status, String challenge, String detail)
       throws IOException {
     Map<String, Object> pd = new LinkedHashMap<>();
     pd.put("type", "about:blank");

@@ -3,7 +3,10 @@ package io.kvraft.raft.log;
 import io.kvraft.raft.Entry;
 import java.util.List;
 
-/** The preconditions of {@link RaftStorage#append}, shared so both implementations refuse the same calls. */
+/**
+ * The preconditions of {@link RaftStorage#append}, shared so both implementations refuse the same
+ * calls.
+ */
 final class AppendRules {
   private AppendRules() {}
 
@@ -11,7 +14,8 @@ final class AppendRules {
     long first = entries.get(0).index();
     for (int i = 1; i < entries.size(); i++) {
       if (entries.get(i).index() != first + i) {
-        throw new IllegalArgumentException("entries are not contiguous at position " + i + ": " + entries.get(i));
+        throw new IllegalArgumentException(
+            "entries are not contiguous at position " + i + ": " + entries.get(i));
       }
     }
     if (first <= snapshotIndex) {
@@ -19,7 +23,8 @@ final class AppendRules {
           "index " + first + " is already compacted into the snapshot up to " + snapshotIndex);
     }
     if (first > lastIndex + 1) {
-      throw new IllegalArgumentException("index " + first + " would leave a gap after last index " + lastIndex);
+      throw new IllegalArgumentException(
+          "index " + first + " would leave a gap after last index " + lastIndex);
     }
   }
 }

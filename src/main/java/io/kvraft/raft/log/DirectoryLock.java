@@ -11,13 +11,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * An OS lock on {@code LOCK} in the data directory, against other processes, plus a registry against other
- * instances in this JVM. The registry is checked before the file is even opened because on Linux closing any
- * descriptor of a file drops the process's POSIX locks on it: a refused second instance closing its channel would
- * silently unlock the first one for other processes.
+ * An OS lock on {@code LOCK} in the data directory, against other processes, plus a registry
+ * against other instances in this JVM. The registry is checked before the file is even opened
+ * because on Linux closing any descriptor of a file drops the process's POSIX locks on it: a
+ * refused second instance closing its channel would silently unlock the first one for other
+ * processes.
  *
- * <p>The file itself is never deleted: that would let a second process lock a fresh file of the same name while the
- * first still holds the old one. The OS drops the lock when the process dies, so a crash leaves no stale lock.
+ * <p>The file itself is never deleted: that would let a second process lock a fresh file of the
+ * same name while the first still holds the old one. The OS drops the lock when the process dies,
+ * so a crash leaves no stale lock.
  */
 final class DirectoryLock implements Closeable {
   static final String NAME = "LOCK";
@@ -40,7 +42,8 @@ final class DirectoryLock implements Closeable {
     }
     FileChannel channel = null;
     try {
-      channel = FileChannel.open(dir.resolve(NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      channel =
+          FileChannel.open(dir.resolve(NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock = tryLock(channel);
       if (lock == null) {
         throw new DataDirectoryLockedException(dataDirForMessages);

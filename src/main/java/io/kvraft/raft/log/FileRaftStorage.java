@@ -13,27 +13,31 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@link RaftStorage} on local disk, in {@code <dataDir>/raft/}: segment files {@code log-<first index>.seg}, the
- * {@code hardstate} file and a {@code LOCK} file. See {@link RecordCodec} for the record format, {@link
- * SegmentLoader} for what start-up repairs and what it refuses, {@link HardStateFile} for the hard state.
+ * {@link RaftStorage} on local disk, in {@code <dataDir>/raft/}: segment files {@code log-<first
+ * index>.seg}, the {@code hardstate} file and a {@code LOCK} file. See {@link RecordCodec} for the
+ * record format, {@link SegmentLoader} for what start-up repairs and what it refuses, {@link
+ * HardStateFile} for the hard state.
  *
- * <p>Methods are synchronized only so that a metrics thread may read {@link #lastIndex()} or {@link #sizeBytes()};
- * writes are expected from one thread.
+ * <p>Methods are synchronized only so that a metrics thread may read {@link #lastIndex()} or {@link
+ * #sizeBytes()}; writes are expected from one thread.
  */
 public final class FileRaftStorage implements RaftStorage {
   static final String DIR_NAME = "raft";
 
   /**
-   * @param segmentBytes a segment is closed once the next record would take it past this size (an entry larger than
-   *     this gets a segment of its own)
-   * @param fsync false skips every force and directory sync: only for tests that need speed, never in production
+   * @param segmentBytes a segment is closed once the next record would take it past this size (an
+   *     entry larger than this gets a segment of its own)
+   * @param fsync false skips every force and directory sync: only for tests that need speed, never
+   *     in production
    */
   public record Options(long segmentBytes, boolean fsync) {
     /**
-     * Compaction deletes whole segments, so this bounds how much compacted-away log lingers on disk; it matches the
-     * default snapshot threshold (bench/compaction.sh kept 72 MiB of log with 64 MiB segments, 24 MiB with 8 MiB).
+     * Compaction deletes whole segments, so this bounds how much compacted-away log lingers on
+     * disk; it matches the default snapshot threshold (bench/compaction.sh kept 72 MiB of log with
+     * 64 MiB segments, 24 MiB with 8 MiB).
      */
     public static final long DEFAULT_SEGMENT_BYTES = 16L << 20;
+
     private static final long MAX_SEGMENT_BYTES = 1L << 30;
 
     public Options {
@@ -61,11 +65,13 @@ public final class FileRaftStorage implements RaftStorage {
   private final List<Segment> segments;
   private final Set<Segment> unsynced = new LinkedHashSet<>();
   private HardStateFile.Contents meta;
+
   /**
-   * Whether the hard state file exists. Written before the first entry, so a log never lies on disk without it and a
-   * missing file beside a log means it was lost, which {@link #open} refuses.
+   * Whether the hard state file exists. Written before the first entry, so a log never lies on disk
+   * without it and a missing file beside a log means it was lost, which {@link #open} refuses.
    */
   private boolean metaOnDisk;
+
   private boolean directoryUnsynced;
   private IOException failure;
   private boolean closed;
@@ -86,12 +92,13 @@ public final class FileRaftStorage implements RaftStorage {
   }
 
   /**
-   * Locks and verifies the data directory, creating it if needed and cutting off a torn tail left by a crash.
+   * Locks and verifies the data directory, creating it if needed and cutting off a torn tail left
+   * by a crash.
    *
    * @throws DataDirectoryLockedException if another process or instance uses the directory
    * @throws CorruptLogException if the stored state is damaged beyond what a crash can cause
-   * @throws MissingHardStateException if the hard state file is gone but the log holds entries or a snapshot exists
-   *     in {@code <dataDir>/snapshots}: the member would forget its vote
+   * @throws MissingHardStateException if the hard state file is gone but the log holds entries or a
+   *     snapshot exists in {@code <dataDir>/snapshots}: the member would forget its vote
    */
   public static FileRaftStorage open(Path dataDir, Options options) throws IOException {
     Path dir = dataDir.resolve(DIR_NAME);
@@ -112,7 +119,12 @@ public final class FileRaftStorage implements RaftStorage {
       }
       FileRaftStorage storage =
           new FileRaftStorage(
-              dir, options, lock, stored.orElse(HardStateFile.Contents.EMPTY), stored.isPresent(), segments);
+              dir,
+              options,
+              lock,
+              stored.orElse(HardStateFile.Contents.EMPTY),
+              stored.isPresent(),
+              segments);
       // Repeats the end of a compactPrefix that a crash may have interrupted.
       storage.dropEntriesCoveredBySnapshot();
       storage.checkLogFollowsSnapshot();
@@ -123,8 +135,12 @@ public final class FileRaftStorage implements RaftStorage {
     }
   }
 
-  /** A data directory with entries or snapshots but no hard state lost its vote: never start from it. */
-  private static void refuseIfRunBefore(Path dir, Path dataDir, List<Segment> segments) throws IOException {
+  /**
+   * A data directory with entries or snapshots but no hard state lost its vote: never start from
+   * it.
+   */
+  private static void refuseIfRunBefore(Path dir, Path dataDir, List<Segment> segments)
+      throws IOException {
     // A torn tail is already cut here, so only entries that were really written count.
     long entries = 0;
     for (Segment segment : segments) {
@@ -133,13 +149,19 @@ public final class FileRaftStorage implements RaftStorage {
     if (entries > 0) {
       throw new MissingHardStateException(
           dir.resolve(HardStateFile.NAME),
-          "its log holds " + entries + " entries (indexes " + segments.get(0).firstIndex + " to "
-              + segments.get(segments.size() - 1).lastIndex() + ")");
+          "its log holds "
+              + entries
+              + " entries (indexes "
+              + segments.get(0).firstIndex
+              + " to "
+              + segments.get(segments.size() - 1).lastIndex()
+              + ")");
     }
     List<Path> snapshots = SnapshotStore.snapshotFiles(dataDir);
     if (!snapshots.isEmpty()) {
       throw new MissingHardStateException(
-          dir.resolve(HardStateFile.NAME), "the data directory holds snapshot " + snapshots.get(0).getFileName());
+          dir.resolve(HardStateFile.NAME),
+          "the data directory holds snapshot " + snapshots.get(0).getFileName());
     }
   }
 
@@ -153,8 +175,10 @@ public final class FileRaftStorage implements RaftStorage {
       int at = 0;
       for (int i = 0; i < segment.count(); i++) {
         RecordCodec.Decoded decoded = RecordCodec.decode(bytes, at, end);
-        if (!(decoded instanceof RecordCodec.Decoded.Valid valid) || valid.entry().index() != segment.firstIndex + i) {
-          throw new CorruptLogException(segment.path, at, "record changed on disk after it was verified at open");
+        if (!(decoded instanceof RecordCodec.Decoded.Valid valid)
+            || valid.entry().index() != segment.firstIndex + i) {
+          throw new CorruptLogException(
+              segment.path, at, "record changed on disk after it was verified at open");
         }
         if (valid.entry().index() > meta.snapshotIndex()) {
           entries.add(valid.entry());
@@ -176,7 +200,8 @@ public final class FileRaftStorage implements RaftStorage {
     guarded(
         () -> {
           if (!metaOnDisk) {
-            // Durable before any entry can be, so a log found without it at start means the file was lost.
+            // Durable before any entry can be, so a log found without it at start means the file
+            // was lost.
             replaceMeta(meta);
           }
           if (first <= lastIndex()) {
@@ -189,7 +214,10 @@ public final class FileRaftStorage implements RaftStorage {
   @Override
   public synchronized void saveHardState(HardState hardState) throws IOException {
     checkUsable();
-    guarded(() -> replaceMeta(new HardStateFile.Contents(hardState, meta.snapshotIndex(), meta.snapshotTerm())));
+    guarded(
+        () ->
+            replaceMeta(
+                new HardStateFile.Contents(hardState, meta.snapshotIndex(), meta.snapshotTerm())));
   }
 
   @Override
@@ -279,7 +307,8 @@ public final class FileRaftStorage implements RaftStorage {
   private Segment segmentFor(Entry entry) throws IOException {
     Segment active = segments.isEmpty() ? null : lastSegment();
     if (active == null
-        || (active.size() > 0 && active.size() + RecordCodec.frameSize(entry) > options.segmentBytes())) {
+        || (active.size() > 0
+            && active.size() + RecordCodec.frameSize(entry) > options.segmentBytes())) {
       return roll(active, entry.index());
     }
     return active;
@@ -288,7 +317,8 @@ public final class FileRaftStorage implements RaftStorage {
   private Segment roll(Segment previous, long firstIndex) throws IOException {
     if (previous != null) {
       if (options.fsync()) {
-        // Keeps in-flight writes confined to the last segment, which is what lets the loader tell a torn write
+        // Keeps in-flight writes confined to the last segment, which is what lets the loader tell a
+        // torn write
         // from corruption.
         previous.force();
       }
@@ -407,7 +437,8 @@ public final class FileRaftStorage implements RaftStorage {
       throw new IllegalStateException("storage in " + dir + " is closed");
     }
     if (failure != null) {
-      throw new IOException("storage in " + dir + " failed earlier and cannot be trusted; restart the node", failure);
+      throw new IOException(
+          "storage in " + dir + " failed earlier and cannot be trusted; restart the node", failure);
     }
   }
 
@@ -415,7 +446,10 @@ public final class FileRaftStorage implements RaftStorage {
     void run() throws IOException;
   }
 
-  /** Remembers the first I/O failure: after a failed write or fsync, retrying could silently lose data. */
+  /**
+   * Remembers the first I/O failure: after a failed write or fsync, retrying could silently lose
+   * data.
+   */
   private void guarded(IoAction action) throws IOException {
     try {
       action.run();

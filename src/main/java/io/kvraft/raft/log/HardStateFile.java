@@ -14,9 +14,10 @@ import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /**
- * The small file holding term, vote and snapshot index/term. It is never modified in place: a new version is written
- * to a temp file, forced, and renamed over the old one, so after a crash either the old or the new version is there,
- * whole. Any damage is therefore real corruption, never a crash artefact.
+ * The small file holding term, vote and snapshot index/term. It is never modified in place: a new
+ * version is written to a temp file, forced, and renamed over the old one, so after a crash either
+ * the old or the new version is there, whole. Any damage is therefore real corruption, never a
+ * crash artefact.
  */
 final class HardStateFile {
   static final String NAME = "hardstate";
@@ -33,7 +34,10 @@ final class HardStateFile {
 
   private HardStateFile() {}
 
-  /** The stored contents, or empty when there is no file: the caller decides whether that is a new member. */
+  /**
+   * The stored contents, or empty when there is no file: the caller decides whether that is a new
+   * member.
+   */
   static Optional<Contents> read(Path dir) throws IOException {
     Path file = dir.resolve(NAME);
     byte[] bytes;
@@ -45,11 +49,13 @@ final class HardStateFile {
     ByteBuffer in = ByteBuffer.wrap(bytes);
     int fixed = 4 + 4 + 8 + 8 + 8 + 4;
     if (bytes.length < fixed + 4) {
-      throw new CorruptLogException(file, 0, "hard state file is only " + bytes.length + " bytes long");
+      throw new CorruptLogException(
+          file, 0, "hard state file is only " + bytes.length + " bytes long");
     }
     int crcAt = bytes.length - 4;
     if (in.getInt(crcAt) != crc(bytes, crcAt)) {
-      throw new CorruptLogException(file, crcAt, "hard state checksum mismatch (term and vote cannot be trusted)");
+      throw new CorruptLogException(
+          file, crcAt, "hard state checksum mismatch (term and vote cannot be trusted)");
     }
     if (in.getInt() != MAGIC || in.getInt() != VERSION) {
       throw new CorruptLogException(file, 0, "not a kvraft hard state file of version " + VERSION);
@@ -59,7 +65,8 @@ final class HardStateFile {
     long snapshotTerm = in.getLong();
     int voteLength = in.getInt();
     if (voteLength != crcAt - fixed && !(voteLength == NO_VOTE && crcAt == fixed)) {
-      throw new CorruptLogException(file, fixed - 4, "vote length " + voteLength + " does not match the file size");
+      throw new CorruptLogException(
+          file, fixed - 4, "vote length " + voteLength + " does not match the file size");
     }
     String votedFor = null;
     if (voteLength != NO_VOTE) {
@@ -85,7 +92,10 @@ final class HardStateFile {
     Path temp = dir.resolve(TEMP_NAME);
     try (FileChannel ch =
         FileChannel.open(
-            temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            temp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       while (out.hasRemaining()) {
         ch.write(out);
       }
@@ -93,7 +103,11 @@ final class HardStateFile {
         ch.force(true);
       }
     }
-    Files.move(temp, dir.resolve(NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        temp,
+        dir.resolve(NAME),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
     if (fsync) {
       Directories.fsync(dir);
     }

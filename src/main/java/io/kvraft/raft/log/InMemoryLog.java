@@ -30,7 +30,10 @@ final class InMemoryLog {
     return sizeBytes;
   }
 
-  /** Truncates from the batch's first index and appends it; the caller has checked it against {@link AppendRules}. */
+  /**
+   * Truncates from the batch's first index and appends it; the caller has checked it against {@link
+   * AppendRules}.
+   */
   void append(List<Entry> batch) {
     long first = batch.get(0).index();
     removeRange((int) (first - snapshotIndex - 1), entries.size());
@@ -45,7 +48,8 @@ final class InMemoryLog {
       return;
     }
     boolean dropWholeLog =
-        lastIndex() <= upToIndex || entries.get((int) (upToIndex - snapshotIndex - 1)).term() != termAtIndex;
+        lastIndex() <= upToIndex
+            || entries.get((int) (upToIndex - snapshotIndex - 1)).term() != termAtIndex;
     removeRange(0, dropWholeLog ? entries.size() : (int) (upToIndex - snapshotIndex));
     snapshotIndex = upToIndex;
   }

@@ -5,13 +5,14 @@ import io.kvraft.raft.HardState;
 import java.util.List;
 
 /**
- * {@link RaftStorage} in memory for simulations and in-process clusters, with the crash semantics of the file
- * implementation: appends reach the "durable" copy only at {@link #sync()}, while the hard state and compaction are
- * durable at once. {@link #crashCopy()} yields what would be left after a power loss.
+ * {@link RaftStorage} in memory for simulations and in-process clusters, with the crash semantics
+ * of the file implementation: appends reach the "durable" copy only at {@link #sync()}, while the
+ * hard state and compaction are durable at once. {@link #crashCopy()} yields what would be left
+ * after a power loss.
  *
- * <p>{@link #recover()} returns the written state (like re-reading files through the page cache); recover a
- * {@link #crashCopy()} to see what survives a crash. Methods are synchronized so that a test harness may take a
- * crash copy while the node's storage thread writes.
+ * <p>{@link #recover()} returns the written state (like re-reading files through the page cache);
+ * recover a {@link #crashCopy()} to see what survives a crash. Methods are synchronized so that a
+ * test harness may take a crash copy while the node's storage thread writes.
  */
 public final class MemoryRaftStorage implements RaftStorage {
   private final InMemoryLog written;
@@ -26,7 +27,8 @@ public final class MemoryRaftStorage implements RaftStorage {
     this(HardState.INITIAL, 0, 0, new InMemoryLog());
   }
 
-  private MemoryRaftStorage(HardState hardState, long snapshotIndex, long snapshotTerm, InMemoryLog log) {
+  private MemoryRaftStorage(
+      HardState hardState, long snapshotIndex, long snapshotTerm, InMemoryLog log) {
     this.hardState = hardState;
     this.snapshotIndex = snapshotIndex;
     this.snapshotTerm = snapshotTerm;
@@ -34,7 +36,9 @@ public final class MemoryRaftStorage implements RaftStorage {
     this.durable = log.copy();
   }
 
-  /** A new, open storage holding only what was synced or saved here: the state after a power loss. */
+  /**
+   * A new, open storage holding only what was synced or saved here: the state after a power loss.
+   */
   public synchronized MemoryRaftStorage crashCopy() {
     return new MemoryRaftStorage(hardState, snapshotIndex, snapshotTerm, durable);
   }
@@ -65,8 +69,10 @@ public final class MemoryRaftStorage implements RaftStorage {
   @Override
   public synchronized void sync() {
     checkOpen();
-    // A copy rather than replaying the pending batches: after a compaction the two copies may have dropped different
-    // parts of the log, and a replay would have to reproduce that exactly. The copy is cheap next to a real fsync.
+    // A copy rather than replaying the pending batches: after a compaction the two copies may have
+    // dropped different
+    // parts of the log, and a replay would have to reproduce that exactly. The copy is cheap next
+    // to a real fsync.
     if (unsyncedAppends) {
       durable = written.copy();
       unsyncedAppends = false;

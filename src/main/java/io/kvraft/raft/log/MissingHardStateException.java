@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The hard state file (current term and vote) is gone although the data directory shows this member has run before:
- * its log holds entries or a snapshot exists. A crash cannot cause this (the file is replaced by an atomic rename and
- * storage writes it before the first entry), so someone deleted or lost it. Starting with term 0 and no vote could
- * let the member vote a second time in a term it already voted in, and so elect two leaders in one term; the node
- * refuses to start instead.
+ * The hard state file (current term and vote) is gone although the data directory shows this member
+ * has run before: its log holds entries or a snapshot exists. A crash cannot cause this (the file
+ * is replaced by an atomic rename and storage writes it before the first entry), so someone deleted
+ * or lost it. Starting with term 0 and no vote could let the member vote a second time in a term it
+ * already voted in, and so elect two leaders in one term; the node refuses to start instead.
  */
 public class MissingHardStateException extends IOException {
   private final transient Path file;

@@ -5,9 +5,9 @@ import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
- * Frames log entries as {@code int length | payload | int CRC32C(payload)} with payload {@code long term | long index
- * | byte type | data}. The length comes first so a reader can skip records; the CRC comes last so a record cut short
- * by a crash never verifies.
+ * Frames log entries as {@code int length | payload | int CRC32C(payload)} with payload {@code long
+ * term | long index | byte type | data}. The length comes first so a reader can skip records; the
+ * CRC comes last so a record cut short by a crash never verifies.
  */
 final class RecordCodec {
   static final int FIXED_PAYLOAD = 8 + 8 + 1;
@@ -29,7 +29,10 @@ final class RecordCodec {
     out.putInt(crc(out.array(), out.arrayOffset() + payloadStart, out.position() - payloadStart));
   }
 
-  /** Result of reading one frame: either an entry and where the next frame starts, or why it is unreadable. */
+  /**
+   * Result of reading one frame: either an entry and where the next frame starts, or why it is
+   * unreadable.
+   */
   sealed interface Decoded permits Decoded.Valid, Decoded.Invalid {
     record Valid(Entry entry, int nextOffset) implements Decoded {}
 
@@ -58,7 +61,13 @@ final class RecordCodec {
     Entry.Type type = Entry.Type.ofTag(tag);
     if (term < 1 || index < 1 || type == null) {
       return new Decoded.Invalid(
-          "checksum is valid but the fields are not (term " + term + ", index " + index + ", type tag " + tag + ")");
+          "checksum is valid but the fields are not (term "
+              + term
+              + ", index "
+              + index
+              + ", type tag "
+              + tag
+              + ")");
     }
     byte[] data = new byte[length - FIXED_PAYLOAD];
     System.arraycopy(buf, payload + FIXED_PAYLOAD, data, 0, data.length);
@@ -67,8 +76,9 @@ final class RecordCodec {
   }
 
   /**
-   * Whether a plausible record for an index in {@code [minIndex, maxIndex]} starts anywhere after {@code from}. The
-   * cheap length and index checks come before the CRC so that scanning garbage stays linear in practice.
+   * Whether a plausible record for an index in {@code [minIndex, maxIndex]} starts anywhere after
+   * {@code from}. The cheap length and index checks come before the CRC so that scanning garbage
+   * stays linear in practice.
    */
   static boolean validFrameAfter(byte[] buf, int from, int end, long minIndex, long maxIndex) {
     ByteBuffer view = ByteBuffer.wrap(buf, 0, end);

@@ -5,8 +5,11 @@ import io.kvraft.raft.HardState;
 import java.util.List;
 import java.util.Objects;
 
-/** The durable Raft state read back at start-up. {@code entries} start at {@code snapshotIndex + 1}. */
-public record RecoveredState(HardState hardState, List<Entry> entries, long snapshotIndex, long snapshotTerm) {
+/**
+ * The durable Raft state read back at start-up. {@code entries} start at {@code snapshotIndex + 1}.
+ */
+public record RecoveredState(
+    HardState hardState, List<Entry> entries, long snapshotIndex, long snapshotTerm) {
   public RecoveredState {
     Objects.requireNonNull(hardState, "hardState");
     entries = List.copyOf(entries);

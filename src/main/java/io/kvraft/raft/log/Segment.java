@@ -13,9 +13,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One log segment file, named after the index of its first record so that files sort in log order and a gap between
- * files is visible without reading them. Keeps the byte offset of every record so a conflict truncation can cut
- * inside the file without rescanning it.
+ * One log segment file, named after the index of its first record so that files sort in log order
+ * and a gap between files is visible without reading them. Keeps the byte offset of every record so
+ * a conflict truncation can cut inside the file without rescanning it.
  */
 final class Segment {
   private static final Pattern NAME = Pattern.compile("log-(\\d{20})\\.seg");
@@ -104,7 +104,8 @@ final class Segment {
     FileChannel ch = channel();
     ch.truncate(length);
     if (fsync) {
-      // Durable before anything new is written over the cut: otherwise a crash could resurrect stale records
+      // Durable before anything new is written over the cut: otherwise a crash could resurrect
+      // stale records
       // behind new ones.
       ch.force(true);
     }
@@ -127,7 +128,8 @@ final class Segment {
     if (decoded instanceof RecordCodec.Decoded.Valid valid && valid.entry().index() == index) {
       return valid.entry();
     }
-    throw new CorruptLogException(path, offset, "record for index " + index + " changed on disk after it was verified");
+    throw new CorruptLogException(
+        path, offset, "record for index " + index + " changed on disk after it was verified");
   }
 
   void force() throws IOException {

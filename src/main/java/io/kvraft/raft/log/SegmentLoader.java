@@ -14,10 +14,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads and verifies every segment at start-up, repairing only what a crash can leave behind.
  *
- * <p>Segments are forced before the next one is started, so only the last segment can hold writes that were in
- * flight at a crash. A bad record there with no valid record after it is such a torn write and is cut off. Anything
- * else (a bad record in an earlier segment, a bad record followed by valid ones, a gap in indexes) cannot come from a
- * crash and stops the node with {@link CorruptLogException}.
+ * <p>Segments are forced before the next one is started, so only the last segment can hold writes
+ * that were in flight at a crash. A bad record there with no valid record after it is such a torn
+ * write and is cut off. Anything else (a bad record in an earlier segment, a bad record followed by
+ * valid ones, a gap in indexes) cannot come from a crash and stops the node with {@link
+ * CorruptLogException}.
  */
 final class SegmentLoader {
   private static final Logger log = LoggerFactory.getLogger(SegmentLoader.class);
@@ -36,13 +37,17 @@ final class SegmentLoader {
           throw new CorruptLogException(
               segment.path,
               0,
-              "segment starts at index " + segment.firstIndex + " but the previous one ends at " + (expected - 1)
+              "segment starts at index "
+                  + segment.firstIndex
+                  + " but the previous one ends at "
+                  + (expected - 1)
                   + ", so entries are missing or duplicated");
         }
       }
       scan(segment, last, fsync);
       if (!last && segment.count() == 0) {
-        throw new CorruptLogException(segment.path, 0, "a segment that is not the last one holds no records");
+        throw new CorruptLogException(
+            segment.path, 0, "a segment that is not the last one holds no records");
       }
       loaded.add(segment);
     }
@@ -79,7 +84,13 @@ final class SegmentLoader {
       if (decoded instanceof RecordCodec.Decoded.Valid valid) {
         if (valid.entry().index() != expected) {
           throw new CorruptLogException(
-              segment.path, at, "record holds index " + valid.entry().index() + " where " + expected + " was expected");
+              segment.path,
+              at,
+              "record holds index "
+                  + valid.entry().index()
+                  + " where "
+                  + expected
+                  + " was expected");
         }
         segment.addScannedRecord(at, valid.nextOffset());
         at = valid.nextOffset();

@@ -24,20 +24,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Snapshot files in {@code <dataDir>/snapshots/}, named {@code snap-<index>-<term>.snap}. A file is a fixed header
- * (magic, version, index, term, content length, CRC32C of the content) followed by the state machine's image. Files
- * appear only complete: written to a temp file, forced, atomically renamed, directory forced. The newest {@link
- * #RETAIN} are kept so that a damaged newest snapshot, detected by its checksum, leaves the previous one to start
- * from. Snapshots received from a leader are assembled in a partial file keyed by (index, term), so a transfer
- * resumes where it stopped, and join the others by the same rename once verified. A snapshot being sent to a
- * follower is held open ({@link #openForSending}), so pruning it does not break the transfer; its disk space is freed
- * when the transfer ends, so while transfers run a node may hold one more snapshot per follower than it keeps.
+ * Snapshot files in {@code <dataDir>/snapshots/}, named {@code snap-<index>-<term>.snap}. A file is
+ * a fixed header (magic, version, index, term, content length, CRC32C of the content) followed by
+ * the state machine's image. Files appear only complete: written to a temp file, forced, atomically
+ * renamed, directory forced. The newest {@link #RETAIN} are kept so that a damaged newest snapshot,
+ * detected by its checksum, leaves the previous one to start from. Snapshots received from a leader
+ * are assembled in a partial file keyed by (index, term), so a transfer resumes where it stopped,
+ * and join the others by the same rename once verified. A snapshot being sent to a follower is held
+ * open ({@link #openForSending}), so pruning it does not break the transfer; its disk space is
+ * freed when the transfer ends, so while transfers run a node may hold one more snapshot per
+ * follower than it keeps.
  *
- * <p>Methods are synchronized: the snapshot writer, the receiver and the node's loop all use the store.
+ * <p>Methods are synchronized: the snapshot writer, the receiver and the node's loop all use the
+ * store.
  */
 public final class SnapshotStore {
   public static final String DIR_NAME = "snapshots";
-  /** Snapshots kept; the log is compacted only up to the older one, so either can restart the node. */
+
+  /**
+   * Snapshots kept; the log is compacted only up to the older one, so either can restart the node.
+   */
   public static final int RETAIN = 2;
 
   static final int HEADER_BYTES = 4 + 4 + 8 + 8 + 8 + 4;
@@ -83,14 +89,20 @@ public final class SnapshotStore {
     return new SnapshotStore(dir, fsync);
   }
 
-  /** The complete snapshot files in {@code <dataDir>/snapshots}, without opening a store (none if it is absent). */
+  /**
+   * The complete snapshot files in {@code <dataDir>/snapshots}, without opening a store (none if it
+   * is absent).
+   */
   static List<Path> snapshotFiles(Path dataDir) throws IOException {
     Path dir = dataDir.resolve(DIR_NAME);
     if (!Files.isDirectory(dir)) {
       return List.of();
     }
     try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(f -> NAME.matcher(f.getFileName().toString()).matches()).sorted().toList();
+      return files
+          .filter(f -> NAME.matcher(f.getFileName().toString()).matches())
+          .sorted()
+          .toList();
     }
   }
 
@@ -104,7 +116,11 @@ public final class SnapshotStore {
   public synchronized Meta save(long index, long term, ContentWriter content) throws IOException {
     Path temp = dir.resolve(fileName(index, term) + ".tmp");
     try (FileChannel ch =
-        FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        FileChannel.open(
+            temp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       ch.position(HEADER_BYTES);
       CrcCountingStream body = new CrcCountingStream(Channels.newOutputStream(ch));
       BufferedOutputStream buffered = new BufferedOutputStream(body, 1 << 16);
@@ -134,7 +150,8 @@ public final class SnapshotStore {
       for (Path f : (Iterable<Path>) files::iterator) {
         Matcher m = NAME.matcher(f.getFileName().toString());
         if (m.matches()) {
-          out.add(new Meta(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Files.size(f), f));
+          out.add(
+              new Meta(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Files.size(f), f));
         }
       }
     }
@@ -143,8 +160,8 @@ public final class SnapshotStore {
   }
 
   /**
-   * The newest snapshot whose header and checksum verify. A damaged one is reported and skipped, never used; the
-   * caller checks that the log still reaches back to what it returns.
+   * The newest snapshot whose header and checksum verify. A damaged one is reported and skipped,
+   * never used; the caller checks that the log still reaches back to what it returns.
    */
   public synchronized Optional<Meta> newestValid() throws IOException {
     for (Meta m : list()) {
@@ -166,9 +183,10 @@ public final class SnapshotStore {
   }
 
   /**
-   * Opens a snapshot for sending it to a follower. The open file keeps its content readable until {@link
-   * Sending#close()}, even if the file is deleted meanwhile (pruned because newer snapshots were written, or by
-   * hand): a transfer never loses its file halfway, and the space comes back when it ends.
+   * Opens a snapshot for sending it to a follower. The open file keeps its content readable until
+   * {@link Sending#close()}, even if the file is deleted meanwhile (pruned because newer snapshots
+   * were written, or by hand): a transfer never loses its file halfway, and the space comes back
+   * when it ends.
    *
    * @throws java.nio.file.NoSuchFileException if the file is already gone
    */
@@ -199,7 +217,8 @@ public final class SnapshotStore {
 
     /** Reads up to {@code length} bytes of the whole file (header included) from {@code offset}. */
     public byte[] read(long offset, int length) throws IOException {
-      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(length, Math.max(0, this.length - offset)));
+      ByteBuffer buf =
+          ByteBuffer.allocate((int) Math.min(length, Math.max(0, this.length - offset)));
       while (buf.hasRemaining()) {
         if (channel.read(buf, offset + buf.position()) < 0) {
           throw new IOException("snapshot " + meta.path() + " shrank while being sent");
@@ -214,7 +233,10 @@ public final class SnapshotStore {
     }
   }
 
-  /** Reads {@code length} bytes of the whole file (header included) from {@code offset}, for sending it. */
+  /**
+   * Reads {@code length} bytes of the whole file (header included) from {@code offset}, for sending
+   * it.
+   */
   public byte[] readChunk(Meta meta, long offset, int length) throws IOException {
     try (FileChannel ch = FileChannel.open(meta.path(), StandardOpenOption.READ)) {
       ByteBuffer buf = ByteBuffer.allocate((int) Math.min(length, Math.max(0, ch.size() - offset)));
@@ -248,10 +270,20 @@ public final class SnapshotStore {
       int crc = header.getInt();
       if (hIndex != index || hTerm != term) {
         throw new CorruptLogException(
-            file, 8, "header says " + hIndex + "@" + hTerm + " but the snapshot should be " + index + "@" + term);
+            file,
+            8,
+            "header says "
+                + hIndex
+                + "@"
+                + hTerm
+                + " but the snapshot should be "
+                + index
+                + "@"
+                + term);
       }
       if (length != size - HEADER_BYTES) {
-        throw new CorruptLogException(file, 24, "content length " + length + " but the file holds " + (size - HEADER_BYTES));
+        throw new CorruptLogException(
+            file, 24, "content length " + length + " but the file holds " + (size - HEADER_BYTES));
       }
       CRC32C actual = new CRC32C();
       ByteBuffer buf = ByteBuffer.allocate(1 << 16);
@@ -275,13 +307,16 @@ public final class SnapshotStore {
   }
 
   /**
-   * Writes received bytes at {@code offset} (at most the current size, so the file has no holes) and returns the new
-   * size. Partial files of other snapshots are deleted: only the newest transfer is worth resuming.
+   * Writes received bytes at {@code offset} (at most the current size, so the file has no holes)
+   * and returns the new size. Partial files of other snapshots are deleted: only the newest
+   * transfer is worth resuming.
    */
-  public synchronized long writePartial(long index, long term, long offset, byte[] data) throws IOException {
+  public synchronized long writePartial(long index, long term, long offset, byte[] data)
+      throws IOException {
     Path p = partialPath(index, term);
     deletePartialsExcept(p);
-    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       if (offset > ch.size()) {
         return ch.size();
       }
@@ -294,7 +329,10 @@ public final class SnapshotStore {
     }
   }
 
-  /** Forces and verifies a fully received snapshot; a damaged one is deleted so that the transfer restarts. */
+  /**
+   * Forces and verifies a fully received snapshot; a damaged one is deleted so that the transfer
+   * restarts.
+   */
   public synchronized Path verifyPartial(long index, long term) throws IOException {
     Path p = partialPath(index, term);
     try {
@@ -318,7 +356,10 @@ public final class SnapshotStore {
     return meta;
   }
 
-  /** The content of a verified received snapshot, for the state machine to read before it is adopted. */
+  /**
+   * The content of a verified received snapshot, for the state machine to read before it is
+   * adopted.
+   */
   public InputStream openPartialContent(long index, long term) throws IOException {
     InputStream in = Files.newInputStream(partialPath(index, term));
     in.skipNBytes(HEADER_BYTES);

@@ -2,8 +2,8 @@ package io.kvraft.transport.endpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.config.KvProperties;
-import io.kvraft.kv.InvalidRequestException;
 import io.kvraft.config.RaftProperties;
+import io.kvraft.kv.InvalidRequestException;
 import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Message;
 import io.kvraft.transport.AddressBook;
@@ -42,16 +42,19 @@ import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 
 /**
- * Node-to-node Raft traffic (design §4): {@code POST /raft/append|heartbeat|vote} with a batch of binary-encoded,
- * one-way messages, answered 202 as soon as the batch is queued for the event loop (replies travel as messages of
- * their own), and {@code POST /raft/snapshot} with one InstallSnapshot chunk, answered with the follower's reply. A batch is accepted only with the cluster token (when one is set, else 401), from members and addressed
- * to this node (else 403), on the path of its family and well-formed (else 400), and no larger than any member
- * sends (else 413); errors are problem+json like the client API's.
+ * Node-to-node Raft traffic (design §4): {@code POST /raft/append|heartbeat|vote} with a batch of
+ * binary-encoded, one-way messages, answered 202 as soon as the batch is queued for the event loop
+ * (replies travel as messages of their own), and {@code POST /raft/snapshot} with one
+ * InstallSnapshot chunk, answered with the follower's reply. A batch is accepted only with the
+ * cluster token (when one is set, else 401), from members and addressed to this node (else 403), on
+ * the path of its family and well-formed (else 400), and no larger than any member sends (else
+ * 413); errors are problem+json like the client API's.
  *
- * <p>A servlet filter rather than a controller: every client write costs the leader several of these requests
- * (followers' acknowledgements), and the benchmark's profile showed Spring MVC dispatch and per-request
- * observation around them costing as much CPU as the client requests themselves. They are therefore not in the
- * {@code http.server.requests} metrics; the {@code raft.*} meters cover them.
+ * <p>A servlet filter rather than a controller: every client write costs the leader several of
+ * these requests (followers' acknowledgements), and the benchmark's profile showed Spring MVC
+ * dispatch and per-request observation around them costing as much CPU as the client requests
+ * themselves. They are therefore not in the {@code http.server.requests} metrics; the {@code
+ * raft.*} meters cover them.
  */
 @Component
 public class RaftEndpointFilter implements Filter, Ordered {
@@ -60,12 +63,18 @@ public class RaftEndpointFilter implements Filter, Ordered {
   private static final int STREAMS_PER_PEER = 8;
   private static final Map<String, String> PATHS =
       Map.of(
-          "/raft/append", "/raft/append",
-          "/raft/heartbeat", "/raft/heartbeat",
-          "/raft/vote", "/raft/vote",
-          SNAPSHOT_PATH, SNAPSHOT_PATH,
-          "/raft/stream/append", "/raft/append",
-          "/raft/stream/heartbeat", "/raft/heartbeat");
+          "/raft/append",
+          "/raft/append",
+          "/raft/heartbeat",
+          "/raft/heartbeat",
+          "/raft/vote",
+          "/raft/vote",
+          SNAPSHOT_PATH,
+          SNAPSHOT_PATH,
+          "/raft/stream/append",
+          "/raft/append",
+          "/raft/stream/heartbeat",
+          "/raft/heartbeat");
 
   private final RaftNode node;
   private final AddressBook members;
@@ -90,23 +99,29 @@ public class RaftEndpointFilter implements Filter, Ordered {
     this.json = json;
     this.rejections = rejections;
     this.bodyReadTimeoutMillis = kv.bodyReadTimeout().toMillis();
-    // Each peer streams two families; room for each to reconnect while its old stream is not yet seen gone. A lone
-    // member still takes a few, so that a stream is answered by its checks (a stranger's frames 403) as anywhere.
+    // Each peer streams two families; room for each to reconnect while its old stream is not yet
+    // seen gone. A lone
+    // member still takes a few, so that a stream is answered by its checks (a stranger's frames
+    // 403) as anywhere.
     // And never more than a quarter of the container's threads, whatever the membership.
     this.streams =
         new Semaphore(
-            Math.min(STREAMS_PER_PEER * Math.max(1, members.ids().size() - 1), Math.max(1, containerThreads / 4)));
+            Math.min(
+                STREAMS_PER_PEER * Math.max(1, members.ids().size() - 1),
+                Math.max(1, containerThreads / 4)));
     this.clusterToken =
         raft.clusterToken() == null || raft.clusterToken().isEmpty()
             ? null
             : raft.clusterToken().getBytes(StandardCharsets.UTF_8);
-    // A batch holds at most one byte limit of entries, plus one oversized entry that travels alone; leave headroom.
-    this.maxBatchBytes = Math.min(Integer.MAX_VALUE - 1, 4 * raft.maxBytesPerAppend() + (64L << 20));
+    // A batch holds at most one byte limit of entries, plus one oversized entry that travels alone;
+    // leave headroom.
+    this.maxBatchBytes =
+        Math.min(Integer.MAX_VALUE - 1, 4 * raft.maxBytesPerAppend() + (64L << 20));
   }
 
   /**
-   * Ends peers' streams (within a keep-alive period) once the context starts closing: Tomcat's graceful shutdown
-   * would otherwise wait for those never-ending requests until it times out.
+   * Ends peers' streams (within a keep-alive period) once the context starts closing: Tomcat's
+   * graceful shutdown would otherwise wait for those never-ending requests until it times out.
    */
   @EventListener(ContextClosedEvent.class)
   public void onClose() {
@@ -134,7 +149,11 @@ public class RaftEndpointFilter implements Filter, Ordered {
     }
     String type = request.getContentType();
     if (type == null || !type.startsWith(MediaType.APPLICATION_OCTET_STREAM_VALUE)) {
-      problem(request, response, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Raft batches are application/octet-stream");
+      problem(
+          request,
+          response,
+          HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+          "Raft batches are application/octet-stream");
       return;
     }
     if (!tokenMatches(request.getHeader(HttpTransport.CLUSTER_TOKEN_HEADER))) {
@@ -142,10 +161,12 @@ public class RaftEndpointFilter implements Filter, Ordered {
       return;
     }
     if (request.getRequestURI().startsWith(STREAM_PREFIX)) {
-      // A stream holds a container thread for its lifetime, by design: bound how many may, so that streams (a
+      // A stream holds a container thread for its lifetime, by design: bound how many may, so that
+      // streams (a
       // stranger's, when no cluster token is set) can never take every thread.
       if (!streams.tryAcquire()) {
-        problem(request, response, HttpStatus.SERVICE_UNAVAILABLE, "too many Raft streams are open");
+        problem(
+            request, response, HttpStatus.SERVICE_UNAVAILABLE, "too many Raft streams are open");
         return;
       }
       try {
@@ -157,19 +178,24 @@ public class RaftEndpointFilter implements Filter, Ordered {
     }
     if (request.getContentLengthLong() > maxBatchBytes) {
       // A stranger must not make us buffer it.
-      problem(request, response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft message batch exceeds the size limit");
+      problem(
+          request,
+          response,
+          HttpStatus.PAYLOAD_TOO_LARGE,
+          "Raft message batch exceeds the size limit");
       return;
     }
     readThenReceive(request, response, path);
   }
 
   /**
-   * Reads a posted batch or chunk without holding a container thread while it arrives ({@link BodyReader}; a
-   * blocking read held one per slow sender, issue 12), within kv.body-read-timeout (else 408 and the connection
-   * closed), then takes it in on the container thread that read its end.
+   * Reads a posted batch or chunk without holding a container thread while it arrives ({@link
+   * BodyReader}; a blocking read held one per slow sender, issue 12), within kv.body-read-timeout
+   * (else 408 and the connection closed), then takes it in on the container thread that read its
+   * end.
    */
-  private void readThenReceive(HttpServletRequest request, HttpServletResponse response, String path)
-      throws IOException {
+  private void readThenReceive(
+      HttpServletRequest request, HttpServletResponse response, String path) throws IOException {
     AsyncContext ctx = request.startAsync(request, response);
     ctx.setTimeout(bodyReadTimeoutMillis);
     AtomicBoolean answered = new AtomicBoolean();
@@ -198,7 +224,9 @@ public class RaftEndpointFilter implements Filter, Ordered {
                               request,
                               response,
                               tooLarge ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST,
-                              tooLarge ? "Raft message batch exceeds the size limit" : why.getMessage()));
+                              tooLarge
+                                  ? "Raft message batch exceeds the size limit"
+                                  : why.getMessage()));
                 }
               }
             });
@@ -224,7 +252,10 @@ public class RaftEndpointFilter implements Filter, Ordered {
     }
   }
 
-  /** A posted body not complete in time: 408, and the connection closed (the rest of it is never read). */
+  /**
+   * A posted body not complete in time: 408, and the connection closed (the rest of it is never
+   * read).
+   */
   private final class BodyDeadline implements AsyncListener {
     private final BodyReader reader;
     private final AtomicBoolean answered;
@@ -232,7 +263,10 @@ public class RaftEndpointFilter implements Filter, Ordered {
     private final HttpServletResponse response;
 
     BodyDeadline(
-        BodyReader reader, AtomicBoolean answered, HttpServletRequest request, HttpServletResponse response) {
+        BodyReader reader,
+        AtomicBoolean answered,
+        HttpServletRequest request,
+        HttpServletResponse response) {
       this.reader = reader;
       this.answered = answered;
       this.request = request;
@@ -268,7 +302,8 @@ public class RaftEndpointFilter implements Filter, Ordered {
   }
 
   /** Takes in a posted batch or snapshot chunk that has been read whole. */
-  private void receive(byte[] body, String path, HttpServletRequest request, HttpServletResponse response)
+  private void receive(
+      byte[] body, String path, HttpServletRequest request, HttpServletResponse response)
       throws IOException {
     if (path.equals(SNAPSHOT_PATH)) {
       installSnapshotChunk(body, request, response);
@@ -278,7 +313,11 @@ public class RaftEndpointFilter implements Filter, Ordered {
     try {
       batch = MessageCodec.decode(body);
     } catch (MessageCodec.MalformedMessageException e) {
-      problem(request, response, HttpStatus.BAD_REQUEST, "malformed Raft message batch: " + e.getMessage());
+      problem(
+          request,
+          response,
+          HttpStatus.BAD_REQUEST,
+          "malformed Raft message batch: " + e.getMessage());
       return;
     }
     Refusal refusal = refusal(batch, path);
@@ -292,18 +331,23 @@ public class RaftEndpointFilter implements Filter, Ordered {
   }
 
   /**
-   * A peer's long-lived stream of one message family (see {@code StreamLane}): frames of an int length and a batch,
-   * read until the peer closes it. Each batch passes the same checks as a posted one; the first bad frame ends the
-   * stream with a problem answer, and the peer reconnects.
+   * A peer's long-lived stream of one message family (see {@code StreamLane}): frames of an int
+   * length and a batch, read until the peer closes it. Each batch passes the same checks as a
+   * posted one; the first bad frame ends the stream with a problem answer, and the peer reconnects.
    */
-  private void receiveStream(HttpServletRequest request, HttpServletResponse response, String family)
-      throws IOException {
+  private void receiveStream(
+      HttpServletRequest request, HttpServletResponse response, String family) throws IOException {
     if (request.getContentLengthLong() > maxBatchBytes) {
       // Members stream with chunked bodies; a declared length this large is no member's.
-      problem(request, response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft stream declares more than a batch may hold");
+      problem(
+          request,
+          response,
+          HttpStatus.PAYLOAD_TOO_LARGE,
+          "Raft stream declares more than a batch may hold");
       return;
     }
-    DataInputStream in = new DataInputStream(new BufferedInputStream(request.getInputStream(), 64 * 1024));
+    DataInputStream in =
+        new DataInputStream(new BufferedInputStream(request.getInputStream(), 64 * 1024));
     while (true) {
       if (closing) {
         problem(request, response, HttpStatus.SERVICE_UNAVAILABLE, "this node is shutting down");
@@ -321,15 +365,24 @@ public class RaftEndpointFilter implements Filter, Ordered {
         continue;
       }
       if (length < 0 || length > maxBatchBytes) {
-        problem(request, response, HttpStatus.PAYLOAD_TOO_LARGE, "Raft stream frame of " + length + " bytes");
+        problem(
+            request,
+            response,
+            HttpStatus.PAYLOAD_TOO_LARGE,
+            "Raft stream frame of " + length + " bytes");
         return;
       }
       List<Message> batch;
       try {
-        // Decoded off the stream: no frame array, so one copy less of every entry received (issue 12).
+        // Decoded off the stream: no frame array, so one copy less of every entry received (issue
+        // 12).
         batch = MessageCodec.decode(in, length);
       } catch (MessageCodec.MalformedMessageException e) {
-        problem(request, response, HttpStatus.BAD_REQUEST, "malformed Raft message batch: " + e.getMessage());
+        problem(
+            request,
+            response,
+            HttpStatus.BAD_REQUEST,
+            "malformed Raft message batch: " + e.getMessage());
         return;
       }
       Refusal refusal = refusal(batch, family);
@@ -341,14 +394,19 @@ public class RaftEndpointFilter implements Filter, Ordered {
     }
   }
 
-  /** Why a batch must be refused, or null: every message from a member, to this node, of the path's family. */
+  /**
+   * Why a batch must be refused, or null: every message from a member, to this node, of the path's
+   * family.
+   */
   private Refusal refusal(List<Message> batch, String family) {
     for (Message m : batch) {
       if (!members.contains(m.from()) || !members.self().equals(m.to())) {
-        return new Refusal(HttpStatus.FORBIDDEN, "batch from a non-member or addressed to another node");
+        return new Refusal(
+            HttpStatus.FORBIDDEN, "batch from a non-member or addressed to another node");
       }
       if (!HttpTransport.pathOf(m).equals(family)) {
-        return new Refusal(HttpStatus.BAD_REQUEST, "message posted to the path of another message family");
+        return new Refusal(
+            HttpStatus.BAD_REQUEST, "message posted to the path of another message family");
       }
     }
     return null;
@@ -357,27 +415,37 @@ public class RaftEndpointFilter implements Filter, Ordered {
   private record Refusal(HttpStatus status, String detail) {}
 
   /**
-   * InstallSnapshot, one chunk per POST (see {@link SnapshotChunk}). Unlike the one-way families this answers with
-   * the follower's reply: where to resume, or that the snapshot is installed and durable (the last chunk waits).
+   * InstallSnapshot, one chunk per POST (see {@link SnapshotChunk}). Unlike the one-way families
+   * this answers with the follower's reply: where to resume, or that the snapshot is installed and
+   * durable (the last chunk waits).
    */
-  private void installSnapshotChunk(byte[] body, HttpServletRequest request, HttpServletResponse response)
-      throws IOException {
+  private void installSnapshotChunk(
+      byte[] body, HttpServletRequest request, HttpServletResponse response) throws IOException {
     SnapshotChunk chunk;
     try {
       chunk = SnapshotChunk.decode(body);
     } catch (MessageCodec.MalformedMessageException e) {
-      problem(request, response, HttpStatus.BAD_REQUEST, "malformed snapshot chunk: " + e.getMessage());
+      problem(
+          request, response, HttpStatus.BAD_REQUEST, "malformed snapshot chunk: " + e.getMessage());
       return;
     }
     if (!members.contains(chunk.from()) || !members.self().equals(chunk.to())) {
-      problem(request, response, HttpStatus.FORBIDDEN, "snapshot from a non-member or addressed to another node");
+      problem(
+          request,
+          response,
+          HttpStatus.FORBIDDEN,
+          "snapshot from a non-member or addressed to another node");
       return;
     }
     byte[] reply;
     try {
       reply = node.receiveSnapshotChunk(chunk).encode();
     } catch (IOException e) {
-      problem(request, response, HttpStatus.SERVICE_UNAVAILABLE, "cannot take the snapshot now; the leader retries");
+      problem(
+          request,
+          response,
+          HttpStatus.SERVICE_UNAVAILABLE,
+          "cannot take the snapshot now; the leader retries");
       return;
     }
     response.setStatus(HttpStatus.OK.value());
@@ -388,13 +456,16 @@ public class RaftEndpointFilter implements Filter, Ordered {
 
   private boolean tokenMatches(String token) {
     return clusterToken == null
-        || (token != null && MessageDigest.isEqual(clusterToken, token.getBytes(StandardCharsets.UTF_8)));
+        || (token != null
+            && MessageDigest.isEqual(clusterToken, token.getBytes(StandardCharsets.UTF_8)));
   }
 
-  private void problem(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
+  private void problem(
+      HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
       throws IOException {
     rejections.rejected(request, status.value(), detail);
-    byte[] bytes = ProblemJson.body(json, status, "about:blank", status.getReasonPhrase(), detail, null);
+    byte[] bytes =
+        ProblemJson.body(json, status, "about:blank", status.getReasonPhrase(), detail, null);
     response.setStatus(status.value());
     response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
     response.setContentLength(bytes.length);

@@ -28,7 +28,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** One live node with client tokens configured (kv.auth.*): who may do what on /kv, and what stays open. */
+/**
+ * One live node with client tokens configured (kv.auth.*): who may do what on /kv, and what stays
+ * open.
+ */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
@@ -42,7 +45,8 @@ class KvAuthFilterTest {
   private static final MediaType BINARY = MediaType.get("application/octet-stream");
   private static final String RW = "Bearer rw-token-1";
   private static final String RO = "Bearer ro-token";
-  private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
+  private final OkHttpClient http =
+      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
 
   @LocalServerPort int port;
 
@@ -56,11 +60,12 @@ class KvAuthFilterTest {
   void waitForLeader() {
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> {
-          try (Response r = send("GET", "/actuator/health/readiness", null)) {
-            return r.code() == 200;
-          }
-        });
+        .until(
+            () -> {
+              try (Response r = send("GET", "/actuator/health/readiness", null)) {
+                return r.code() == 200;
+              }
+            });
   }
 
   private Response send(String method, String path, String body, String... headers) {
@@ -68,7 +73,9 @@ class KvAuthFilterTest {
     for (int i = 0; i < headers.length; i += 2) {
       b.addHeader(headers[i], headers[i + 1]);
     }
-    b.method(method, body == null ? null : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), BINARY));
+    b.method(
+        method,
+        body == null ? null : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), BINARY));
     try {
       return http.newCall(b.build()).execute();
     } catch (IOException e) {
@@ -98,13 +105,20 @@ class KvAuthFilterTest {
     put("secret", "s3");
     for (String[] req :
         new String[][] {
-          {"GET", "/kv/secret"}, {"GET", "/kv?prefix="}, {"GET", "/kv"}, {"GET", "/kv/secret?consistency=stale"},
-          {"PUT", "/kv/secret"}, {"POST", "/kv/secret"}, {"DELETE", "/kv/secret"}, {"POST", "/sessions"}
+          {"GET", "/kv/secret"},
+          {"GET", "/kv?prefix="},
+          {"GET", "/kv"},
+          {"GET", "/kv/secret?consistency=stale"},
+          {"PUT", "/kv/secret"},
+          {"POST", "/kv/secret"},
+          {"DELETE", "/kv/secret"},
+          {"POST", "/sessions"}
         }) {
       String body = req[0].equals("PUT") || req[0].equals("POST") ? "x" : null;
       try (Response r = send(req[0], req[1], body)) {
         assertRefused(r, 401, null);
-        assertThat(r.header("WWW-Authenticate")).as("no error code when no credentials were sent")
+        assertThat(r.header("WWW-Authenticate"))
+            .as("no error code when no credentials were sent")
             .isEqualTo("Bearer realm=\"kvraft\"");
       }
     }
@@ -114,8 +128,18 @@ class KvAuthFilterTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"Bearer wrong", "Bearer rw-token-1x", "Bearer rw-token", "Basic cnctdG9rZW4tMQ==",
-      "Bearer", "Bearer ", "bearer  ", "rw-token-1", "Bearer rw-token-1 extra"})
+  @ValueSource(
+      strings = {
+        "Bearer wrong",
+        "Bearer rw-token-1x",
+        "Bearer rw-token",
+        "Basic cnctdG9rZW4tMQ==",
+        "Bearer",
+        "Bearer ",
+        "bearer  ",
+        "rw-token-1",
+        "Bearer rw-token-1 extra"
+      })
   void aWrongOrMalformedTokenIs401(String authorization) throws IOException {
     try (Response r = send("GET", "/kv?prefix=", null, "Authorization", authorization)) {
       assertRefused(r, 401, null);
@@ -125,7 +149,8 @@ class KvAuthFilterTest {
 
   @Test
   void twoAuthorizationHeadersAreRefused() throws IOException {
-    try (Response r = send("GET", "/kv?prefix=", null, "Authorization", "Bearer wrong", "Authorization", RW)) {
+    try (Response r =
+        send("GET", "/kv?prefix=", null, "Authorization", "Bearer wrong", "Authorization", RW)) {
       assertRefused(r, 401, "invalid_request");
     }
   }
@@ -155,8 +180,16 @@ class KvAuthFilterTest {
     }
     for (String method : new String[] {"PUT", "POST", "DELETE"}) {
       try (Response r =
-          send(method, "/kv/ro/k", method.equals("DELETE") ? null : "after", "Authorization", RO,
-              "Client-Id", session, "Request-Seq", "1")) {
+          send(
+              method,
+              "/kv/ro/k",
+              method.equals("DELETE") ? null : "after",
+              "Authorization",
+              RO,
+              "Client-Id",
+              session,
+              "Request-Seq",
+              "1")) {
         assertRefused(r, 403, "insufficient_scope");
       }
     }
@@ -194,9 +227,19 @@ class KvAuthFilterTest {
     }
   }
 
-  /** Spellings of a /kv path that Tomcat or Spring MVC may normalise must not slip past the filter. */
+  /**
+   * Spellings of a /kv path that Tomcat or Spring MVC may normalise must not slip past the filter.
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"/kv;x=1/trick", "/kv/./trick", "//kv/trick", "/kv/trick;jsessionid=1", "/kv/", "/kv/%74rick"})
+  @ValueSource(
+      strings = {
+        "/kv;x=1/trick",
+        "/kv/./trick",
+        "//kv/trick",
+        "/kv/trick;jsessionid=1",
+        "/kv/",
+        "/kv/%74rick"
+      })
   void oddSpellingsOfAKvPathNeedATokenToo(String path) throws IOException {
     put("trick", "hidden");
     try (Response r = send("GET", path, null)) {
@@ -218,8 +261,10 @@ class KvAuthFilterTest {
     try (Response r = send("GET", "/v3/api-docs", null)) {
       assertThat(r.code()).isEqualTo(200);
     }
-    // No cluster token is set here: /raft/* judges the batch (400 for garbage), client auth plays no part.
-    try (Response r = send("POST", "/raft/heartbeat", "garbage", "Content-Type", "application/octet-stream")) {
+    // No cluster token is set here: /raft/* judges the batch (400 for garbage), client auth plays
+    // no part.
+    try (Response r =
+        send("POST", "/raft/heartbeat", "garbage", "Content-Type", "application/octet-stream")) {
       assertThat(r.code()).isEqualTo(400);
       assertThat(r.header("WWW-Authenticate")).isNull();
     }
@@ -228,21 +273,29 @@ class KvAuthFilterTest {
   @Test
   void theJavaClientSendsItsToken() {
     Map<String, String> urls = Map.of("n1", "http://127.0.0.1:" + port);
-    try (KvClient c = KvClient.http(urls, Duration.ofSeconds(20),
-        KvClient.HttpOptions.defaults().withBearerToken("rw-token-2"))) {
+    try (KvClient c =
+        KvClient.http(
+            urls,
+            Duration.ofSeconds(20),
+            KvClient.HttpOptions.defaults().withBearerToken("rw-token-2"))) {
       c.put("client/k", "v");
       c.append("client/k", "w");
       assertThat(c.getString("client/k")).isEqualTo("vw");
     }
-    try (KvClient reader = KvClient.http(urls, Duration.ofSeconds(20),
-        KvClient.HttpOptions.defaults().withBearerToken("ro-token"))) {
+    try (KvClient reader =
+        KvClient.http(
+            urls,
+            Duration.ofSeconds(20),
+            KvClient.HttpOptions.defaults().withBearerToken("ro-token"))) {
       assertThat(reader.getString("client/k")).isEqualTo("vw");
       assertThatThrownBy(() -> reader.put("client/k", "x"))
-          .isInstanceOfSatisfying(KvClientException.class, e -> assertThat(e.status()).isEqualTo(403));
+          .isInstanceOfSatisfying(
+              KvClientException.class, e -> assertThat(e.status()).isEqualTo(403));
     }
     try (KvClient anonymous = KvClient.http(urls, Duration.ofSeconds(20))) {
       assertThatThrownBy(() -> anonymous.getString("client/k"))
-          .isInstanceOfSatisfying(KvClientException.class, e -> assertThat(e.status()).isEqualTo(401));
+          .isInstanceOfSatisfying(
+              KvClientException.class, e -> assertThat(e.status()).isEqualTo(401));
     }
   }
 }

@@ -13,16 +13,18 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The Raft safety properties (paper Figure 3), checked against ghost state that survives crashes. Each check is
- * incremental so it can run after every event: a harness calls {@link #afterEvent} for each node the event touched,
- * {@link #checkCommit} then {@link #onApply} for what a node applies, and {@link #onReadRequested}/{@link
- * #onReadState} around reads. Both the seeded simulator ({@code raft.sim}) and the scripted scenarios ({@code
- * raft.scenario}) check through this one class.
+ * The Raft safety properties (paper Figure 3), checked against ghost state that survives crashes.
+ * Each check is incremental so it can run after every event: a harness calls {@link #afterEvent}
+ * for each node the event touched, {@link #checkCommit} then {@link #onApply} for what a node
+ * applies, and {@link #onReadRequested}/{@link #onReadState} around reads. Both the seeded
+ * simulator ({@code raft.sim}) and the scripted scenarios ({@code raft.scenario}) check through
+ * this one class.
  */
 public final class Invariants {
   /**
-   * What the checker needs of a harness's node: its core (null while crashed), whether its durable state holds an
-   * entry, and the checker's own state for the node's current incarnation (reset by {@link #resetChecks}).
+   * What the checker needs of a harness's node: its core (null while crashed), whether its durable
+   * state holds an entry, and the checker's own state for the node's current incarnation (reset by
+   * {@link #resetChecks}).
    */
   public abstract static class Node {
     public final String id;
@@ -30,11 +32,13 @@ public final class Invariants {
     long observedCommit;
     Role observedRole = Role.FOLLOWER;
     long observedTerm;
+
     /**
-     * The log as last checked, from index seenBase + 1 on, and its hash chain: chain[j] covers entries
-     * 1..seenBase+1+j; chainBase covers 1..seenBase (the prefix a snapshot replaced).
+     * The log as last checked, from index seenBase + 1 on, and its hash chain: chain[j] covers
+     * entries 1..seenBase+1+j; chainBase covers 1..seenBase (the prefix a snapshot replaced).
      */
     final ArrayList<Entry> seenLog = new ArrayList<>();
+
     long seenBase;
     long chainBase;
     long[] chain = new long[64];
@@ -46,7 +50,10 @@ public final class Invariants {
     /** The running core, or null while the node is down. */
     public abstract RaftCore core();
 
-    /** Whether what survives a crash of this node holds entry {@code e} at {@code index} (or a snapshot past it). */
+    /**
+     * Whether what survives a crash of this node holds entry {@code e} at {@code index} (or a
+     * snapshot past it).
+     */
     protected abstract boolean durablyHolds(long index, Entry e);
 
     public final boolean up() {
@@ -58,7 +65,10 @@ public final class Invariants {
       return lastApplied;
     }
 
-    /** After a restart: the state machine holds the snapshot at {@code snapIndex}, the checked log starts over. */
+    /**
+     * After a restart: the state machine holds the snapshot at {@code snapIndex}, the checked log
+     * starts over.
+     */
     public void resetChecks(long snapIndex, long chainAtSnapshot) {
       lastApplied = snapIndex;
       observedCommit = snapIndex;
@@ -75,13 +85,26 @@ public final class Invariants {
 
   /** Election safety: the one leader of each term, over the whole run. */
   private final Map<Long, String> leaderOfTerm = new HashMap<>();
-  /** Log matching: (index, term) -> hash chain of the log prefix ending in that entry, as first seen anywhere. */
+
+  /**
+   * Log matching: (index, term) -> hash chain of the log prefix ending in that entry, as first seen
+   * anywhere.
+   */
   private final Map<Long, Long> chainOf = new HashMap<>();
-  /** committed.get(i-1): the entry a leader committed at index i; commitTerm: lowest term of a leader that did. */
+
+  /**
+   * committed.get(i-1): the entry a leader committed at index i; commitTerm: lowest term of a
+   * leader that did.
+   */
   private final ArrayList<Entry> committed = new ArrayList<>();
+
   private long[] commitTerm = new long[64];
-  /** State machine safety: applied.get(i-1) is the entry the first node to apply index i applied. */
+
+  /**
+   * State machine safety: applied.get(i-1) is the entry the first node to apply index i applied.
+   */
   private final ArrayList<Entry> applied = new ArrayList<>();
+
   /** Highest index committed when each read was requested (read id -> bound). */
   private final Map<Long, Long> readBound = new HashMap<>();
 
@@ -108,7 +131,9 @@ public final class Invariants {
       return;
     }
     RaftCore c = n.core();
-    if (c.appliedIndex() > c.commitIndex() || c.commitIndex() > c.lastIndex() || c.stableIndex() > c.lastIndex()) {
+    if (c.appliedIndex() > c.commitIndex()
+        || c.commitIndex() > c.lastIndex()
+        || c.stableIndex() > c.lastIndex()) {
       throw new Violation("core invariant", n + " applied=" + c.appliedIndex());
     }
     boolean logChanged = checkLogMatching(n);
@@ -121,7 +146,8 @@ public final class Invariants {
     if (c.role() == Role.LEADER) {
       String prev = leaderOfTerm.putIfAbsent(c.term(), n.id);
       if (prev != null && !prev.equals(n.id)) {
-        throw new Violation("election safety", "term " + c.term() + " has leaders " + prev + " and " + n.id);
+        throw new Violation(
+            "election safety", "term " + c.term() + " has leaders " + prev + " and " + n.id);
       }
       boolean newlyLeader = n.observedRole != Role.LEADER || n.observedTerm != c.term();
       if (newlyLeader || logChanged) {
@@ -136,26 +162,39 @@ public final class Invariants {
     n.observedTerm = c.term();
   }
 
-  /** Leader completeness: an entry committed in term T is in the log of every leader of a term above T. */
+  /**
+   * Leader completeness: an entry committed in term T is in the log of every leader of a term above
+   * T.
+   */
   private void requireHas(Node leader, long index, Entry e, long inTerm) {
     RaftCore c = leader.core();
     if (index <= c.snapshotIndex()) {
-      return; // in its snapshot, a prefix of what was applied, which onApply checked against the commits
+      return; // in its snapshot, a prefix of what was applied, which onApply checked against the
+      // commits
     }
     if (c.lastIndex() < index || !c.entryAt(index).equals(e)) {
       throw new Violation(
           "leader completeness",
-          leader.id + " leads term " + c.term() + " without " + e + " committed in term " + inTerm + "; has "
-              + (c.lastIndex() < index ? "nothing" : c.entryAt(index)) + " there");
+          leader.id
+              + " leads term "
+              + c.term()
+              + " without "
+              + e
+              + " committed in term "
+              + inTerm
+              + "; has "
+              + (c.lastIndex() < index ? "nothing" : c.entryAt(index))
+              + " there");
     }
   }
 
   /**
-   * Incremental log matching: the core's log only changes at its tail, so walk back from the end to the last entry
-   * unchanged since the previous check, then hash-chain the new suffix. Two logs holding the same (index, term)
-   * must reach it with the same chain, i.e. identical prefixes. A compacted prefix is represented by the chain value
-   * at the snapshot index: the node's own if it saw that entry, otherwise the one recorded for that (index, term)
-   * when some node held it. Returns whether anything was removed or replaced.
+   * Incremental log matching: the core's log only changes at its tail, so walk back from the end to
+   * the last entry unchanged since the previous check, then hash-chain the new suffix. Two logs
+   * holding the same (index, term) must reach it with the same chain, i.e. identical prefixes. A
+   * compacted prefix is represented by the chain value at the snapshot index: the node's own if it
+   * saw that entry, otherwise the one recorded for that (index, term) when some node held it.
+   * Returns whether anything was removed or replaced.
    */
   private boolean checkLogMatching(Node n) {
     RaftCore c = n.core();
@@ -187,18 +226,28 @@ public final class Invariants {
       Long prior = chainOf.putIfAbsent((i << 24) ^ e.term(), h);
       if (prior != null && prior != h) {
         throw new Violation(
-            "log matching", n.id + " holds " + e + " after a prefix different from another node's " + e.index()
-                + "@" + e.term());
+            "log matching",
+            n.id
+                + " holds "
+                + e
+                + " after a prefix different from another node's "
+                + e.index()
+                + "@"
+                + e.term());
       }
     }
     return removed;
   }
 
-  /** The node's log now starts after {@code base}: forget what was seen below it, keeping the chain value at it. */
+  /**
+   * The node's log now starts after {@code base}: forget what was seen below it, keeping the chain
+   * value at it.
+   */
   private void rebase(Node n, long base, long baseTerm) {
     long seenEnd = n.seenBase + n.seenLog.size();
     int drop = (int) (Math.min(base, seenEnd) - n.seenBase);
-    boolean seen = base <= seenEnd && n.seenLog.get((int) (base - n.seenBase - 1)).term() == baseTerm;
+    boolean seen =
+        base <= seenEnd && n.seenLog.get((int) (base - n.seenBase - 1)).term() == baseTerm;
     n.chainBase = seen ? n.chain[(int) (base - n.seenBase - 1)] : chainAt(n, base, baseTerm);
     if (!seen) {
       drop = n.seenLog.size();
@@ -208,31 +257,39 @@ public final class Invariants {
     n.seenBase = base;
   }
 
-  /** The hash chain of the log prefix ending at (index, term), as first seen on any node; 0 for index 0. */
+  /**
+   * The hash chain of the log prefix ending at (index, term), as first seen on any node; 0 for
+   * index 0.
+   */
   public long chainAt(Node n, long index, long term) {
     if (index == 0) {
       return 0x9E3779B97F4A7C15L;
     }
     Long h = chainOf.get((index << 24) ^ term);
     if (h == null) {
-      throw new Violation("snapshot", n.id + " holds a snapshot at " + index + "@" + term + " no log ever had");
+      throw new Violation(
+          "snapshot", n.id + " holds a snapshot at " + index + "@" + term + " no log ever had");
     }
     return h;
   }
 
   /**
-   * A snapshot is the applied prefix of some node: its last entry must be the committed one, and a node loading it
-   * moves its state machine forward, never back.
+   * A snapshot is the applied prefix of some node: its last entry must be the committed one, and a
+   * node loading it moves its state machine forward, never back.
    */
   public void onSnapshotLoaded(Node n, long index, long term) {
     if (index > committed.size() || committed.get((int) index - 1).term() != term) {
-      throw new Violation("snapshot", n.id + " loads a snapshot at " + index + "@" + term + " that is not committed");
+      throw new Violation(
+          "snapshot",
+          n.id + " loads a snapshot at " + index + "@" + term + " that is not committed");
     }
     if (index > applied.size()) {
-      throw new Violation("snapshot", n.id + " loads a snapshot at " + index + " beyond anything applied");
+      throw new Violation(
+          "snapshot", n.id + " loads a snapshot at " + index + " beyond anything applied");
     }
     if (index <= n.lastApplied) {
-      throw new Violation("snapshot", n.id + " loads a snapshot at " + index + " after applying " + n.lastApplied);
+      throw new Violation(
+          "snapshot", n.id + " loads a snapshot at " + index + " after applying " + n.lastApplied);
     }
     n.lastApplied = index;
   }
@@ -248,8 +305,12 @@ public final class Invariants {
       } else if (i > committed.size() || !committed.get((int) i - 1).equals(e)) {
         throw new Violation(
             "state machine safety",
-            n.id + " (not leader) commits " + e + " but a leader committed "
-                + (i > committed.size() ? "nothing" : committed.get((int) i - 1)) + " there");
+            n.id
+                + " (not leader) commits "
+                + e
+                + " but a leader committed "
+                + (i > committed.size() ? "nothing" : committed.get((int) i - 1))
+                + " there");
       }
     }
     n.observedCommit = Math.max(n.observedCommit, commit);
@@ -259,13 +320,15 @@ public final class Invariants {
     if (index <= committed.size()) {
       Entry prior = committed.get((int) index - 1);
       if (!prior.equals(e)) {
-        throw new Violation("state machine safety", "index " + index + " committed as " + prior + " and as " + e);
+        throw new Violation(
+            "state machine safety", "index " + index + " committed as " + prior + " and as " + e);
       }
       commitTerm[(int) index - 1] = Math.min(commitTerm[(int) index - 1], term);
       return;
     }
     if (index != committed.size() + 1) {
-      throw new Violation("commit order", "commit of " + index + " skips " + (committed.size() + 1));
+      throw new Violation(
+          "commit order", "commit of " + index + " skips " + (committed.size() + 1));
     }
     committed.add(e);
     if (commitTerm.length < committed.size()) {
@@ -279,19 +342,25 @@ public final class Invariants {
     }
   }
 
-  /** State machine safety: every node applies the same entry at an index, each incarnation from 1 upwards by 1. */
+  /**
+   * State machine safety: every node applies the same entry at an index, each incarnation from 1
+   * upwards by 1.
+   */
   public void onApply(Node n, Entry e) {
     if (e.index() != n.lastApplied + 1) {
-      throw new Violation("state machine safety", n.id + " applies " + e + " after " + n.lastApplied);
+      throw new Violation(
+          "state machine safety", n.id + " applies " + e + " after " + n.lastApplied);
     }
     n.lastApplied = e.index();
     if (e.index() > committed.size() || !committed.get((int) e.index() - 1).equals(e)) {
-      throw new Violation("state machine safety", n.id + " applies " + e + " that no leader committed there");
+      throw new Violation(
+          "state machine safety", n.id + " applies " + e + " that no leader committed there");
     }
     if (e.index() <= applied.size()) {
       Entry prior = applied.get((int) e.index() - 1);
       if (!prior.equals(e)) {
-        throw new Violation("state machine safety", n.id + " applies " + e + " where another applied " + prior);
+        throw new Violation(
+            "state machine safety", n.id + " applies " + e + " where another applied " + prior);
       }
     } else {
       applied.add(e);
@@ -302,7 +371,9 @@ public final class Invariants {
     readBound.put(readId, (long) committed.size());
   }
 
-  /** A read point must cover everything committed before the read was asked for (linearizability). */
+  /**
+   * A read point must cover everything committed before the read was asked for (linearizability).
+   */
   public void onReadState(Node n, ReadState rs) {
     Long bound = readBound.get(rs.requestId());
     if (bound == null) {
@@ -310,7 +381,14 @@ public final class Invariants {
     }
     if (rs.ok() && rs.readIndex() < bound) {
       throw new Violation(
-          "linearizable read", n.id + " read " + rs.requestId() + " at index " + rs.readIndex() + " but " + bound
+          "linearizable read",
+          n.id
+              + " read "
+              + rs.requestId()
+              + " at index "
+              + rs.readIndex()
+              + " but "
+              + bound
               + " was committed before it was requested");
     }
   }
@@ -326,7 +404,8 @@ public final class Invariants {
         }
       }
       if (holders < quorum) {
-        throw new Violation("durability", e + " is committed but durable on only " + holders + " nodes");
+        throw new Violation(
+            "durability", e + " is committed but durable on only " + holders + " nodes");
       }
     }
   }

@@ -12,38 +12,52 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Carries out a {@link RaftCore}'s {@link Ready} batches for a test harness, in the order the production node does
- * ({@code io.kvraft.node.RaftNode#processReady} and {@code #onWritesDurable}), so that simulations test that order:
+ * Carries out a {@link RaftCore}'s {@link Ready} batches for a test harness, in the order the
+ * production node does ({@code io.kvraft.node.RaftNode#processReady} and {@code #onWritesDurable}),
+ * so that simulations test that order:
  *
  * <ol>
  *   <li>send {@link Ready#messages} at once;
  *   <li>when {@link Ready#snapshot} is set, load the accepted snapshot into the state machine;
- *   <li>when the Ready {@link Ready#mustPersist must persist}, issue one {@link Write} (hard state, entries, the
- *       snapshot's compaction) carrying {@link Ready#messagesAfterPersist}; otherwise those messages are sent at once
- *       when no write is in flight, or else ride on the newest write in flight (writes complete in order, so once it
- *       is durable everything they confirm is too);
- *   <li>apply {@link Ready#committed} (already durable locally: the write just issued need not be done);
+ *   <li>when the Ready {@link Ready#mustPersist must persist}, issue one {@link Write} (hard state,
+ *       entries, the snapshot's compaction) carrying {@link Ready#messagesAfterPersist}; otherwise
+ *       those messages are sent at once when no write is in flight, or else ride on the newest
+ *       write in flight (writes complete in order, so once it is durable everything they confirm is
+ *       too);
+ *   <li>apply {@link Ready#committed} (already durable locally: the write just issued need not be
+ *       done);
  *   <li>hand over {@link Ready#readStates};
  *   <li>start snapshot transfers to the {@link Ready#snapshotNeeded} peers.
  * </ol>
  *
- * Writes become durable in issue order; the harness says when with {@link #durable()}, which (as {@code
- * RaftNode#onWritesDurable}) tells the core the last entry is persisted and then sends the messages that waited. A
- * harness with instant storage calls it from {@link Host#persist}; one with a slow disk calls it later. One driver
- * serves one incarnation of one core: a crash throws it away with the writes in flight.
+ * Writes become durable in issue order; the harness says when with {@link #durable()}, which (as
+ * {@code RaftNode#onWritesDurable}) tells the core the last entry is persisted and then sends the
+ * messages that waited. A harness with instant storage calls it from {@link Host#persist}; one with
+ * a slow disk calls it later. One driver serves one incarnation of one core: a crash throws it away
+ * with the writes in flight.
  */
 public final class ReadyDriver {
   /** One Ready's worth of storage work, and the messages that may only leave once it is durable. */
-  public record Write(HardState hardState, List<Entry> entries, SnapshotMeta snapshot, List<Message> afterPersist) {}
+  public record Write(
+      HardState hardState,
+      List<Entry> entries,
+      SnapshotMeta snapshot,
+      List<Message> afterPersist) {}
 
   /** What a harness does at each step; the driver calls these in the order above. */
   public interface Host {
     void send(Message m);
 
-    /** The core accepted a snapshot from the leader: replace the state machine before applying anything after it. */
+    /**
+     * The core accepted a snapshot from the leader: replace the state machine before applying
+     * anything after it.
+     */
     default void loadSnapshot(SnapshotMeta snapshot) {}
 
-    /** Start writing {@code w}; call {@link #durable()} once it (and every earlier write) is durable. */
+    /**
+     * Start writing {@code w}; call {@link #durable()} once it (and every earlier write) is
+     * durable.
+     */
     void persist(Write w);
 
     /** Apply {@code committed} in order (called for every Ready, also with none). */
@@ -83,7 +97,12 @@ public final class ReadyDriver {
       host.loadSnapshot(rd.snapshot());
     }
     if (rd.mustPersist()) {
-      Write w = new Write(rd.hardState(), rd.entries(), rd.snapshot(), new ArrayList<>(rd.messagesAfterPersist()));
+      Write w =
+          new Write(
+              rd.hardState(),
+              rd.entries(),
+              rd.snapshot(),
+              new ArrayList<>(rd.messagesAfterPersist()));
       inFlight.addLast(w);
       host.persist(w);
     } else if (!rd.messagesAfterPersist().isEmpty()) {
@@ -105,8 +124,8 @@ public final class ReadyDriver {
   }
 
   /**
-   * The oldest write in flight is durable: tells the core its last entry is persisted, then sends the messages that
-   * waited for it. Returns that write.
+   * The oldest write in flight is durable: tells the core its last entry is persisted, then sends
+   * the messages that waited for it. Returns that write.
    */
   public Write durable() {
     Write w = inFlight.pollFirst();

@@ -16,9 +16,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Drives both implementations through the same seeded random operations (appends with conflicts, syncs, hard state
- * saves, compactions, restarts) and requires identical state after every step. Restarts happen only after a sync,
- * where both must agree on what is durable.
+ * Drives both implementations through the same seeded random operations (appends with conflicts,
+ * syncs, hard state saves, compactions, restarts) and requires identical state after every step.
+ * Restarts happen only after a sync, where both must agree on what is durable.
  */
 class FileMatchesMemoryRandomTest {
   private static final FileRaftStorage.Options OPTIONS =
@@ -43,7 +43,9 @@ class FileMatchesMemoryRandomTest {
         int op = random.nextInt(100);
         String where = "seed " + seed + " step " + step + " op " + op;
         if (op < 55) {
-          long first = memory.firstIndex() + random.nextInt((int) (memory.lastIndex() - memory.firstIndex() + 2));
+          long first =
+              memory.firstIndex()
+                  + random.nextInt((int) (memory.lastIndex() - memory.firstIndex() + 2));
           if (random.nextInt(4) == 0) {
             term++;
           }
@@ -54,12 +56,15 @@ class FileMatchesMemoryRandomTest {
           file.sync();
           memory.sync();
         } else if (op < 82) {
-          HardState hs = new HardState(term, random.nextBoolean() ? "node-" + random.nextInt(5) : null);
+          HardState hs =
+              new HardState(term, random.nextBoolean() ? "node-" + random.nextInt(5) : null);
           file.saveHardState(hs);
           memory.saveHardState(hs);
         } else if (op < 90) {
           RecoveredState now = memory.recover();
-          long upTo = now.snapshotIndex() + random.nextInt((int) (now.lastIndex() - now.snapshotIndex() + 3));
+          long upTo =
+              now.snapshotIndex()
+                  + random.nextInt((int) (now.lastIndex() - now.snapshotIndex() + 3));
           // Usually the term the log holds at that index, sometimes one that conflicts with it.
           long atTerm = random.nextInt(5) == 0 ? term + 1 : termAt(now, upTo, term);
           file.compactPrefix(upTo, atTerm);
@@ -81,7 +86,10 @@ class FileMatchesMemoryRandomTest {
     }
   }
 
-  /** The term a consistent caller would pass: the entry's own term when the log holds it, else {@code fallback}. */
+  /**
+   * The term a consistent caller would pass: the entry's own term when the log holds it, else
+   * {@code fallback}.
+   */
   private static long termAt(RecoveredState state, long index, long fallback) {
     if (index == state.snapshotIndex()) {
       return state.snapshotTerm();
@@ -99,7 +107,10 @@ class FileMatchesMemoryRandomTest {
     for (int i = 0; i < count; i++) {
       byte[] data = new byte[random.nextInt(40)];
       random.nextBytes(data);
-      entries.add(random.nextInt(10) == 0 ? Entry.noop(term, first + i) : Entry.command(term, first + i, data));
+      entries.add(
+          random.nextInt(10) == 0
+              ? Entry.noop(term, first + i)
+              : Entry.command(term, first + i, data));
     }
     return entries;
   }

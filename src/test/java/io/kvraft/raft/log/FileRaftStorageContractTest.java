@@ -6,7 +6,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FileRaftStorageContractTest extends RaftStorageContractTest {
   // Small segments so that every contract test also crosses segment boundaries.
-  private static final FileRaftStorage.Options OPTIONS = FileRaftStorage.Options.defaults().withSegmentBytes(150);
+  private static final FileRaftStorage.Options OPTIONS =
+      FileRaftStorage.Options.defaults().withSegmentBytes(150);
 
   @TempDir Path dataDir;
 

@@ -38,8 +38,13 @@ class FileRaftStorageTest {
       storage.append(range(7, 10, 1));
       storage.sync();
       assertThat(segmentNames(dataDir))
-          .containsExactly("log-00000000000000000001.seg", "log-00000000000000000005.seg", "log-00000000000000000009.seg");
-      assertThat(storage.sizeBytes()).isEqualTo(totalSegmentBytes(dataDir)).isEqualTo(frameBytes(range(1, 10, 1)));
+          .containsExactly(
+              "log-00000000000000000001.seg",
+              "log-00000000000000000005.seg",
+              "log-00000000000000000009.seg");
+      assertThat(storage.sizeBytes())
+          .isEqualTo(totalSegmentBytes(dataDir))
+          .isEqualTo(frameBytes(range(1, 10, 1)));
     }
     assertThat(Files.exists(dataDir.resolve("raft/LOCK"))).isTrue();
   }
@@ -54,8 +59,12 @@ class FileRaftStorageTest {
       storage.append(range(4, 4, 1));
     }
     assertThat(segmentNames(dataDir))
-        .containsExactly("log-00000000000000000001.seg", "log-00000000000000000003.seg", "log-00000000000000000004.seg");
-    assertThat(entriesAfterReopen(dataDir)).isEqualTo(concat(concat(range(1, 2, 1), List.of(big)), range(4, 4, 1)));
+        .containsExactly(
+            "log-00000000000000000001.seg",
+            "log-00000000000000000003.seg",
+            "log-00000000000000000004.seg");
+    assertThat(entriesAfterReopen(dataDir))
+        .isEqualTo(concat(concat(range(1, 2, 1), List.of(big)), range(4, 4, 1)));
   }
 
   @Test
@@ -95,12 +104,16 @@ class FileRaftStorageTest {
         ch.truncate(cut);
       }
       try (FileRaftStorage storage = FileRaftStorage.open(copy, SMALL_SEGMENTS)) {
-        assertThat(storage.recover().entries()).as("cut at byte %d", cut).isEqualTo(range(1, n - 1, 1));
+        assertThat(storage.recover().entries())
+            .as("cut at byte %d", cut)
+            .isEqualTo(range(1, n - 1, 1));
         assertThat(storage.lastIndex()).isEqualTo(n - 1);
         storage.append(range(n, n + 1, 2));
         storage.sync();
       }
-      assertThat(entriesAfterReopen(copy)).as("cut at byte %d", cut).isEqualTo(concat(range(1, n - 1, 1), range(n, n + 1, 2)));
+      assertThat(entriesAfterReopen(copy))
+          .as("cut at byte %d", cut)
+          .isEqualTo(concat(range(1, n - 1, 1), range(n, n + 1, 2)));
     }
   }
 
@@ -131,7 +144,8 @@ class FileRaftStorageTest {
                 assertThat(e.file()).isEqualTo(segment);
                 assertThat(e.offset()).isZero();
                 assertThat(e.getMessage())
-                    .contains(segment.toString(), "byte offset 0", "index 9", "followed by valid records")
+                    .contains(
+                        segment.toString(), "byte offset 0", "index 9", "followed by valid records")
                     .contains("healthy peer", "move the data directory aside");
               });
     }
@@ -180,7 +194,8 @@ class FileRaftStorageTest {
     }
     for (long length : new long[] {0, 10, size - 1}) {
       Path copy = copyOf(original, "cut-" + length);
-      try (FileChannel ch = FileChannel.open(copy.resolve("raft/hardstate"), StandardOpenOption.WRITE)) {
+      try (FileChannel ch =
+          FileChannel.open(copy.resolve("raft/hardstate"), StandardOpenOption.WRITE)) {
         ch.truncate(length);
       }
       assertThatThrownBy(() -> FileRaftStorage.open(copy, SMALL_SEGMENTS))
@@ -250,10 +265,12 @@ class FileRaftStorageTest {
       assertThat(segmentNames(dataDir))
           .containsExactly("log-00000000000000000005.seg", "log-00000000000000000009.seg");
       assertThat(storage.sizeBytes()).isEqualTo(totalSegmentBytes(dataDir));
-      assertThat(storage.recover()).isEqualTo(new RecoveredState(HardState.INITIAL, range(7, 12, 1), 6, 1));
+      assertThat(storage.recover())
+          .isEqualTo(new RecoveredState(HardState.INITIAL, range(7, 12, 1), 6, 1));
     }
     try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
-      assertThat(storage.recover()).isEqualTo(new RecoveredState(HardState.INITIAL, range(7, 12, 1), 6, 1));
+      assertThat(storage.recover())
+          .isEqualTo(new RecoveredState(HardState.INITIAL, range(7, 12, 1), 6, 1));
       storage.compactPrefix(12, 1);
       assertThat(segmentNames(dataDir)).isEmpty();
       assertThat(storage.sizeBytes()).isZero();
@@ -270,12 +287,18 @@ class FileRaftStorageTest {
     try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
       storage.compactPrefix(8, 1);
     }
-    // As if the crash came after the hard state file was replaced but before the segments were deleted.
-    Files.copy(backup.resolve("raft/log-00000000000000000001.seg"), dataDir.resolve("raft/log-00000000000000000001.seg"));
-    Files.copy(backup.resolve("raft/log-00000000000000000005.seg"), dataDir.resolve("raft/log-00000000000000000005.seg"));
+    // As if the crash came after the hard state file was replaced but before the segments were
+    // deleted.
+    Files.copy(
+        backup.resolve("raft/log-00000000000000000001.seg"),
+        dataDir.resolve("raft/log-00000000000000000001.seg"));
+    Files.copy(
+        backup.resolve("raft/log-00000000000000000005.seg"),
+        dataDir.resolve("raft/log-00000000000000000005.seg"));
 
     try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
-      assertThat(storage.recover()).isEqualTo(new RecoveredState(HardState.INITIAL, range(9, 12, 1), 8, 1));
+      assertThat(storage.recover())
+          .isEqualTo(new RecoveredState(HardState.INITIAL, range(9, 12, 1), 8, 1));
     }
     assertThat(segmentNames(dataDir)).containsExactly("log-00000000000000000009.seg");
   }
@@ -284,7 +307,8 @@ class FileRaftStorageTest {
   void aClosedStorageRefusesCalls() throws IOException {
     FileRaftStorage storage = FileRaftStorage.open(tmp.resolve("node"), SMALL_SEGMENTS);
     storage.close();
-    assertThatThrownBy(() -> storage.append(range(1, 1, 1))).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> storage.append(range(1, 1, 1)))
+        .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(storage::recover).isInstanceOf(IllegalStateException.class);
     storage.close(); // idempotent
   }
@@ -310,7 +334,8 @@ class FileRaftStorageTest {
         .hasMessageContaining("vote twice")
         .hasMessageContaining("Restore the file")
         .hasMessageContaining("empty one");
-    // Refusing touched nothing and released the lock: a second attempt gets the same answer, not "locked".
+    // Refusing touched nothing and released the lock: a second attempt gets the same answer, not
+    // "locked".
     assertThatThrownBy(() -> FileRaftStorage.open(dataDir, SMALL_SEGMENTS))
         .isInstanceOf(MissingHardStateException.class);
     assertThat(segmentNames(dataDir)).hasSize(2);
@@ -336,18 +361,22 @@ class FileRaftStorageTest {
   void aNewMemberWithoutHardStateStartsFreshAndItsFirstEntryWritesOne() throws IOException {
     Path dataDir = tmp.resolve("node");
     try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
-      assertThat(storage.recover()).isEqualTo(new RecoveredState(HardState.INITIAL, List.of(), 0, 0));
+      assertThat(storage.recover())
+          .isEqualTo(new RecoveredState(HardState.INITIAL, List.of(), 0, 0));
     }
-    // Reopening an empty directory (only its lock file and an empty snapshot directory) is still a new member.
+    // Reopening an empty directory (only its lock file and an empty snapshot directory) is still a
+    // new member.
     Files.createDirectories(dataDir.resolve(SnapshotStore.DIR_NAME));
     try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
-      // Entries appended without a saved hard state still get the file first, so no log ever lies on disk without it.
+      // Entries appended without a saved hard state still get the file first, so no log ever lies
+      // on disk without it.
       storage.append(range(1, 2, 1));
       storage.sync();
     }
     assertThat(dataDir.resolve("raft/hardstate")).exists();
     try (FileRaftStorage storage = FileRaftStorage.open(dataDir, SMALL_SEGMENTS)) {
-      assertThat(storage.recover()).isEqualTo(new RecoveredState(HardState.INITIAL, range(1, 2, 1), 0, 0));
+      assertThat(storage.recover())
+          .isEqualTo(new RecoveredState(HardState.INITIAL, range(1, 2, 1), 0, 0));
     }
   }
 
@@ -385,7 +414,11 @@ class FileRaftStorageTest {
 
   private static List<String> segmentNames(Path dataDir) throws IOException {
     try (Stream<Path> files = Files.list(dataDir.resolve("raft"))) {
-      return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".seg")).sorted().toList();
+      return files
+          .map(f -> f.getFileName().toString())
+          .filter(n -> n.endsWith(".seg"))
+          .sorted()
+          .toList();
     }
   }
 
@@ -409,14 +442,21 @@ class FileRaftStorageTest {
   private static Process startLockProbe(Path dataDir) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(
-            java, "-cp", System.getProperty("java.class.path"), LockProbe.class.getName(), dataDir.toString())
+            java,
+            "-cp",
+            System.getProperty("java.class.path"),
+            LockProbe.class.getName(),
+            dataDir.toString())
         .redirectErrorStream(true)
         .start();
   }
 
-  /** The probe's verdict: "LOCKED" or "REFUSED <message>"; log lines it may print first are skipped. */
+  /**
+   * The probe's verdict: "LOCKED" or "REFUSED <message>"; log lines it may print first are skipped.
+   */
   private static String firstReportLine(Process probe) throws IOException {
-    BufferedReader out = new BufferedReader(new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8));
     for (String line = out.readLine(); line != null; line = out.readLine()) {
       if (line.startsWith("LOCKED") || line.startsWith("REFUSED")) {
         return line;

@@ -5,7 +5,10 @@ import io.kvraft.raft.HardState;
 import java.io.IOException;
 import java.util.List;
 
-/** Passes every call to another storage; test fakes override only the calls they change (a slow, stalled or full disk). */
+/**
+ * Passes every call to another storage; test fakes override only the calls they change (a slow,
+ * stalled or full disk).
+ */
 public abstract class ForwardingRaftStorage implements RaftStorage {
   protected final RaftStorage inner;
 

@@ -34,7 +34,8 @@ class MemoryRaftStorageTest {
 
     assertThat(storage.crashCopy().recover().entries()).isEqualTo(range(1, 10, 1));
     storage.sync();
-    assertThat(storage.crashCopy().recover().entries()).isEqualTo(concat(range(1, 5, 1), range(6, 7, 2)));
+    assertThat(storage.crashCopy().recover().entries())
+        .isEqualTo(concat(range(1, 5, 1), range(6, 7, 2)));
   }
 
   @Test
@@ -61,10 +62,13 @@ class MemoryRaftStorageTest {
     storage.append(range(6, 10, 1));
     storage.compactPrefix(7, 1);
 
-    assertThat(storage.recover()).isEqualTo(new RecoveredState(HardState.INITIAL, range(8, 10, 1), 7, 1));
-    assertThat(storage.crashCopy().recover()).isEqualTo(new RecoveredState(HardState.INITIAL, List.of(), 7, 1));
+    assertThat(storage.recover())
+        .isEqualTo(new RecoveredState(HardState.INITIAL, range(8, 10, 1), 7, 1));
+    assertThat(storage.crashCopy().recover())
+        .isEqualTo(new RecoveredState(HardState.INITIAL, List.of(), 7, 1));
     storage.sync();
-    assertThat(storage.crashCopy().recover()).isEqualTo(new RecoveredState(HardState.INITIAL, range(8, 10, 1), 7, 1));
+    assertThat(storage.crashCopy().recover())
+        .isEqualTo(new RecoveredState(HardState.INITIAL, range(8, 10, 1), 7, 1));
   }
 
   @Test
@@ -75,7 +79,8 @@ class MemoryRaftStorageTest {
     storage.compactPrefix(7, 3); // the snapshot disagrees with our entry 7: the whole log goes
     storage.sync();
     assertThat(storage.recover().entries()).isEmpty();
-    assertThat(storage.crashCopy().recover()).isEqualTo(new RecoveredState(HardState.INITIAL, List.of(), 7, 3));
+    assertThat(storage.crashCopy().recover())
+        .isEqualTo(new RecoveredState(HardState.INITIAL, List.of(), 7, 3));
   }
 
   @Test
@@ -97,9 +102,11 @@ class MemoryRaftStorageTest {
     long tenEntries = storage.sizeBytes();
     storage.append(range(6, 6, 2));
     storage.compactPrefix(3, 1);
-    long expected = range(4, 5, 1).stream().mapToLong(RecordCodec::frameSize).sum()
-        + RecordCodec.frameSize(range(6, 6, 2).get(0));
-    assertThat(tenEntries).isEqualTo(range(1, 10, 1).stream().mapToLong(RecordCodec::frameSize).sum());
+    long expected =
+        range(4, 5, 1).stream().mapToLong(RecordCodec::frameSize).sum()
+            + RecordCodec.frameSize(range(6, 6, 2).get(0));
+    assertThat(tenEntries)
+        .isEqualTo(range(1, 10, 1).stream().mapToLong(RecordCodec::frameSize).sum());
     assertThat(storage.sizeBytes()).isEqualTo(expected);
   }
 }

@@ -13,13 +13,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Behaviour every {@link RaftStorage} must share; subclasses supply the implementation and what a restart means. */
+/**
+ * Behaviour every {@link RaftStorage} must share; subclasses supply the implementation and what a
+ * restart means.
+ */
 abstract class RaftStorageContractTest {
   protected RaftStorage storage;
 
   protected abstract RaftStorage create() throws IOException;
 
-  /** Stops {@code old} without syncing anything more and returns the storage a restarted node would get. */
+  /**
+   * Stops {@code old} without syncing anything more and returns the storage a restarted node would
+   * get.
+   */
   protected abstract RaftStorage restart(RaftStorage old) throws IOException;
 
   @BeforeEach
@@ -52,7 +58,8 @@ abstract class RaftStorageContractTest {
     storage.sync();
     restart();
 
-    List<Entry> expected = concat(concat(range(1, 3, 1), List.of(Entry.noop(2, 4))), range(5, 6, 2));
+    List<Entry> expected =
+        concat(concat(range(1, 3, 1), List.of(Entry.noop(2, 4))), range(5, 6, 2));
     assertThat(storage.recover().entries()).isEqualTo(expected);
     assertThat(storage.lastIndex()).isEqualTo(6);
     assertThat(storage.sizeBytes()).isPositive();
@@ -85,7 +92,8 @@ abstract class RaftStorageContractTest {
     storage.append(range(8, 9, 3));
     storage.sync();
     restart();
-    assertThat(storage.recover().entries()).isEqualTo(concat(concat(range(1, 5, 1), range(6, 7, 2)), range(8, 9, 3)));
+    assertThat(storage.recover().entries())
+        .isEqualTo(concat(concat(range(1, 5, 1), range(6, 7, 2)), range(8, 9, 3)));
   }
 
   @Test
@@ -100,7 +108,8 @@ abstract class RaftStorageContractTest {
   @Test
   void appendsThatWouldLeaveAGapOrAreNotContiguousAreRejected() throws IOException {
     storage.append(range(1, 3, 1));
-    assertThatThrownBy(() -> storage.append(range(5, 6, 1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> storage.append(range(5, 6, 1)))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> storage.append(List.of(Entry.noop(1, 4), Entry.noop(1, 6))))
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(storage.recover().entries()).isEqualTo(range(1, 3, 1));
@@ -116,7 +125,8 @@ abstract class RaftStorageContractTest {
     assertThat(storage.recover()).isEqualTo(expected);
     assertThat(storage.firstIndex()).isEqualTo(5);
     assertThat(storage.lastIndex()).isEqualTo(10);
-    assertThatThrownBy(() -> storage.append(range(4, 4, 2))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> storage.append(range(4, 4, 2)))
+        .isInstanceOf(IllegalArgumentException.class);
 
     restart();
     assertThat(storage.recover()).isEqualTo(expected);
@@ -139,7 +149,8 @@ abstract class RaftStorageContractTest {
     storage.append(range(8, 9, 2));
     storage.sync();
     restart();
-    assertThat(storage.recover()).isEqualTo(new RecoveredState(HardState.INITIAL, range(8, 9, 2), 7, 2));
+    assertThat(storage.recover())
+        .isEqualTo(new RecoveredState(HardState.INITIAL, range(8, 9, 2), 7, 2));
   }
 
   @Test
@@ -161,6 +172,7 @@ abstract class RaftStorageContractTest {
     storage.compactPrefix(3, 1);
     storage.saveHardState(new HardState(3, null));
     restart();
-    assertThat(storage.recover()).isEqualTo(new RecoveredState(new HardState(3, null), range(4, 5, 1), 3, 1));
+    assertThat(storage.recover())
+        .isEqualTo(new RecoveredState(new HardState(3, null), range(4, 5, 1), 3, 1));
   }
 }

@@ -21,13 +21,18 @@ class RecordCodecTest {
   void entryTypesAreWrittenAsTheirFixedTags() {
     for (Entry e : List.of(Entry.noop(2, 5), Entry.command(2, 5, "v".getBytes()))) {
       byte[] f = frame(e);
-      assertThat(f[TAG_AT]).as("%s", e.type()).isEqualTo(e.type() == Entry.Type.NOOP ? (byte) 0 : (byte) 1);
+      assertThat(f[TAG_AT])
+          .as("%s", e.type())
+          .isEqualTo(e.type() == Entry.Type.NOOP ? (byte) 0 : (byte) 1);
       assertThat(RecordCodec.decode(f, 0, f.length))
           .isEqualTo(new RecordCodec.Decoded.Valid(e, f.length));
     }
   }
 
-  /** A record of a type this version does not know is refused, even with a valid checksum, never read as a command. */
+  /**
+   * A record of a type this version does not know is refused, even with a valid checksum, never
+   * read as a command.
+   */
   @Test
   void anUnknownTypeTagWithAValidChecksumIsRefused() {
     byte[] f = frame(Entry.command(2, 5, "v".getBytes()));

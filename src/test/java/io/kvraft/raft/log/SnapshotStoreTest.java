@@ -48,7 +48,10 @@ class SnapshotStoreTest {
     }
   }
 
-  /** A flipped bit in the newest snapshot is caught by its checksum: the previous one is used, never the damaged. */
+  /**
+   * A flipped bit in the newest snapshot is caught by its checksum: the previous one is used, never
+   * the damaged.
+   */
   @Test
   void aDamagedNewestSnapshotIsSkippedForThePreviousOne() throws IOException {
     SnapshotStore store = SnapshotStore.open(tmp, true);
@@ -76,7 +79,10 @@ class SnapshotStoreTest {
         .hasMessageContaining("header says 8@3");
   }
 
-  /** A transfer resumes from what the partial file holds, and the result is adopted only whole and verified. */
+  /**
+   * A transfer resumes from what the partial file holds, and the result is adopted only whole and
+   * verified.
+   */
   @Test
   void partialTransferResumesAndIsAdoptedAtomically() throws IOException {
     SnapshotStore leader = SnapshotStore.open(tmp.resolve("leader"), false);
@@ -85,7 +91,8 @@ class SnapshotStoreTest {
 
     assertThat(follower.partialSize(42, 5)).isZero();
     follower.writePartial(42, 5, 0, leader.readChunk(m, 0, 4096));
-    // A chunk beyond what we hold (an earlier one was lost) is not written; the size says where to resume.
+    // A chunk beyond what we hold (an earlier one was lost) is not written; the size says where to
+    // resume.
     assertThat(follower.writePartial(42, 5, 8192, leader.readChunk(m, 8192, 4096))).isEqualTo(4096);
     // A duplicate of an earlier chunk is harmless.
     follower.writePartial(42, 5, 0, leader.readChunk(m, 0, 4096));
@@ -123,7 +130,8 @@ class SnapshotStoreTest {
   }
 
   private static void flipByte(Path file, long at) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
       ch.read(b, at);
       b.put(0, (byte) (b.get(0) ^ 0x10));

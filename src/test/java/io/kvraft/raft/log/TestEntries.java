@@ -12,7 +12,8 @@ final class TestEntries {
   static List<Entry> range(long from, long to, long term) {
     List<Entry> entries = new ArrayList<>();
     for (long i = from; i <= to; i++) {
-      entries.add(Entry.command(term, i, ("value-" + i + "@" + term).getBytes(StandardCharsets.UTF_8)));
+      entries.add(
+          Entry.command(term, i, ("value-" + i + "@" + term).getBytes(StandardCharsets.UTF_8)));
     }
     return entries;
   }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /** Log replication and commitment, the 6.824 2B shapes. */
 class AgreementTest {
 
-  // Raft §5.3: a leader appends a command, replicates it, and once committed every node applies it at that index.
+  // Raft §5.3: a leader appends a command, replicates it, and once committed every node applies it
+  // at that index.
   @Test
   void basicAgree() {
     ScenarioCluster c = new ScenarioCluster(3, 11);
@@ -71,11 +72,14 @@ class AgreementTest {
     c.runTicks(2 * ELECTION_TIMEOUT);
     for (long index : indexes) {
       Entry e = c.nCommitted(index).entry();
-      assertThat(e == null ? null : new String(e.data())).as("104 committed without a majority").isNotEqualTo("104");
+      assertThat(e == null ? null : new String(e.data()))
+          .as("104 committed without a majority")
+          .isNotEqualTo("104");
     }
   }
 
-  // Raft §5.3 (consistency check and repair): a follower that missed entries catches up after reconnecting.
+  // Raft §5.3 (consistency check and repair): a follower that missed entries catches up after
+  // reconnecting.
   @Test
   void failAgree() {
     ScenarioCluster c = new ScenarioCluster(3, 14);
@@ -96,7 +100,8 @@ class AgreementTest {
     }
   }
 
-  // Raft §5.3: with 3 of 5 disconnected the leader cannot commit; once they are back the cluster makes progress.
+  // Raft §5.3: with 3 of 5 disconnected the leader cannot commit; once they are back the cluster
+  // makes progress.
   @Test
   void failNoAgree() {
     ScenarioCluster c = new ScenarioCluster(5, 15);
@@ -120,7 +125,8 @@ class AgreementTest {
     c.one("1000", 5, true);
   }
 
-  // Raft §5.3: proposals made together are all committed, each exactly once, in some order, with no term change.
+  // Raft §5.3: proposals made together are all committed, each exactly once, in some order, with no
+  // term change.
   @Test
   void concurrentStarts() {
     ScenarioCluster c = new ScenarioCluster(3, 16);
@@ -174,7 +180,9 @@ class AgreementTest {
             .isNotEqualTo(oldTerm);
       }
     }
-    assertThat(c.overwrites(leader1)).as("old leader truncated its stale tail").containsExactly(stale.get(0));
+    assertThat(c.overwrites(leader1))
+        .as("old leader truncated its stale tail")
+        .containsExactly(stale.get(0));
     for (long index : stale) {
       assertThat(c.nCommitted(index).entry().term())
           .as("entry applied at %d comes from the partitioned leader's term", index)

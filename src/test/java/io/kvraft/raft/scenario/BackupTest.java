@@ -8,10 +8,11 @@ import io.kvraft.raft.ProposeResult;
 import org.junit.jupiter.api.Test;
 
 /**
- * The 6.824 TestBackup shape: leaders in minority partitions pile up long divergent tails, then a majority with
- * other logs must repair them. Raft §5.3 (the leader finds the latest point where the logs agree and overwrites
- * the rest) and its fast-backup optimisation (the follower's rejection names the conflicting term and its first
- * index, so the leader skips a whole term per round trip instead of one entry).
+ * The 6.824 TestBackup shape: leaders in minority partitions pile up long divergent tails, then a
+ * majority with other logs must repair them. Raft §5.3 (the leader finds the latest point where the
+ * logs agree and overwrites the rest) and its fast-backup optimisation (the follower's rejection
+ * names the conflicting term and its first index, so the leader skips a whole term per round trip
+ * instead of one entry).
  */
 class BackupTest {
   private static final int DIVERGENT = 60;
@@ -53,7 +54,8 @@ class BackupTest {
     }
     c.runTicks(ELECTION_TIMEOUT / 2);
 
-    // the original leader and its follower come back with `other`, which has the ok1 entries: they must be
+    // the original leader and its follower come back with `other`, which has the ok1 entries: they
+    // must be
     // repaired across DIVERGENT entries of a stale term
     for (int i = 0; i < 5; i++) {
       c.disconnect(i);
@@ -86,15 +88,21 @@ class BackupTest {
       Entry e = c.nCommitted(idx).entry();
       assertThat(new String(e.data())).doesNotStartWith("lost");
     }
-    // Entry-by-entry backup would need about DIVERGENT AppendEntries per stale follower; skipping a term per round
+    // Entry-by-entry backup would need about DIVERGENT AppendEntries per stale follower; skipping a
+    // term per round
     // trip needs a handful.
-    assertThat(rounds1).as("AppendEntries to repair 2 followers with %d divergent entries", DIVERGENT)
+    assertThat(rounds1)
+        .as("AppendEntries to repair 2 followers with %d divergent entries", DIVERGENT)
         .isLessThanOrEqualTo(2 * 5);
-    assertThat(rounds2).as("AppendEntries to repair 2 followers with %d divergent entries", DIVERGENT)
+    assertThat(rounds2)
+        .as("AppendEntries to repair 2 followers with %d divergent entries", DIVERGENT)
         .isLessThanOrEqualTo(2 * 5);
   }
 
-  /** Waits for a leader whose log the stale nodes then match; returns the AppendEntries sent to them meanwhile. */
+  /**
+   * Waits for a leader whose log the stale nodes then match; returns the AppendEntries sent to them
+   * meanwhile.
+   */
   private static long repairRounds(ScenarioCluster c, int[] stale) {
     long before = 0;
     for (int i : stale) {

@@ -11,13 +11,17 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The 6.824 TestReliableChurn / TestUnreliableChurn shapes: nodes crash, restart and disconnect at random while
- * clients keep proposing. Raft Figure 3's State Machine Safety is checked on every apply; at the end every
- * command a client saw committed must be in the log every node applies (Leader Completeness, §5.4).
+ * The 6.824 TestReliableChurn / TestUnreliableChurn shapes: nodes crash, restart and disconnect at
+ * random while clients keep proposing. Raft Figure 3's State Machine Safety is checked on every
+ * apply; at the end every command a client saw committed must be in the log every node applies
+ * (Leader Completeness, §5.4).
  */
 class ChurnTest {
 
-  /** A 6.824 churn client: proposes on every live node, then watches the index it got for a few ticks. */
+  /**
+   * A 6.824 churn client: proposes on every live node, then watches the index it got for a few
+   * ticks.
+   */
   private static final class Client {
     final int me;
     int counter;
@@ -109,7 +113,9 @@ class ChurnTest {
     int seen = 0;
     for (Client cl : clients) {
       for (String v : cl.committed) {
-        assertThat(really).as("client saw %s committed but it is not in the final log", v).contains(v);
+        assertThat(really)
+            .as("client saw %s committed but it is not in the final log", v)
+            .contains(v);
         seen++;
       }
     }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /** Leader election, the 6.824 2A shapes. */
 class ElectionTest {
 
-  // Raft §5.2: a leader is elected and, while it keeps sending heartbeats, nobody starts an election.
+  // Raft §5.2: a leader is elected and, while it keeps sending heartbeats, nobody starts an
+  // election.
   @Test
   void initialElection() {
     ScenarioCluster c = new ScenarioCluster(3, 1);
@@ -25,7 +26,8 @@ class ElectionTest {
     c.checkOneLeader();
   }
 
-  // Raft §5.2 (a new leader replaces a lost one); dissertation §9.6 PreVote / §4.2.3 (a rejoining node does not
+  // Raft §5.2 (a new leader replaces a lost one); dissertation §9.6 PreVote / §4.2.3 (a rejoining
+  // node does not
   // disrupt the leader); a candidate needs a majority, so without quorum there is no leader.
   @Test
   void reElection() {
@@ -40,7 +42,9 @@ class ElectionTest {
     int leader2 = c.checkOneLeader();
     long term = c.core(leader2).term();
     c.runTicks(2 * ELECTION_TIMEOUT);
-    assertThat(c.checkOneLeader()).as("old leader rejoining disrupted the new one").isEqualTo(leader2);
+    assertThat(c.checkOneLeader())
+        .as("old leader rejoining disrupted the new one")
+        .isEqualTo(leader2);
     assertThat(c.core(leader2).term()).isEqualTo(term);
     assertThat(c.core(leader1).role()).isEqualTo(Role.FOLLOWER);
 
@@ -57,7 +61,8 @@ class ElectionTest {
     c.checkOneLeader();
   }
 
-  // Raft §5.2 under churn: 7 nodes, 3 random ones cut off each round, a majority always elects exactly one leader.
+  // Raft §5.2 under churn: 7 nodes, 3 random ones cut off each round, a majority always elects
+  // exactly one leader.
   @Test
   void manyElections() {
     ScenarioCluster c = new ScenarioCluster(7, 3);

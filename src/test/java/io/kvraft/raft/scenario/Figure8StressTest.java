@@ -8,13 +8,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The 6.824 TestFigure8 / TestFigure8Unreliable shapes: leaders come and go with entries half-replicated, the
- * situation of paper Figure 8 arising at random. Raft §5.4.2 (commit only current-term entries by counting) and
- * State Machine Safety (Figure 3), which the cluster checks on every apply, including re-applies after restarts.
+ * The 6.824 TestFigure8 / TestFigure8Unreliable shapes: leaders come and go with entries
+ * half-replicated, the situation of paper Figure 8 arising at random. Raft §5.4.2 (commit only
+ * current-term entries by counting) and State Machine Safety (Figure 3), which the cluster checks
+ * on every apply, including re-applies after restarts.
  */
 class Figure8StressTest {
 
-  // Raft §5.4: repeated leader crashes with proposals in between never lose or change a committed entry.
+  // Raft §5.4: repeated leader crashes with proposals in between never lose or change a committed
+  // entry.
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {91, 191, 291, 391, 491})
   void figure8(long seed) {
@@ -28,7 +30,10 @@ class Figure8StressTest {
           leader = i;
         }
       }
-      c.runTicks(c.random().nextInt(1000) < 100 ? c.random().nextInt(ELECTION_TIMEOUT / 2) : c.random().nextInt(2));
+      c.runTicks(
+          c.random().nextInt(1000) < 100
+              ? c.random().nextInt(ELECTION_TIMEOUT / 2)
+              : c.random().nextInt(2));
       if (leader != -1 && c.isAlive(leader)) {
         c.crash(leader);
         nup--;
@@ -53,7 +58,8 @@ class Figure8StressTest {
     }
   }
 
-  // Same, over a network that drops 10% of messages, delays them, and from iteration 200 holds back most replies
+  // Same, over a network that drops 10% of messages, delays them, and from iteration 200 holds back
+  // most replies
   // far longer than an election timeout; leaders are disconnected instead of crashed.
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {92, 192, 292, 392, 492})
@@ -68,11 +74,15 @@ class Figure8StressTest {
       }
       int leader = -1;
       for (int i = 0; i < 5; i++) {
-        if (c.start(i, "u" + iter + "-" + i) instanceof ProposeResult.Accepted && c.isConnected(i)) {
+        if (c.start(i, "u" + iter + "-" + i) instanceof ProposeResult.Accepted
+            && c.isConnected(i)) {
           leader = i;
         }
       }
-      c.runTicks(c.random().nextInt(1000) < 100 ? c.random().nextInt(ELECTION_TIMEOUT / 2) : c.random().nextInt(2));
+      c.runTicks(
+          c.random().nextInt(1000) < 100
+              ? c.random().nextInt(ELECTION_TIMEOUT / 2)
+              : c.random().nextInt(2));
       if (leader != -1 && c.random().nextInt(1000) < 500 && c.isConnected(leader)) {
         c.disconnect(leader);
         nup--;

@@ -7,13 +7,15 @@ import io.kvraft.raft.ProposeResult;
 import org.junit.jupiter.api.Test;
 
 /**
- * Crash recovery from persisted state, the 6.824 2C shapes. Raft Figure 2: currentTerm, votedFor and log[] are
- * persistent and updated on stable storage before responding to RPCs. The cluster's State Machine Safety check
- * runs on every re-apply after a restart, so a committed entry forgotten by a restarted node fails the test.
+ * Crash recovery from persisted state, the 6.824 2C shapes. Raft Figure 2: currentTerm, votedFor
+ * and log[] are persistent and updated on stable storage before responding to RPCs. The cluster's
+ * State Machine Safety check runs on every re-apply after a restart, so a committed entry forgotten
+ * by a restarted node fails the test.
  */
 class PersistenceTest {
 
-  // Raft Figure 2 "Persistent state on all servers": all nodes crash and restart, and nothing is lost.
+  // Raft Figure 2 "Persistent state on all servers": all nodes crash and restart, and nothing is
+  // lost.
   @Test
   void persist1() {
     ScenarioCluster c = new ScenarioCluster(3, 21);
@@ -56,8 +58,10 @@ class PersistenceTest {
     c.one("16", 3, true);
   }
 
-  // Raft §5.4.1 with persistence: repeatedly, two nodes that missed the last commit restart from disk next to one
-  // that has it; only that one can be elected, and what the previous majority committed must survive its restart.
+  // Raft §5.4.1 with persistence: repeatedly, two nodes that missed the last commit restart from
+  // disk next to one
+  // that has it; only that one can be elected, and what the previous majority committed must
+  // survive its restart.
   @Test
   void persist2() {
     ScenarioCluster c = new ScenarioCluster(5, 22);
@@ -92,7 +96,8 @@ class PersistenceTest {
     c.one("1000", 5, true);
   }
 
-  // Raft Figure 2: a partitioned leader crashes together with a follower; a restarted majority carries on.
+  // Raft Figure 2: a partitioned leader crashes together with a follower; a restarted majority
+  // carries on.
   @Test
   void persist3() {
     ScenarioCluster c = new ScenarioCluster(3, 23);
@@ -111,8 +116,10 @@ class PersistenceTest {
     assertThat(c.nCommitted(i102).count()).isEqualTo(3);
   }
 
-  // Raft Figure 2 "respond to RPCs only after updating stable storage": a follower whose disk has not synced must
-  // not be counted for commitment, and losing the unsynced write in a crash loses nothing committed.
+  // Raft Figure 2 "respond to RPCs only after updating stable storage": a follower whose disk has
+  // not synced must
+  // not be counted for commitment, and losing the unsynced write in a crash loses nothing
+  // committed.
   @Test
   void acknowledgeOnlyAfterPersist() {
     ScenarioCluster c = new ScenarioCluster(3, 24);
@@ -125,7 +132,9 @@ class PersistenceTest {
     long commitBefore = c.core(leader).commitIndex();
     long index = ((ProposeResult.Accepted) c.start(leader, "2")).index();
     c.runTicks(3);
-    assertThat(c.core(slowDisk).lastIndex()).as("follower received the entry").isGreaterThanOrEqualTo(index);
+    assertThat(c.core(slowDisk).lastIndex())
+        .as("follower received the entry")
+        .isGreaterThanOrEqualTo(index);
     assertThat(c.core(leader).commitIndex())
         .as("leader counted a follower whose write was not durable")
         .isEqualTo(commitBefore);
@@ -135,16 +144,20 @@ class PersistenceTest {
     c.holdSync(slowDisk, false);
     c.restart(slowDisk);
     assertThat(c.core(slowDisk).lastIndex()).isLessThan(index);
-    c.runUntil(() -> c.nCommitted(index).count() >= 2, 5 * ELECTION_TIMEOUT, "entry 2 committed after restart");
+    c.runUntil(
+        () -> c.nCommitted(index).count() >= 2,
+        5 * ELECTION_TIMEOUT,
+        "entry 2 committed after restart");
     assertThat(c.nCommitted(index).command()).isEqualTo("2");
     c.connect(other);
     c.one("3", 3, true);
   }
 
   /**
-   * Not a Raft guarantee but an operator's reality: a follower whose data directory was wiped comes back with an
-   * empty log below the index it once acknowledged. The leader must notice the follower's log is shorter than its
-   * recorded match and repair it from the start, not probe at match + 1 forever.
+   * Not a Raft guarantee but an operator's reality: a follower whose data directory was wiped comes
+   * back with an empty log below the index it once acknowledged. The leader must notice the
+   * follower's log is shorter than its recorded match and repair it from the start, not probe at
+   * match + 1 forever.
    */
   @Test
   void wipedFollowerCatchesUpFromAnEmptyLog() {
@@ -162,7 +175,10 @@ class PersistenceTest {
       last = c.one("after-" + i, 2, true);
     }
     long lastIndex = last;
-    c.runUntil(() -> c.nCommitted(lastIndex).count() == 3, 500, "the wiped follower applies everything again");
+    c.runUntil(
+        () -> c.nCommitted(lastIndex).count() == 3,
+        500,
+        "the wiped follower applies everything again");
     assertThat(c.applied(victim)).hasSize((int) lastIndex);
   }
 }

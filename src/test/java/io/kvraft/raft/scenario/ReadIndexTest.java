@@ -15,8 +15,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * ReadIndex reads (Raft dissertation §6.4): the leader records its commit index as the read index, confirms it is
- * still leader with a round of heartbeats acknowledged by a majority, and only then answers.
+ * ReadIndex reads (Raft dissertation §6.4): the leader records its commit index as the read index,
+ * confirms it is still leader with a round of heartbeats acknowledged by a majority, and only then
+ * answers.
  */
 class ReadIndexTest {
 
@@ -32,17 +33,22 @@ class ReadIndexTest {
     ReadState rs = c.readStates(leader).get(0);
     assertThat(rs.requestId()).isEqualTo(1);
     assertThat(rs.ok()).isTrue();
-    assertThat(rs.readIndex()).isGreaterThanOrEqualTo(commit).isLessThanOrEqualTo(c.core(leader).commitIndex());
+    assertThat(rs.readIndex())
+        .isGreaterThanOrEqualTo(commit)
+        .isLessThanOrEqualTo(c.core(leader).commitIndex());
   }
 
-  // §6.4: "the leader must check whether it has been deposed" — a leader cut off in a minority while a newer
-  // leader commits writes must never answer a read (it would be stale). With CheckQuorum off the old leader keeps
+  // §6.4: "the leader must check whether it has been deposed" — a leader cut off in a minority
+  // while a newer
+  // leader commits writes must never answer a read (it would be stale). With CheckQuorum off the
+  // old leader keeps
   // believing it leads, so only the heartbeat round protects the read.
   @ParameterizedTest(name = "checkQuorum={0}")
   @ValueSource(booleans = {true, false})
   void readOnPartitionedOldLeaderNeverSucceeds(boolean checkQuorum) {
     RaftConfig cfg = RaftConfig.defaults().withCheckQuorum(checkQuorum);
-    ScenarioCluster c = new ScenarioCluster(cfg, 62, Collections.nCopies(5, PersistentState.empty()));
+    ScenarioCluster c =
+        new ScenarioCluster(cfg, 62, Collections.nCopies(5, PersistentState.empty()));
     c.one("a", 5, true);
     int old = c.checkOneLeader();
     int buddy = (old + 1) % 5;
@@ -65,7 +71,8 @@ class ReadIndexTest {
     }
   }
 
-  // §6.4 "followers could also offload the processing of read-only queries": the follower asks the leader for a
+  // §6.4 "followers could also offload the processing of read-only queries": the follower asks the
+  // leader for a
   // read index and gets the leader's commit index.
   @Test
   void readThroughFollowerGetsTheLeadersCommitIndex() {
@@ -84,7 +91,8 @@ class ReadIndexTest {
     assertThat(c.requests(Message.ReadIndexRequest.class) - requests).isEqualTo(1);
   }
 
-  // §6.4 batching: reads that arrive while a confirmation round is in flight share the next round, so ten reads
+  // §6.4 batching: reads that arrive while a confirmation round is in flight share the next round,
+  // so ten reads
   // cost two heartbeat rounds, not ten.
   @Test
   void concurrentReadsShareOneHeartbeatRound() {
@@ -101,10 +109,13 @@ class ReadIndexTest {
     }
     c.settle(); // no tick: only heartbeats the reads asked for go out
     List<ReadState> got = c.readStates(leader);
-    assertThat(got).hasSize(10).allSatisfy(rs -> {
-      assertThat(rs.ok()).isTrue();
-      assertThat(rs.readIndex()).isGreaterThanOrEqualTo(commit);
-    });
+    assertThat(got)
+        .hasSize(10)
+        .allSatisfy(
+            rs -> {
+              assertThat(rs.ok()).isTrue();
+              assertThat(rs.readIndex()).isGreaterThanOrEqualTo(commit);
+            });
     assertThat(c.requests(Message.Heartbeat.class) - heartbeats)
         .as("heartbeats for 10 concurrent reads in a 5-node cluster")
         .isEqualTo(2 * 4);

@@ -11,12 +11,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The 6.824 TestCount shape: Raft must not flood the network. Request messages (VoteRequest, AppendRequest,
- * Heartbeat, ReadIndexRequest) are counted when sent.
+ * The 6.824 TestCount shape: Raft must not flood the network. Request messages (VoteRequest,
+ * AppendRequest, Heartbeat, ReadIndexRequest) are counted when sent.
  */
 class RpcCountTest {
 
-  // Raft §5.2: an election is one RequestVote round (plus the PreVote round, dissertation §9.6), not a storm.
+  // Raft §5.2: an election is one RequestVote round (plus the PreVote round, dissertation §9.6),
+  // not a storm.
   @Test
   void electingALeaderInThreeNodesTakesFewMessages() {
     ScenarioCluster c = new ScenarioCluster(3, 41);
@@ -36,7 +37,8 @@ class RpcCountTest {
     c.checkOneLeader();
   }
 
-  // Raft §5.3: each entry costs one AppendEntries per follower, plus the heartbeats of the ticks it takes.
+  // Raft §5.3: each entry costs one AppendEntries per follower, plus the heartbeats of the ticks it
+  // takes.
   @Test
   void committingEntriesOneAfterAnotherIsCheap() {
     ScenarioCluster c = new ScenarioCluster(3, 42);
@@ -53,15 +55,19 @@ class RpcCountTest {
       c.settle(); // each proposal goes out on its own, no batching with the next one
     }
     long last = indexes.get(n - 1);
-    c.runUntil(() -> c.nCommitted(last).count() == 3, 5 * ScenarioCluster.ELECTION_TIMEOUT, "all applied");
+    c.runUntil(
+        () -> c.nCommitted(last).count() == 3, 5 * ScenarioCluster.ELECTION_TIMEOUT, "all applied");
     for (int k = 0; k < n; k++) {
       assertThat(c.nCommitted(indexes.get(k)).command()).isEqualTo("x" + k);
     }
     assertThat(c.core(leader).term()).as("term changed").isEqualTo(term);
-    assertThat(c.requests() - before).as("requests to commit %d entries", n).isLessThanOrEqualTo(3L * (n + 4));
+    assertThat(c.requests() - before)
+        .as("requests to commit %d entries", n)
+        .isLessThanOrEqualTo(3L * (n + 4));
   }
 
-  // Raft §5.2: an idle leader only sends heartbeats, one per follower per heartbeat period; nobody campaigns.
+  // Raft §5.2: an idle leader only sends heartbeats, one per follower per heartbeat period; nobody
+  // campaigns.
   @Test
   void idleClusterSendsBoundedHeartbeats() {
     ScenarioCluster c = new ScenarioCluster(3, 43);

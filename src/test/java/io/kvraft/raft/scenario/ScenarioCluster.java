@@ -32,22 +32,28 @@ import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
 /**
- * A deterministic cluster of {@link RaftCore}s in virtual time, shaped after 6.824's labrpc/config: the test
- * connects and disconnects nodes, crashes and restarts them, and may make the network unreliable. Everything
- * random comes from one seeded {@link Random}; time only moves when the test ticks.
+ * A deterministic cluster of {@link RaftCore}s in virtual time, shaped after 6.824's labrpc/config:
+ * the test connects and disconnects nodes, crashes and restarts them, and may make the network
+ * unreliable. Everything random comes from one seeded {@link Random}; time only moves when the test
+ * ticks.
  *
- * <p>Each node's Ready batches are carried out by a {@link ReadyDriver}, in the production node's order, over storage
- * that is durable at once unless the test holds a node's fsyncs. The {@link Invariants} are checked on every step, so
- * any scenario that breaks them fails where it happens; among them:
+ * <p>Each node's Ready batches are carried out by a {@link ReadyDriver}, in the production node's
+ * order, over storage that is durable at once unless the test holds a node's fsyncs. The {@link
+ * Invariants} are checked on every step, so any scenario that breaks them fails where it happens;
+ * among them:
  *
  * <ul>
  *   <li>Election Safety (Raft Figure 3): at most one leader per term;
- *   <li>State Machine Safety (Figure 3): a node applies entries in index order, and every node applies the same
- *       entry at a given index — including after crashes, so a committed entry is never lost.
+ *   <li>State Machine Safety (Figure 3): a node applies entries in index order, and every node
+ *       applies the same entry at a given index — including after crashes, so a committed entry is
+ *       never lost.
  * </ul>
  */
 final class ScenarioCluster {
-  /** A full election timeout in ticks: the longest randomized timeout (2 * electionTicks) with defaults. */
+  /**
+   * A full election timeout in ticks: the longest randomized timeout (2 * electionTicks) with
+   * defaults.
+   */
   static final int ELECTION_TIMEOUT = 20;
 
   private final RaftConfig cfg;
@@ -55,7 +61,8 @@ final class ScenarioCluster {
   private final List<String> ids;
   private final NodeState[] nodes;
   private final PriorityQueue<InFlight> network =
-      new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+      new PriorityQueue<>(
+          (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
   private long now;
   private long seq;
 
@@ -77,8 +84,10 @@ final class ScenarioCluster {
   private final class NodeState extends Invariants.Node implements ReadyDriver.Host {
     final int index;
     RaftCore core;
+
     /** Carries out the core's Ready batches; its writes in flight are the fsyncs not done yet. */
     ReadyDriver driver;
+
     int incarnation;
     // durable storage
     HardState hardState;
@@ -213,7 +222,10 @@ final class ScenarioCluster {
     }
   }
 
-  /** Ticks only the given nodes: the others' timers stand still, so they never time out (scripted scenarios). */
+  /**
+   * Ticks only the given nodes: the others' timers stand still, so they never time out (scripted
+   * scenarios).
+   */
   void runTicksOf(int n, int... only) {
     boolean[] mask = new boolean[nodes.length];
     for (int i : only) {
@@ -246,7 +258,10 @@ final class ScenarioCluster {
     settle();
   }
 
-  /** Carries out every pending Ready and delivers every message due by now, until the cluster is quiet. */
+  /**
+   * Carries out every pending Ready and delivers every message due by now, until the cluster is
+   * quiet.
+   */
   void settle() {
     long guard = 0;
     do {
@@ -273,7 +288,8 @@ final class ScenarioCluster {
 
   private void deliver(InFlight f) {
     int to = indexOf(f.m.to());
-    // A crashed sender's in-flight messages die with it (6.824 gives a restarted server fresh endpoints).
+    // A crashed sender's in-flight messages die with it (6.824 gives a restarted server fresh
+    // endpoints).
     if (nodes[f.from].incarnation != f.fromIncarnation
         || !linkUp(f.from, to)
         || nodes[to].core == null
@@ -291,7 +307,10 @@ final class ScenarioCluster {
     }
   }
 
-  /** The oldest write of the node in flight is on disk; the driver tells the core and sends what waited for it. */
+  /**
+   * The oldest write of the node in flight is on disk; the driver tells the core and sends what
+   * waited for it.
+   */
   private void completeWrite(NodeState nd) {
     ReadyDriver.Write w = nd.driver.durable();
     if (w.hardState() != null) {
@@ -302,10 +321,14 @@ final class ScenarioCluster {
     }
   }
 
-  /** Writes entries from their first index on, recording where durable content was lost or replaced. */
+  /**
+   * Writes entries from their first index on, recording where durable content was lost or replaced.
+   */
   private void storeEntries(NodeState nd, List<Entry> entries) {
     long first = entries.get(0).index();
-    assertThat(first).as("%s persists entries leaving a gap", nd.id).isLessThanOrEqualTo(nd.log.size() + 1L);
+    assertThat(first)
+        .as("%s persists entries leaving a gap", nd.id)
+        .isLessThanOrEqualTo(nd.log.size() + 1L);
     long lostFrom = -1;
     for (long idx = first; idx <= nd.log.size(); idx++) {
       int k = (int) (idx - first);
@@ -321,7 +344,10 @@ final class ScenarioCluster {
     nd.log.addAll(entries);
   }
 
-  /** Runs one of the {@link Invariants}' checks; a violation fails the test with the cluster's state. */
+  /**
+   * Runs one of the {@link Invariants}' checks; a violation fails the test with the cluster's
+   * state.
+   */
   private void check(Runnable invariantCheck) {
     try {
       invariantCheck.run();
@@ -416,8 +442,8 @@ final class ScenarioCluster {
   }
 
   /**
-   * Drops every message matching {@code filter} when it would be delivered, so the filter may look at the
-   * receiver's state then (a scripted adversary for the paper's figures).
+   * Drops every message matching {@code filter} when it would be delivered, so the filter may look
+   * at the receiver's state then (a scripted adversary for the paper's figures).
    */
   void dropIf(Predicate<Message> filter) {
     dropFilter = filter;
@@ -432,14 +458,20 @@ final class ScenarioCluster {
     nd.readStates.clear();
   }
 
-  /** Crashes node i and loses its disk as well (an operator wiped its data directory); restart it afterwards. */
+  /**
+   * Crashes node i and loses its disk as well (an operator wiped its data directory); restart it
+   * afterwards.
+   */
   void wipe(int i) {
     crash(i);
     nodes[i].hardState = HardState.INITIAL;
     nodes[i].log.clear();
   }
 
-  /** A new RaftCore from the persisted state; the state machine starts empty and replays the committed log. */
+  /**
+   * A new RaftCore from the persisted state; the state machine starts empty and replays the
+   * committed log.
+   */
   void restart(int i) {
     NodeState nd = nodes[i];
     if (nd.core != null) {
@@ -449,12 +481,18 @@ final class ScenarioCluster {
     nd.resetChecks(0, inv.chainAt(nd, 0, 0));
     nd.core =
         new RaftCore(
-            nd.id, ids, cfg, new Random(rnd.nextLong()),
+            nd.id,
+            ids,
+            cfg,
+            new Random(rnd.nextLong()),
             new PersistentState(nd.hardState, List.copyOf(nd.log), 0, 0));
     nd.driver = new ReadyDriver(nd.core, nd);
   }
 
-  /** From now on node i's writes wait for {@link #sync(int)}; acknowledgements depending on them wait too. */
+  /**
+   * From now on node i's writes wait for {@link #sync(int)}; acknowledgements depending on them
+   * wait too.
+   */
   void holdSync(int i, boolean hold) {
     nodes[i].holdSync = hold;
     if (!hold) {
@@ -472,7 +510,10 @@ final class ScenarioCluster {
 
   // ------------------------------------------------------------------ client actions
 
-  /** Like 6.824's Start(): proposes on node i without waiting; the messages go out on the next settle or tick. */
+  /**
+   * Like 6.824's Start(): proposes on node i without waiting; the messages go out on the next
+   * settle or tick.
+   */
   ProposeResult start(int i, String cmd) {
     RaftCore core = nodes[i].core;
     return core == null ? new ProposeResult.NotLeader(null) : core.propose(bytes(cmd));
@@ -489,7 +530,10 @@ final class ScenarioCluster {
 
   // ------------------------------------------------------------------ 6.824 config helpers
 
-  /** 6.824 checkOneLeader: waits for exactly one leader among connected live nodes in the newest term. */
+  /**
+   * 6.824 checkOneLeader: waits for exactly one leader among connected live nodes in the newest
+   * term.
+   */
   int checkOneLeader() {
     for (int iter = 0; iter < 10; iter++) {
       runTicks(ELECTION_TIMEOUT / 2 + rnd.nextInt(3));
@@ -535,7 +579,10 @@ final class ScenarioCluster {
     }
   }
 
-  /** How many live nodes applied the entry at {@code index}; all that did applied the same one (checked on apply). */
+  /**
+   * How many live nodes applied the entry at {@code index}; all that did applied the same one
+   * (checked on apply).
+   */
   Committed nCommitted(long index) {
     int count = 0;
     Entry entry = null;
@@ -552,8 +599,9 @@ final class ScenarioCluster {
   }
 
   /**
-   * 6.824 one(): finds a leader, proposes {@code cmd} and waits (bounded virtual time) for {@code expectedServers}
-   * to apply it at that index; with {@code retry} it re-proposes if the entry lost its slot.
+   * 6.824 one(): finds a leader, proposes {@code cmd} and waits (bounded virtual time) for {@code
+   * expectedServers} to apply it at that index; with {@code retry} it re-proposes if the entry lost
+   * its slot.
    */
   long one(String cmd, int expectedServers, boolean retry) {
     long deadline = now + 10L * ELECTION_TIMEOUT;
@@ -562,7 +610,8 @@ final class ScenarioCluster {
       long index = -1;
       for (int k = 0; k < nodes.length; k++) {
         starti = (starti + 1) % nodes.length;
-        if (connected[starti] && isAlive(starti)
+        if (connected[starti]
+            && isAlive(starti)
             && start(starti, cmd) instanceof ProposeResult.Accepted a) {
           index = a.index();
           break;
@@ -579,18 +628,27 @@ final class ScenarioCluster {
           runTicks(1);
         }
         if (!retry) {
-          fail("one(%s) failed to reach agreement on %d servers; %s", cmd, expectedServers, describe());
+          fail(
+              "one(%s) failed to reach agreement on %d servers; %s",
+              cmd, expectedServers, describe());
         }
       } else {
         runTicks(1);
       }
     }
-    return fail("one(%s) failed to reach agreement on %d servers; %s", cmd, expectedServers, describe());
+    return fail(
+        "one(%s) failed to reach agreement on %d servers; %s", cmd, expectedServers, describe());
   }
 
-  /** 6.824 wait(): waits until at least {@code n} live nodes applied {@code index}; returns its command. */
+  /**
+   * 6.824 wait(): waits until at least {@code n} live nodes applied {@code index}; returns its
+   * command.
+   */
   String waitCommitted(long index, int n) {
-    runUntil(() -> nCommitted(index).count() >= n, 10 * ELECTION_TIMEOUT, n + " servers applied " + index);
+    runUntil(
+        () -> nCommitted(index).count() >= n,
+        10 * ELECTION_TIMEOUT,
+        n + " servers applied " + index);
     return nCommitted(index).command();
   }
 
@@ -617,11 +675,17 @@ final class ScenarioCluster {
     return appendsTo[i];
   }
 
-  /** Node i's log equals node j's (by the Log Matching Property, comparing the last entries suffices). */
+  /**
+   * Node i's log equals node j's (by the Log Matching Property, comparing the last entries
+   * suffices).
+   */
   boolean logsMatch(int i, int j) {
     RaftCore a = nodes[i].core;
     RaftCore b = nodes[j].core;
-    return a != null && b != null && a.lastIndex() == b.lastIndex() && a.termAt(a.lastIndex()) == b.termAt(b.lastIndex());
+    return a != null
+        && b != null
+        && a.lastIndex() == b.lastIndex()
+        && a.termAt(a.lastIndex()) == b.termAt(b.lastIndex());
   }
 
   List<Entry> durableLog(int i) {

@@ -7,12 +7,13 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * How the simulator builds a core (at start and at every restart). The real core is {@link #REAL}; mutation tests
- * in {@code io.kvraft.raft} pass a factory that switches deliberate bugs on.
+ * How the simulator builds a core (at start and at every restart). The real core is {@link #REAL};
+ * mutation tests in {@code io.kvraft.raft} pass a factory that switches deliberate bugs on.
  */
 @FunctionalInterface
 public interface CoreFactory {
-  RaftCore create(String id, List<String> members, RaftConfig cfg, Random random, PersistentState restored);
+  RaftCore create(
+      String id, List<String> members, RaftConfig cfg, Random random, PersistentState restored);
 
   CoreFactory REAL = RaftCore::new;
 }

@@ -9,8 +9,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongFunction;
 
 /**
- * Runs seeds [0, count) on a fixed pool. Each seed is its own deterministic run; workers stop claiming seeds above
- * the lowest failing one, so the reported failure is the lowest failing seed whatever the thread timing.
+ * Runs seeds [0, count) on a fixed pool. Each seed is its own deterministic run; workers stop
+ * claiming seeds above the lowest failing one, so the reported failure is the lowest failing seed
+ * whatever the thread timing.
  */
 public final class SeedRunner {
   public record Outcome(long seedsRun, SimulationFailure failure, long events, long millis) {

@@ -23,11 +23,11 @@ import java.util.Random;
 import java.util.function.BooleanSupplier;
 
 /**
- * A cluster of {@link RaftCore}s in virtual time. One seeded {@link Random} drives the network (latency, loss,
- * duplication, symmetric and one-way partitions), the disks (FIFO writes that become durable after a random delay),
- * crashes and restarts, and the client load, so a seed names exactly one run. The {@link Invariants} are checked
- * after every event; the first violation ends the run with a {@link SimulationFailure} carrying the seed and the
- * last events.
+ * A cluster of {@link RaftCore}s in virtual time. One seeded {@link Random} drives the network
+ * (latency, loss, duplication, symmetric and one-way partitions), the disks (FIFO writes that
+ * become durable after a random delay), crashes and restarts, and the client load, so a seed names
+ * exactly one run. The {@link Invariants} are checked after every event; the first violation ends
+ * the run with a {@link SimulationFailure} carrying the seed and the last events.
  */
 public final class Simulator {
   /** Nominal virtual time units per tick. */
@@ -48,10 +48,17 @@ public final class Simulator {
 
   private record Restart(int node) {}
 
-  /** A whole snapshot arriving at a follower: the chunked transfer of the real node, modelled as one message. */
-  private record SnapshotDeliver(String from, String to, long term, long index, long snapTerm, int senderIncarnation) {}
+  /**
+   * A whole snapshot arriving at a follower: the chunked transfer of the real node, modelled as one
+   * message.
+   */
+  private record SnapshotDeliver(
+      String from, String to, long term, long index, long snapTerm, int senderIncarnation) {}
 
-  /** The leader's node learning how a snapshot transfer ended (the last chunk's reply, or a timeout). */
+  /**
+   * The leader's node learning how a snapshot transfer ended (the last chunk's reply, or a
+   * timeout).
+   */
   private record SnapshotReport(int leader, int incarnation, String peer, long index, boolean ok) {}
 
   private enum Client {
@@ -69,7 +76,8 @@ public final class Simulator {
   private final List<SimNode> nodes = new ArrayList<>();
   private final Invariants inv;
   private final PriorityQueue<Scheduled> queue =
-      new PriorityQueue<>((a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
+      new PriorityQueue<>(
+          (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
   private long now;
   private long seq;
 
@@ -81,11 +89,17 @@ public final class Simulator {
   private double crashAfterDurableProb;
   private boolean calm;
   private boolean rejoin;
-  /** Chance that a node compacts its log (up to a random applied index) after applying entries; 0 in some runs. */
-  private final double compactProb;
+
   /**
-   * Draws for compaction only, apart from {@link #rnd}: a run that never compacts is exactly the run this seed gave
-   * before snapshots existed, so the seeds that catch the core's deliberate bugs (MutationTest) stay as they were.
+   * Chance that a node compacts its log (up to a random applied index) after applying entries; 0 in
+   * some runs.
+   */
+  private final double compactProb;
+
+  /**
+   * Draws for compaction only, apart from {@link #rnd}: a run that never compacts is exactly the
+   * run this seed gave before snapshots existed, so the seeds that catch the core's deliberate bugs
+   * (MutationTest) stay as they were.
    */
   private final Random compactRnd;
 
@@ -106,7 +120,10 @@ public final class Simulator {
     this.rnd = new Random(seed);
     this.cfg =
         RaftConfig.defaults()
-            .withBatching(1 + rnd.nextInt(profile.maxEntriesPerAppend()), 1 << 20, 1 + rnd.nextInt(profile.maxInflight()));
+            .withBatching(
+                1 + rnd.nextInt(profile.maxEntriesPerAppend()),
+                1 << 20,
+                1 + rnd.nextInt(profile.maxInflight()));
     this.dropProb = rnd.nextDouble() * profile.dropProb();
     this.dupProb = rnd.nextDouble() * profile.dupProb();
     this.longDelayProb = rnd.nextDouble() * profile.longDelayProb();
@@ -135,7 +152,10 @@ public final class Simulator {
     return events;
   }
 
-  /** Log compactions, snapshots installed on followers, and restarts of a node that had a durable snapshot. */
+  /**
+   * Log compactions, snapshots installed on followers, and restarts of a node that had a durable
+   * snapshot.
+   */
   public long[] snapshotStats() {
     return new long[] {compactions, snapshotsInstalled, restartsFromSnapshot};
   }
@@ -151,7 +171,9 @@ public final class Simulator {
 
   // ---------------------------------------------------------------- scenarios
 
-  /** The chaotic phase, then the liveness check: heal everything, a leader must emerge and commit. */
+  /**
+   * The chaotic phase, then the liveness check: heal everything, a leader must emerge and commit.
+   */
   public Simulator run() {
     schedule(expGap(profile.proposeMeanTicks()), Client.PROPOSE);
     schedule(expGap(profile.readMeanTicks()), Client.READ);
@@ -162,8 +184,9 @@ public final class Simulator {
   }
 
   /**
-   * PreVote's promise (dissertation §9.6): a stable cluster, one follower isolated for several election timeouts,
-   * then healed. Throughout, and for a while after, the leader must stay leader in the same term.
+   * PreVote's promise (dissertation §9.6): a stable cluster, one follower isolated for several
+   * election timeouts, then healed. Throughout, and for a while after, the leader must stay leader
+   * in the same term.
    */
   public Simulator runRejoin() {
     rejoin = true;
@@ -183,19 +206,32 @@ public final class Simulator {
           long term = leader.core.term();
           List<SimNode> followers = nodes.stream().filter(n -> n != leader).toList();
           SimNode victim = followers.get(rnd.nextInt(followers.size()));
-          long isolatedFor = (3 + rnd.nextInt(4)) * electionTimeout() + rnd.nextInt(electionTimeout());
-          BooleanSupplier deposed = () -> leader.core.role() != Role.LEADER || leader.core.term() != term;
+          long isolatedFor =
+              (3 + rnd.nextInt(4)) * electionTimeout() + rnd.nextInt(electionTimeout());
+          BooleanSupplier deposed =
+              () -> leader.core.role() != Role.LEADER || leader.core.term() != term;
           trace("isolate " + victim.id + " for " + isolatedFor);
           isolate(victim.index, true, true);
           if (runUntil(deposed, now + isolatedFor)) {
-            throw new Violation("disruption", leader.id + " lost leadership while " + victim.id + " was isolated");
+            throw new Violation(
+                "disruption", leader.id + " lost leadership while " + victim.id + " was isolated");
           }
           trace("heal");
           healAll();
           if (runUntil(deposed, now + 5L * electionTimeout())) {
             throw new Violation(
-                "disruption", "rejoining " + victim.id + " deposed " + leader.id + " (term " + term + " -> now "
-                    + leader.core.term() + ", " + victim + ")");
+                "disruption",
+                "rejoining "
+                    + victim.id
+                    + " deposed "
+                    + leader.id
+                    + " (term "
+                    + term
+                    + " -> now "
+                    + leader.core.term()
+                    + ", "
+                    + victim
+                    + ")");
           }
         });
     return this;
@@ -216,10 +252,13 @@ public final class Simulator {
     trace("liveness: healed, all up");
     long deadline = now + 10L * electionTimeout();
     SimNode leader = awaitStableLeader(deadline);
-    // A few proposals must commit everywhere; if leadership moves on meanwhile, propose again to the new leader.
-    // Lagging followers catch up at least one batch per round trip (latency both ways, a disk write, a tick or
+    // A few proposals must commit everywhere; if leadership moves on meanwhile, propose again to
+    // the new leader.
+    // Lagging followers catch up at least one batch per round trip (latency both ways, a disk
+    // write, a tick or
     // two of pacing), so the bound grows with how far behind the slowest node is.
-    long lag = leader.core.lastIndex() - nodes.stream().mapToLong(SimNode::lastApplied).min().orElse(0);
+    long lag =
+        leader.core.lastIndex() - nodes.stream().mapToLong(SimNode::lastApplied).min().orElse(0);
     long roundTrip = 2L * profile.maxLatency() + profile.diskDelayMax() + 3L * TICK;
     long commitDeadline =
         now + 10L * electionTimeout() + (lag / cfg.maxEntriesPerAppend() + 1) * roundTrip;
@@ -250,7 +289,8 @@ public final class Simulator {
         return;
       }
       if (now >= commitDeadline) {
-        throw new Violation("liveness", "proposals to " + leader.id + " not applied everywhere in time: " + nodes);
+        throw new Violation(
+            "liveness", "proposals to " + leader.id + " not applied everywhere in time: " + nodes);
       }
       leader = awaitStableLeader(commitDeadline);
     }
@@ -284,7 +324,10 @@ public final class Simulator {
 
   // ---------------------------------------------------------------- event loop
 
-  /** Processes events up to {@code until}; returns true as soon as {@code stop} holds after an event. */
+  /**
+   * Processes events up to {@code until}; returns true as soon as {@code stop} holds after an
+   * event.
+   */
   private boolean runUntil(BooleanSupplier stop, long until) {
     while (!queue.isEmpty() && queue.peek().time <= until) {
       Scheduled s = queue.poll();
@@ -292,8 +335,12 @@ public final class Simulator {
       events++;
       trace[(int) (events % TRACE)] = s.event;
       traceTime[(int) (events % TRACE)] = now;
-      traceHash = Invariants.mix(traceHash * 31 + now * 7 + s.event.getClass().getSimpleName().hashCode()
-          + (s.event instanceof Deliver d ? d.m.hashCode() : s.event.hashCode()));
+      traceHash =
+          Invariants.mix(
+              traceHash * 31
+                  + now * 7
+                  + s.event.getClass().getSimpleName().hashCode()
+                  + (s.event instanceof Deliver d ? d.m.hashCode() : s.event.hashCode()));
       handle(s.event);
       if (stop.getAsBoolean()) {
         return true;
@@ -351,7 +398,9 @@ public final class Simulator {
     n.driver.drain();
   }
 
-  /** What one node's {@link ReadyDriver} does at each step: the simulated network, disk and checks. */
+  /**
+   * What one node's {@link ReadyDriver} does at each step: the simulated network, disk and checks.
+   */
   private final class Host implements ReadyDriver.Host {
     private final SimNode n;
 
@@ -366,7 +415,8 @@ public final class Simulator {
 
     @Override
     public void loadSnapshot(SnapshotMeta snapshot) {
-      // The real node loads the received image into its state machine before applying anything after it.
+      // The real node loads the received image into its state machine before applying anything
+      // after it.
       inv.onSnapshotLoaded(n, snapshot.index(), snapshot.term());
     }
 
@@ -405,8 +455,9 @@ public final class Simulator {
   // ---------------------------------------------------------------- snapshots
 
   /**
-   * A node snapshots its state machine at a random applied index and drops the log up to it. The snapshot is
-   * durable at once (the real node writes the file before it compacts anything), and so is the compaction.
+   * A node snapshots its state machine at a random applied index and drops the log up to it. The
+   * snapshot is durable at once (the real node writes the file before it compacts anything), and so
+   * is the compaction.
    */
   private void compact(SimNode n) {
     long from = n.core.snapshotIndex();
@@ -418,23 +469,37 @@ public final class Simulator {
     long term = n.core.termAt(index);
     long at = index - n.durableSnapIndex - 1;
     if (at < 0 || at >= n.durableLog.size() || n.durableLog.get((int) at).term() != term) {
-      throw new Violation("durability", n.id + " applied " + index + "@" + term + " that is not in its durable log");
+      throw new Violation(
+          "durability",
+          n.id + " applied " + index + "@" + term + " that is not in its durable log");
     }
     n.core.compact(index);
     n.compactDurable(index, term);
     compactions++;
   }
 
-  /** The leader's snapshot is its compaction point: the prefix of its log that it applied and then dropped. */
+  /**
+   * The leader's snapshot is its compaction point: the prefix of its log that it applied and then
+   * dropped.
+   */
   private void sendSnapshot(SimNode leader, String peer) {
     long index = leader.core.snapshotIndex();
     SnapshotDeliver sd =
-        new SnapshotDeliver(leader.id, peer, leader.core.term(), index, leader.core.termAt(index), leader.incarnation);
+        new SnapshotDeliver(
+            leader.id,
+            peer,
+            leader.core.term(),
+            index,
+            leader.core.termAt(index),
+            leader.incarnation);
     int from = leader.index;
     int to = node(peer).index;
-    // A transfer takes a few round trips; a lost one is noticed by the sender's timeout, some ticks later.
+    // A transfer takes a few round trips; a lost one is noticed by the sender's timeout, some ticks
+    // later.
     if (blocked[from][to] || rnd.nextDouble() < dropProb) {
-      schedule(3L * TICK + rnd.nextInt(5 * TICK), new SnapshotReport(from, leader.incarnation, peer, index, false));
+      schedule(
+          3L * TICK + rnd.nextInt(5 * TICK),
+          new SnapshotReport(from, leader.incarnation, peer, index, false));
       return;
     }
     schedule(latency() + rnd.nextInt(2 * TICK), sd);
@@ -445,7 +510,8 @@ public final class Simulator {
     int from = node(sd.from()).index;
     boolean ok = false;
     if (to.up() && !blocked[from][to.index]) {
-      SnapshotInstall result = to.core.installSnapshot(sd.from(), sd.term(), sd.index(), sd.snapTerm());
+      SnapshotInstall result =
+          to.core.installSnapshot(sd.from(), sd.term(), sd.index(), sd.snapTerm());
       settle(to);
       ok = result != SnapshotInstall.REJECTED;
       if (result == SnapshotInstall.INSTALLED) {
@@ -500,12 +566,15 @@ public final class Simulator {
 
   private void start(SimNode n) {
     PersistentState ps =
-        new PersistentState(n.durableHardState, List.copyOf(n.durableLog), n.durableSnapIndex, n.durableSnapTerm);
+        new PersistentState(
+            n.durableHardState, List.copyOf(n.durableLog), n.durableSnapIndex, n.durableSnapTerm);
     n.core = factory.create(n.id, ids, cfg, new Random(rnd.nextLong()), ps);
     n.driver = new ReadyDriver(n.core, new Host(n));
-    // The state machine restarts from the durable snapshot; only entries after it are applied again.
+    // The state machine restarts from the durable snapshot; only entries after it are applied
+    // again.
     n.resetChecks(
-        n.durableSnapIndex, inv == null ? inv0Chain() : inv.chainAt(n, n.durableSnapIndex, n.durableSnapTerm));
+        n.durableSnapIndex,
+        inv == null ? inv0Chain() : inv.chainAt(n, n.durableSnapIndex, n.durableSnapTerm));
     n.lastDiskTime = now;
     n.lastAckTime = now;
   }
@@ -659,7 +728,9 @@ public final class Simulator {
     SimNode best = null;
     if (rnd.nextInt(10) < 8) {
       for (SimNode n : nodes) {
-        if (n.up() && n.core.role() == Role.LEADER && (best == null || n.core.term() > best.core.term())) {
+        if (n.up()
+            && n.core.role() == Role.LEADER
+            && (best == null || n.core.term() > best.core.term())) {
           best = n;
         }
       }
@@ -711,9 +782,14 @@ public final class Simulator {
   private SimulationFailure failure(String invariant, String detail, Throwable cause) {
     StringBuilder sb = new StringBuilder();
     for (long i = Math.max(1, events - TRACE + 1); i <= events; i++) {
-      sb.append("    t=").append(traceTime[(int) (i % TRACE)]).append(' ').append(trace[(int) (i % TRACE)]).append('\n');
+      sb.append("    t=")
+          .append(traceTime[(int) (i % TRACE)])
+          .append(' ')
+          .append(trace[(int) (i % TRACE)])
+          .append('\n');
     }
     sb.append("  nodes: ").append(nodes);
-    return new SimulationFailure(seed, nodes.size(), profile.name(), rejoin, invariant, detail, sb.toString(), cause);
+    return new SimulationFailure(
+        seed, nodes.size(), profile.name(), rejoin, invariant, detail, sb.toString(), cause);
   }
 }

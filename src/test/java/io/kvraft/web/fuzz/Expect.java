@@ -3,9 +3,10 @@ package io.kvraft.web.fuzz;
 import java.util.Set;
 
 /**
- * What a fuzz case may be answered. {@code exact} pins one status (the Raft endpoints' refusals are fully
- * determined by the request); otherwise a status in {@code success} is fine, any 4xx is fine when {@code any4xx},
- * and 503 (with Retry-After) only where the service may legitimately be unavailable.
+ * What a fuzz case may be answered. {@code exact} pins one status (the Raft endpoints' refusals are
+ * fully determined by the request); otherwise a status in {@code success} is fine, any 4xx is fine
+ * when {@code any4xx}, and 503 (with Retry-After) only where the service may legitimately be
+ * unavailable.
  */
 record Expect(Integer exact, Set<Integer> success, boolean any4xx, boolean may503) {
   static Expect exactly(int status) {
@@ -43,7 +44,9 @@ record Expect(Integer exact, Set<Integer> success, boolean any4xx, boolean may50
     if (status == 503 && may503) {
       return null;
     }
-    return "expected " + (success.isEmpty() ? "" : success + (any4xx ? " or " : "")) + (any4xx ? "a 4xx" : "")
+    return "expected "
+        + (success.isEmpty() ? "" : success + (any4xx ? " or " : ""))
+        + (any4xx ? "a 4xx" : "")
         + (may503 ? " (or 503)" : "");
   }
 }

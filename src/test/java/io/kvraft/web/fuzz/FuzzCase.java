@@ -37,11 +37,22 @@ record FuzzCase(
       t = t.substring(0, 200) + "...(" + target.length + " bytes)";
     }
     StringBuilder b = new StringBuilder();
-    b.append('#').append(index).append(' ').append(family).append(" to ").append(node).append(": ").append(method)
-        .append(' ').append(t.replaceAll("\\p{Cntrl}", "?"));
+    b.append('#')
+        .append(index)
+        .append(' ')
+        .append(family)
+        .append(" to ")
+        .append(node)
+        .append(": ")
+        .append(method)
+        .append(' ')
+        .append(t.replaceAll("\\p{Cntrl}", "?"));
     for (RawHttp.Header h : headers) {
       String v = new String(h.value(), StandardCharsets.ISO_8859_1).replaceAll("\\p{Cntrl}", "?");
-      b.append(" [").append(h.name()).append(": ").append(v.length() > 80 ? v.substring(0, 80) + "..." : v)
+      b.append(" [")
+          .append(h.name())
+          .append(": ")
+          .append(v.length() > 80 ? v.substring(0, 80) + "..." : v)
           .append(']');
     }
     b.append(" body ").append(body == null ? "none" : body.length + " bytes");

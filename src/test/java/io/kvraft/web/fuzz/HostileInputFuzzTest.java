@@ -24,33 +24,51 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Seeded hostile requests against a live three-node cluster (every endpoint family: keys, listing, the four Raft
- * paths from strangers with and without the cluster token, actuator, unknown paths) while well-behaved clients run a
- * register workload beside them. Every answer must be what {@link Expect} allows for its request, never a 5xx
- * except a 503 with Retry-After where the service may legitimately be unavailable, every error a problem+json with
- * no stack trace, class name or file path; afterwards every node is UP, a leader exists, no stranger's term was
- * adopted, and the workload's history is linearizable.
+ * Seeded hostile requests against a live three-node cluster (every endpoint family: keys, listing,
+ * the four Raft paths from strangers with and without the cluster token, actuator, unknown paths)
+ * while well-behaved clients run a register workload beside them. Every answer must be what {@link
+ * Expect} allows for its request, never a 5xx except a 503 with Retry-After where the service may
+ * legitimately be unavailable, every error a problem+json with no stack trace, class name or file
+ * path; afterwards every node is UP, a leader exists, no stranger's term was adopted, and the
+ * workload's history is linearizable.
  *
- * <p>{@code -Dfuzz.cases=N} sets the number of cases (default keeps the test around a minute), {@code
- * -Dfuzz.seed=S} replays a run; a failure names the seed and the case index.
+ * <p>{@code -Dfuzz.cases=N} sets the number of cases (default keeps the test around a minute),
+ * {@code -Dfuzz.seed=S} replays a run; a failure names the seed and the case index.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileInputFuzzTest {
   private static final String TOKEN = "fuzz-cluster-s3cret";
   private static final int DEFAULT_CASES = 2500;
   private static final List<String> LEAKS =
-      List.of("java.", "javax.", "jakarta.", "at io.kvraft", "Exception", "org.springframework", "org.apache",
-          "Tomcat", ".java:", "\tat ", "/home/", "/tmp/", "/work/");
+      List.of(
+          "java.",
+          "javax.",
+          "jakarta.",
+          "at io.kvraft",
+          "Exception",
+          "org.springframework",
+          "org.apache",
+          "Tomcat",
+          ".java:",
+          "\tat ",
+          "/home/",
+          "/tmp/",
+          "/work/");
 
-  /** The 503s seen, to judge whether each was legitimate (an election, a timeout) rather than a fault. */
-  private final java.util.Set<String> unavailable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * The 503s seen, to judge whether each was legitimate (an election, a timeout) rather than a
+   * fault.
+   */
+  private final java.util.Set<String> unavailable =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @RegisterExtension
   static final SpringCluster cluster =
       SpringCluster.builder()
           .nodes(3)
           .property("raft.cluster-token", TOKEN)
-          // The fuzzer is refused thousands of times on purpose; the rate-limited lines would only be noise.
+          // The fuzzer is refused thousands of times on purpose; the rate-limited lines would only
+          // be noise.
           .property("logging.level.io.kvraft.web.RejectionLog", "ERROR")
           .awaitLeader(Duration.ofSeconds(30))
           .build();
@@ -60,10 +78,12 @@ class HostileInputFuzzTest {
     long seed = Long.getLong("fuzz.seed", System.nanoTime());
     int cases = Integer.getInteger("fuzz.cases", DEFAULT_CASES);
     String replay = "replay with -Dfuzz.seed=" + seed + " -Dfuzz.cases=" + cases;
-    System.out.println("HostileInputFuzzTest: seed " + seed + ", " + cases + " cases (" + replay + ")");
+    System.out.println(
+        "HostileInputFuzzTest: seed " + seed + ", " + cases + " cases (" + replay + ")");
 
     RegisterWorkload workload =
-        new RegisterWorkload(cluster.urls(), "wl-" + Long.toHexString(seed) + "-" + System.nanoTime() + "/");
+        new RegisterWorkload(
+            cluster.urls(), "wl-" + Long.toHexString(seed) + "-" + System.nanoTime() + "/");
     workload.start(3, seed);
 
     RequestGenerator generator = new RequestGenerator(seed, cluster.ids(), TOKEN);
@@ -92,7 +112,10 @@ class HostileInputFuzzTest {
             }
             String outcome = run(c, failures);
             synchronized (outcomes) {
-              outcomes.get(c.family()).computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
+              outcomes
+                  .get(c.family())
+                  .computeIfAbsent(outcome, k -> new AtomicLong())
+                  .incrementAndGet();
             }
           });
     }
@@ -101,14 +124,25 @@ class HostileInputFuzzTest {
     long fuzzMillis = (System.nanoTime() - start) / 1_000_000;
     workload.stop();
 
-    StringBuilder summary = new StringBuilder("HostileInputFuzzTest summary: seed " + seed + ", " + cases + " cases in "
-        + fuzzMillis + " ms;");
+    StringBuilder summary =
+        new StringBuilder(
+            "HostileInputFuzzTest summary: seed "
+                + seed
+                + ", "
+                + cases
+                + " cases in "
+                + fuzzMillis
+                + " ms;");
     outcomes.forEach(
         (family, byStatus) -> {
           long n = byStatus.values().stream().mapToLong(AtomicLong::get).sum();
           summary.append(' ').append(family).append('=').append(n).append(' ').append(byStatus);
         });
-    summary.append("; workload ops ").append(workload.completed).append(" (+").append(workload.unknown)
+    summary
+        .append("; workload ops ")
+        .append(workload.completed)
+        .append(" (+")
+        .append(workload.unknown)
         .append(" unknown)");
     System.out.println(summary);
     unavailable.forEach(u -> System.out.println("HostileInputFuzzTest 503: " + u));
@@ -119,26 +153,45 @@ class HostileInputFuzzTest {
 
     for (String id : cluster.ids()) {
       RawHttp.Response health =
-          RawHttp.send(cluster.port(id), "GET", "/actuator/health".getBytes(StandardCharsets.US_ASCII),
-              List.of(), null, -1, 10_000);
+          RawHttp.send(
+              cluster.port(id),
+              "GET",
+              "/actuator/health".getBytes(StandardCharsets.US_ASCII),
+              List.of(),
+              null,
+              -1,
+              10_000);
       assertThat(health.status()).as("health of %s", id).isEqualTo(200);
       assertThat(health.bodyText()).as("health of %s", id).contains("\"status\":\"UP\"");
       long term = cluster.status(id).term();
-      assertThat(term).as("term of %s after strangers claimed terms up to %d (%s)", id,
-          maxStrangerTermSent.get(), replay).isLessThan(RequestGenerator.STRANGER_TERM_FLOOR);
+      assertThat(term)
+          .as(
+              "term of %s after strangers claimed terms up to %d (%s)",
+              id, maxStrangerTermSent.get(), replay)
+          .isLessThan(RequestGenerator.STRANGER_TERM_FLOOR);
     }
     cluster.awaitLeader(Duration.ofSeconds(10));
 
-    Result verdict = LinearizabilityChecker.check(workload.recorder().history(), Duration.ofSeconds(60));
-    assertThat(verdict.isOk()).as("workload history linearizable: %s (%s)", verdict, replay).isTrue();
+    Result verdict =
+        LinearizabilityChecker.check(workload.recorder().history(), Duration.ofSeconds(60));
+    assertThat(verdict.isOk())
+        .as("workload history linearizable: %s (%s)", verdict, replay)
+        .isTrue();
   }
 
   /** Sends one case and checks its answer; returns the outcome's label for the summary. */
   private String run(FuzzCase c, List<String> failures) {
     RawHttp.Response resp;
     try {
-      resp = RawHttp.send(cluster.port(c.node()), c.method(), c.target(), c.headers(), c.body(), c.declaredLength(),
-          20_000);
+      resp =
+          RawHttp.send(
+              cluster.port(c.node()),
+              c.method(),
+              c.target(),
+              c.headers(),
+              c.body(),
+              c.declaredLength(),
+              20_000);
     } catch (IOException | RuntimeException e) {
       failures.add(c.describe() + ": no answer: " + e);
       return "no answer";
@@ -154,7 +207,10 @@ class HostileInputFuzzTest {
     String request = new String(c.target(), StandardCharsets.ISO_8859_1);
     // A probe's 503 is the health document itself, for Kubernetes to read, not a refused request.
     boolean probeAnswer = status == 503 && request.startsWith("/actuator/health");
-    if (status >= 400 && hasBody && !probeAnswer && (type == null || !type.startsWith("application/problem+json"))) {
+    if (status >= 400
+        && hasBody
+        && !probeAnswer
+        && (type == null || !type.startsWith("application/problem+json"))) {
       problems.add("error with Content-Type " + type);
     }
     if (status == 503 && !probeAnswer) {
@@ -169,28 +225,41 @@ class HostileInputFuzzTest {
         problems.add("body reveals '" + leak + "'");
       }
     }
-    // The one place a member names its data directory, on purpose: the diskSpace health component watches it
-    // (issue 12: it used to watch the working directory and said UP while the data filesystem was full).
+    // The one place a member names its data directory, on purpose: the diskSpace health component
+    // watches it
+    // (issue 12: it used to watch the working directory and said UP while the data filesystem was
+    // full).
     String dataRoot = cluster.dataRoot().toString();
     String scanned =
         request.contains("/actuator/health")
-            ? body.replaceAll("\"path\":\"" + java.util.regex.Pattern.quote(dataRoot) + "[^\"]*\"", "")
+            ? body.replaceAll(
+                "\"path\":\"" + java.util.regex.Pattern.quote(dataRoot) + "[^\"]*\"", "")
             : body;
     if (scanned.contains(dataRoot)) {
       problems.add("body reveals the data directory");
     }
     if (!problems.isEmpty()) {
-      failures.add(c.describe() + ": answered " + status + " " + type + " " + abbreviate(body) + ": " + problems);
+      failures.add(
+          c.describe()
+              + ": answered "
+              + status
+              + " "
+              + type
+              + " "
+              + abbreviate(body)
+              + ": "
+              + problems);
     }
     return String.valueOf(status);
   }
 
   /**
-   * Prometheus and info pages name JVM internals by design (jvm_* meters), and health shows the disk-space check's
-   * path; they are operators' documents, not error bodies.
+   * Prometheus and info pages name JVM internals by design (jvm_* meters), and health shows the
+   * disk-space check's path; they are operators' documents, not error bodies.
    */
   private static boolean isMetricsOrInfo(String request) {
-    return request.startsWith("/actuator/prometheus") || request.startsWith("/actuator/info")
+    return request.startsWith("/actuator/prometheus")
+        || request.startsWith("/actuator/info")
         || request.startsWith("/actuator/health");
   }
 

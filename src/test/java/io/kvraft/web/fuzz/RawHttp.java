@@ -14,9 +14,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * HTTP/1.1 over a plain socket, one request per connection, sending exactly the bytes it is given: ordinary
- * clients normalise paths, refuse control characters in headers and fix up lengths, which is what a fuzzer must
- * not have done for it.
+ * HTTP/1.1 over a plain socket, one request per connection, sending exactly the bytes it is given:
+ * ordinary clients normalise paths, refuse control characters in headers and fix up lengths, which
+ * is what a fuzzer must not have done for it.
  */
 final class RawHttp {
   record Header(String name, byte[] value) {
@@ -38,11 +38,19 @@ final class RawHttp {
   private RawHttp() {}
 
   /**
-   * Sends {@code method target} with the headers (Host and Connection: close added) and body; {@code
-   * declaredLength} is the Content-Length sent (-1: the body's own length, none when there is no body).
+   * Sends {@code method target} with the headers (Host and Connection: close added) and body;
+   * {@code declaredLength} is the Content-Length sent (-1: the body's own length, none when there
+   * is no body).
    */
-  static Response send(int port, String method, byte[] target, List<Header> headers, byte[] body, long declaredLength,
-      int timeoutMillis) throws IOException {
+  static Response send(
+      int port,
+      String method,
+      byte[] target,
+      List<Header> headers,
+      byte[] body,
+      long declaredLength,
+      int timeoutMillis)
+      throws IOException {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
       s.setSoTimeout(timeoutMillis);
@@ -50,7 +58,9 @@ final class RawHttp {
       req.write(method.getBytes(StandardCharsets.ISO_8859_1));
       req.write(' ');
       req.write(target);
-      req.write(" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      req.write(
+          " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+              .getBytes(StandardCharsets.ISO_8859_1));
       for (Header h : headers) {
         req.write((h.name() + ": ").getBytes(StandardCharsets.ISO_8859_1));
         req.write(h.value());
@@ -85,7 +95,9 @@ final class RawHttp {
     for (String l = line(in); l != null && !l.isEmpty(); l = line(in)) {
       int colon = l.indexOf(':');
       if (colon > 0) {
-        headers.merge(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim(),
+        headers.merge(
+            l.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            l.substring(colon + 1).trim(),
             (a, b) -> a + ", " + b);
       }
     }
@@ -130,7 +142,8 @@ final class RawHttp {
     while ((c = in.read()) != -1) {
       if (c == '\n') {
         byte[] bytes = b.toByteArray();
-        int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        int len =
+            bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
         return new String(bytes, 0, len, StandardCharsets.ISO_8859_1);
       }
       b.write(c);

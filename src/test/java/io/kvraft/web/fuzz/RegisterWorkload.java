@@ -20,10 +20,11 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * Well-behaved clients that run beside the fuzzer: puts, appends and linearizable gets on a few keys under a prefix
- * no fuzz case can name, through random nodes, each client with a session it registered (POST /sessions) and each
- * write with that Client-Id and its own Request-Seq, re-sent with the same seq after a 503 or an I/O error. Every operation is recorded for the linearizability checker; any other
- * answer (a 4xx, a 500) is an anomaly.
+ * Well-behaved clients that run beside the fuzzer: puts, appends and linearizable gets on a few
+ * keys under a prefix no fuzz case can name, through random nodes, each client with a session it
+ * registered (POST /sessions) and each write with that Client-Id and its own Request-Seq, re-sent
+ * with the same seq after a 503 or an I/O error. Every operation is recorded for the
+ * linearizability checker; any other answer (a 4xx, a 500) is an anomaly.
  */
 final class RegisterWorkload {
   private static final MediaType BINARY = MediaType.get("application/octet-stream");
@@ -34,7 +35,10 @@ final class RegisterWorkload {
   private final String prefix;
   private final HistoryRecorder recorder = new HistoryRecorder();
   private final OkHttpClient http =
-      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(8)).retryOnConnectionFailure(false).build();
+      new OkHttpClient.Builder()
+          .callTimeout(Duration.ofSeconds(8))
+          .retryOnConnectionFailure(false)
+          .build();
   private final AtomicBoolean stop = new AtomicBoolean();
   private final List<Thread> threads = new ArrayList<>();
   final AtomicLong completed = new AtomicLong();
@@ -84,7 +88,9 @@ final class RegisterWorkload {
       KvOp op =
           kind < 4
               ? new KvOp.Get(key)
-              : kind < 7 ? new KvOp.Put(key, "p" + id + "." + n) : new KvOp.Append(key, "a" + id + "." + n + ";");
+              : kind < 7
+                  ? new KvOp.Put(key, "p" + id + "." + n)
+                  : new KvOp.Append(key, "a" + id + "." + n + ";");
       n++;
       long s = op instanceof KvOp.Get ? 0 : ++seq;
       long opId = recorder.invoke(id, op);
@@ -99,13 +105,19 @@ final class RegisterWorkload {
     }
   }
 
-  /** POST /sessions on random nodes until one answers 201; the issued id, or null if none did in time. */
+  /**
+   * POST /sessions on random nodes until one answers 201; the issued id, or null if none did in
+   * time.
+   */
   private String register(Random r) {
     long deadline = System.nanoTime() + OP_DEADLINE.toNanos();
     while (System.nanoTime() < deadline && !stop.get()) {
       String node = nodes.get(r.nextInt(nodes.size()));
       Request req =
-          new Request.Builder().url(urls.get(node) + "/sessions").post(RequestBody.create(new byte[0], BINARY)).build();
+          new Request.Builder()
+              .url(urls.get(node) + "/sessions")
+              .post(RequestBody.create(new byte[0], BINARY))
+              .build();
       try (Response resp = http.newCall(req).execute()) {
         if (resp.code() == 201 && resp.header("Client-Id") != null) {
           return resp.header("Client-Id");
@@ -138,7 +150,8 @@ final class RegisterWorkload {
         b.post(RequestBody.create(a.value().getBytes(StandardCharsets.UTF_8), BINARY));
       }
       try (Response resp = http.newCall(b.build()).execute()) {
-        String body = resp.body() == null ? "" : new String(resp.body().bytes(), StandardCharsets.UTF_8);
+        String body =
+            resp.body() == null ? "" : new String(resp.body().bytes(), StandardCharsets.UTF_8);
         int code = resp.code();
         if (code == 200 || code == 204) {
           return op instanceof KvOp.Get ? body : "";
@@ -151,7 +164,10 @@ final class RegisterWorkload {
           return null;
         }
         String leader = resp.header("Raft-Leader");
-        node = leader != null && urls.containsKey(leader) ? leader : nodes.get(r.nextInt(nodes.size()));
+        node =
+            leader != null && urls.containsKey(leader)
+                ? leader
+                : nodes.get(r.nextInt(nodes.size()));
       } catch (IOException e) {
         node = nodes.get(r.nextInt(nodes.size()));
       }

@@ -17,25 +17,46 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * Builds hostile requests for every endpoint family, each from its own {@code Random(seed + index)} so any case can
- * be rebuilt from the seed and its index alone. Requests never touch keys outside {@code fz...} (the workload's keys
- * sit under a random prefix no case can name) and never carry both the cluster token and a member's id, since that
- * is a member speaking, not a stranger.
+ * Builds hostile requests for every endpoint family, each from its own {@code Random(seed + index)}
+ * so any case can be rebuilt from the seed and its index alone. Requests never touch keys outside
+ * {@code fz...} (the workload's keys sit under a random prefix no case can name) and never carry
+ * both the cluster token and a member's id, since that is a member speaking, not a stranger.
  */
 final class RequestGenerator {
   static final long STRANGER_TERM_FLOOR = 1_000_000_000L;
   private static final int MAX_KEY_BYTES = 1024;
   private static final int MAX_VALUE_BYTES = 1 << 20;
   private static final long MAX_RAFT_BATCH = 4L * (1 << 20) + (64L << 20);
-  private static final String[] STRANGERS = {"intruder", "n4", "N1", "n1 ", "", "x".repeat(300), "\u00e9v\u00e9"};
+  private static final String[] STRANGERS = {
+    "intruder", "n4", "N1", "n1 ", "", "x".repeat(300), "\u00e9v\u00e9"
+  };
   private static final String[] JUNK_TYPES = {
-    "application/json", "text/plain", "multipart/form-data; boundary=xyz", "multipart/form-data",
-    "application/x-www-form-urlencoded", "application/octet-stream; charset=\u00ff", ";;;", "*/*", "a/b/c",
-    "application/octet-streamx", "text/html; charset=utf-8", "", "application/problem+json"
+    "application/json",
+    "text/plain",
+    "multipart/form-data; boundary=xyz",
+    "multipart/form-data",
+    "application/x-www-form-urlencoded",
+    "application/octet-stream; charset=\u00ff",
+    ";;;",
+    "*/*",
+    "a/b/c",
+    "application/octet-streamx",
+    "text/html; charset=utf-8",
+    "",
+    "application/problem+json"
   };
   private static final String[] ACCEPTS = {
-    "*/*", "text/html", "application/xml", "application/json", ";;;", "image/png, */*;q=0.1", "application/*",
-    "text/plain;q=abc", "application/problem+json", "", "\u00ff/\u00ff"
+    "*/*",
+    "text/html",
+    "application/xml",
+    "application/json",
+    ";;;",
+    "image/png, */*;q=0.1",
+    "application/*",
+    "text/plain;q=abc",
+    "application/problem+json",
+    "",
+    "\u00ff/\u00ff"
   };
 
   private final long seed;
@@ -69,10 +90,12 @@ final class RequestGenerator {
     return b.build();
   }
 
-  // ------------------------------------------------------------------------------------------ /kv/{key}
+  // ------------------------------------------------------------------------------------------
+  // /kv/{key}
 
   private void kvKey(Random r, Builder b) {
-    String method = pick(r, "GET", "GET", "PUT", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH", "FOO");
+    String method =
+        pick(r, "GET", "GET", "PUT", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH", "FOO");
     b.method = method;
     boolean invalid = false;
     boolean neutral = false;
@@ -88,41 +111,72 @@ final class RequestGenerator {
         b.note("key at the limit");
       }
       case 2 -> {
-        key = "fz/" + pick(r, "\u00e9t\u00e9", "\u65e5\u672c", "\ud83d\ude00", "\u202e", "a b", "a+b", "\ufeff");
+        key =
+            "fz/"
+                + pick(
+                    r,
+                    "\u00e9t\u00e9",
+                    "\u65e5\u672c",
+                    "\ud83d\ude00",
+                    "\u202e",
+                    "a b",
+                    "a+b",
+                    "\ufeff");
         b.note("unicode key");
       }
       case 3 -> {
         key = "fz/" + randomSafe(r, 1 + r.nextInt(20));
-        b.target = ("/kv/" + pick(r, "fz/../fz/", "./fz/", "fz/./", "fz//", "%2e/fz/") + key.substring(3))
-            .getBytes(StandardCharsets.UTF_8);
+        b.target =
+            ("/kv/" + pick(r, "fz/../fz/", "./fz/", "fz/./", "fz//", "%2e/fz/") + key.substring(3))
+                .getBytes(StandardCharsets.UTF_8);
         neutral = true;
         b.note("dot segments inside /kv");
       }
       case 4 -> {
-        b.target = ("/kv/" + pick(r, "../", "..%2f", "%2e%2e/", "..;/", "fz/../../", "..\\", "%2e%2e%2f%2e%2e/")
-            + pick(r, "actuator/env", "raft/vote", "etc/passwd", "kv/fz", "WEB-INF/web.xml"))
-            .getBytes(StandardCharsets.UTF_8);
+        b.target =
+            ("/kv/"
+                    + pick(
+                        r,
+                        "../",
+                        "..%2f",
+                        "%2e%2e/",
+                        "..;/",
+                        "fz/../../",
+                        "..\\",
+                        "%2e%2e%2f%2e%2e/")
+                    + pick(
+                        r, "actuator/env", "raft/vote", "etc/passwd", "kv/fz", "WEB-INF/web.xml"))
+                .getBytes(StandardCharsets.UTF_8);
         key = null;
         neutral = true;
         b.note("dot segments leaving /kv");
       }
       case 5 -> {
-        b.target = ("/kv/fz/" + pick(r, "%00", "%01", "%0a", "%0d%0a", "%7f", "%2F", "%5C", "%", "%zz", "%c0%ae",
-            "%ff%fe")).getBytes(StandardCharsets.ISO_8859_1);
+        b.target =
+            ("/kv/fz/"
+                    + pick(
+                        r, "%00", "%01", "%0a", "%0d%0a", "%7f", "%2F", "%5C", "%", "%zz", "%c0%ae",
+                        "%ff%fe"))
+                .getBytes(StandardCharsets.ISO_8859_1);
         key = null;
         invalid = true;
         b.note("bad percent-encoding or control characters");
       }
       case 6 -> {
-        byte[] raw = ("/kv/fz/x" + (char) (int) pick(r, 0x01, 0x7f, 0x09, 0x0b, 0x1b, 0x20, 0x80, 0xff) + "y")
-            .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] raw =
+            ("/kv/fz/x"
+                    + (char) (int) pick(r, 0x01, 0x7f, 0x09, 0x0b, 0x1b, 0x20, 0x80, 0xff)
+                    + "y")
+                .getBytes(StandardCharsets.ISO_8859_1);
         b.target = raw;
         key = null;
         invalid = true;
         b.note("raw control or high byte in the request line");
       }
       case 7 -> {
-        b.target = ("/kv/fz/" + "a".repeat(8_000 + r.nextInt(70_000))).getBytes(StandardCharsets.ISO_8859_1);
+        b.target =
+            ("/kv/fz/" + "a".repeat(8_000 + r.nextInt(70_000)))
+                .getBytes(StandardCharsets.ISO_8859_1);
         key = null;
         invalid = true;
         b.note("very long path");
@@ -141,8 +195,17 @@ final class RequestGenerator {
       b.target = ("/kv/" + encodePath(key)).getBytes(StandardCharsets.ISO_8859_1);
     }
     if (r.nextInt(6) == 0) {
-      String q = pick(r, "consistency=stale", "consistency=linearizable", "consistency=maybe", "consistency=",
-          "consistency=stale&consistency=linearizable", "x=%zz", "=&&=", "consistency");
+      String q =
+          pick(
+              r,
+              "consistency=stale",
+              "consistency=linearizable",
+              "consistency=maybe",
+              "consistency=",
+              "consistency=stale&consistency=linearizable",
+              "x=%zz",
+              "=&&=",
+              "consistency");
       b.target = concat(b.target, ("?" + q).getBytes(StandardCharsets.ISO_8859_1));
       if (!q.equals("consistency=stale") && !q.equals("consistency=linearizable")) {
         neutral = true; // GET refuses it; writes ignore the query
@@ -171,8 +234,19 @@ final class RequestGenerator {
         }
         case 1 -> {
           ifMatches++;
-          b.header("If-Match", pick(r, "abc", "\"-1\"", "\"0\"", "\"\"", "*", "\"99999999999999999999\"", "W/", "\"",
-              "\"5\", \"6\""));
+          b.header(
+              "If-Match",
+              pick(
+                  r,
+                  "abc",
+                  "\"-1\"",
+                  "\"0\"",
+                  "\"\"",
+                  "*",
+                  "\"99999999999999999999\"",
+                  "W/",
+                  "\"",
+                  "\"5\", \"6\""));
           invalid |= !(method.equals("GET") || method.equals("HEAD") || method.equals("POST"));
           neutral = true;
         }
@@ -187,7 +261,8 @@ final class RequestGenerator {
         }
         case 3 -> {
           if (!b.has("Client-Id") && !b.has("Request-Seq")) {
-            // Well-formed, but never issued by POST /sessions: a write is refused (410), a read ignores it.
+            // Well-formed, but never issued by POST /sessions: a write is refused (410), a read
+            // ignores it.
             b.header("Client-Id", "fz-" + Long.toHexString(r.nextLong()));
             b.header("Request-Seq", Integer.toString(1 + r.nextInt(1000)));
             if (method.equals("PUT") || method.equals("POST") || method.equals("DELETE")) {
@@ -198,8 +273,17 @@ final class RequestGenerator {
         case 4 -> {
           // Each pair is refused by a write: {Client-Id, Request-Seq}, null = header absent.
           String[][] junk = {
-            {"", "1"}, {"c".repeat(65), "1"}, {null, "7"}, {"lonely", null}, {"fz-j", "abc"}, {"fz-j", "-1"},
-            {"fz-j", "0"}, {"fz-j", "1.5"}, {"fz-j", "99999999999999999999"}, {"fz-j", ""}, {"fz-j", "0x10"}
+            {"", "1"},
+            {"c".repeat(65), "1"},
+            {null, "7"},
+            {"lonely", null},
+            {"fz-j", "abc"},
+            {"fz-j", "-1"},
+            {"fz-j", "0"},
+            {"fz-j", "1.5"},
+            {"fz-j", "99999999999999999999"},
+            {"fz-j", ""},
+            {"fz-j", "0x10"}
           };
           String[] h = junk[r.nextInt(junk.length)];
           if (b.has("Client-Id") || b.has("Request-Seq")) {
@@ -223,7 +307,9 @@ final class RequestGenerator {
           neutral = true;
         }
         case 7 -> {
-          b.header("X-Fuzz-" + r.nextInt(1000), "v".repeat(r.nextInt(2) == 0 ? 20_000 + r.nextInt(50_000) : 10));
+          b.header(
+              "X-Fuzz-" + r.nextInt(1000),
+              "v".repeat(r.nextInt(2) == 0 ? 20_000 + r.nextInt(50_000) : 10));
           neutral = true;
         }
         default -> {
@@ -233,9 +319,12 @@ final class RequestGenerator {
         }
       }
     }
-    // A repeated If-Match is ambiguous (which revision?) and refused where it is read: PUT and DELETE.
+    // A repeated If-Match is ambiguous (which revision?) and refused where it is read: PUT and
+    // DELETE.
     invalid |= ifMatches > 1 && (method.equals("PUT") || method.equals("DELETE"));
-    if (method.equals("PUT") || method.equals("POST") || (method.equals("DELETE") && r.nextInt(4) == 0)
+    if (method.equals("PUT")
+        || method.equals("POST")
+        || (method.equals("DELETE") && r.nextInt(4) == 0)
         || r.nextInt(10) == 0) {
       switch (r.nextInt(20)) {
         case 0 -> {
@@ -253,10 +342,14 @@ final class RequestGenerator {
           b.close = true;
           b.note("declares a huge body");
         }
-        default -> b.body = randomBytes(r, r.nextInt(3) == 0 ? r.nextInt(64 * 1024) : r.nextInt(64));
+        default ->
+            b.body = randomBytes(r, r.nextInt(3) == 0 ? r.nextInt(64 * 1024) : r.nextInt(64));
       }
     }
-    Expect e = invalid ? Expect.refused() : neutral ? Expect.succeeds(success).orRefused() : Expect.succeeds(success);
+    Expect e =
+        invalid
+            ? Expect.refused()
+            : neutral ? Expect.succeeds(success).orRefused() : Expect.succeeds(success);
     if (method.equals("OPTIONS")) {
       // OPTIONS only lists the allowed methods; it judges neither the key nor the headers.
       e = Expect.succeeds(Set.of(200)).orRefused();
@@ -264,12 +357,24 @@ final class RequestGenerator {
     b.expect = e.orUnavailable();
   }
 
-  // ------------------------------------------------------------------------------------------ /sessions
+  // ------------------------------------------------------------------------------------------
+  // /sessions
 
-  /** Session registration: POST (whatever headers or body) opens one; other methods and paths below are refused. */
+  /**
+   * Session registration: POST (whatever headers or body) opens one; other methods and paths below
+   * are refused.
+   */
   private void sessions(Random r, Builder b) {
     b.method = pick(r, "POST", "POST", "POST", "GET", "PUT", "DELETE", "OPTIONS", "PATCH");
-    String path = pick(r, "/sessions", "/sessions", "/sessions?x=1", "/sessions/", "/sessions/1", "/sessions;a=b");
+    String path =
+        pick(
+            r,
+            "/sessions",
+            "/sessions",
+            "/sessions?x=1",
+            "/sessions/",
+            "/sessions/1",
+            "/sessions;a=b");
     b.target = path.getBytes(StandardCharsets.UTF_8);
     boolean ours = path.equals("/sessions") || path.equals("/sessions?x=1");
     if (r.nextInt(3) == 0) {
@@ -294,7 +399,8 @@ final class RequestGenerator {
     b.expect = e.orUnavailable();
   }
 
-  // ------------------------------------------------------------------------------------------ /kv?prefix
+  // ------------------------------------------------------------------------------------------
+  // /kv?prefix
 
   private void kvList(Random r, Builder b) {
     b.method = pick(r, "GET", "GET", "GET", "HEAD", "POST", "PUT", "DELETE");
@@ -303,13 +409,17 @@ final class RequestGenerator {
     boolean neutral = false;
     List<String> params = new ArrayList<>();
     if (r.nextBoolean()) {
-      params.add("prefix=" + pick(r, "fz", "fz/", "", "%00", "%ff", "%C3%A9", "a".repeat(2000), "*", "%25", "wl-"));
+      params.add(
+          "prefix="
+              + pick(
+                  r, "fz", "fz/", "", "%00", "%ff", "%C3%A9", "a".repeat(2000), "*", "%25", "wl-"));
     }
     if (r.nextInt(3) == 0) {
       params.add("startAfter=" + pick(r, "fz/a", "", "%00", "zzzz"));
     }
     if (r.nextInt(3) == 0) {
-      String limit = pick(r, "1", "100", "1000", "", "0", "-1", "1001", "abc", "99999999999", "1e3", "5x");
+      String limit =
+          pick(r, "1", "100", "1000", "", "0", "-1", "1001", "abc", "99999999999", "1e3", "5x");
       params.add("limit=" + limit);
       if (!Set.of("1", "100", "1000", "").contains(limit)) {
         invalid = true;
@@ -337,20 +447,27 @@ final class RequestGenerator {
     b.expect = (neutral ? e.orRefused() : e).orUnavailable();
   }
 
-  // ------------------------------------------------------------------------------------------ /raft/*
+  // ------------------------------------------------------------------------------------------
+  // /raft/*
 
   private void raft(Random r, Builder b, String path) {
     boolean withToken = r.nextBoolean();
     rawRaft(r, b, path, strangerBatch(r, b, path, withToken), withToken);
   }
 
-  /** A batch of mostly {@code path}'s family from strangers (or members' ids without the token), then mutated. */
+  /**
+   * A batch of mostly {@code path}'s family from strangers (or members' ids without the token),
+   * then mutated.
+   */
   private byte[] strangerBatch(Random r, Builder b, String path, boolean withToken) {
     long term = strangerTerm(r, b);
     List<Message> batch = new ArrayList<>();
     int n = r.nextInt(8) == 0 ? 0 : 1 + r.nextInt(3);
     for (int i = 0; i < n; i++) {
-      String from = withToken || r.nextBoolean() ? pick(r, STRANGERS) : pick(r, members.toArray(String[]::new));
+      String from =
+          withToken || r.nextBoolean()
+              ? pick(r, STRANGERS)
+              : pick(r, members.toArray(String[]::new));
       String to = r.nextInt(5) == 0 ? pick(r, members.toArray(String[]::new)) : b.node;
       batch.add(randomMessage(r, path, from, to, term));
     }
@@ -359,8 +476,9 @@ final class RequestGenerator {
   }
 
   /**
-   * A peer stream ({@code /raft/stream/append|heartbeat}): the stranger's batch framed by a length, sometimes after
-   * keep-alives, sometimes with a frame length that lies (huge, negative, longer than the bytes that follow).
+   * A peer stream ({@code /raft/stream/append|heartbeat}): the stranger's batch framed by a length,
+   * sometimes after keep-alives, sometimes with a frame length that lies (huge, negative, longer
+   * than the bytes that follow).
    */
   private void raftStream(Random r, Builder b) {
     String family = r.nextBoolean() ? "/raft/append" : "/raft/heartbeat";
@@ -372,7 +490,9 @@ final class RequestGenerator {
     }
     switch (r.nextInt(6)) {
       case 0 -> {
-        writeInt(frames, r.nextBoolean() ? (int) MAX_RAFT_BATCH + 1 + r.nextInt(1000) : -1 - r.nextInt(1000));
+        writeInt(
+            frames,
+            r.nextBoolean() ? (int) MAX_RAFT_BATCH + 1 + r.nextInt(1000) : -1 - r.nextInt(1000));
         frames.writeBytes(batch);
         b.note("frame length out of bounds");
       }
@@ -391,7 +511,12 @@ final class RequestGenerator {
         }
       }
     }
-    rawRaft(r, b, "/raft/stream/" + family.substring("/raft/".length()), frames.toByteArray(), withToken);
+    rawRaft(
+        r,
+        b,
+        "/raft/stream/" + family.substring("/raft/".length()),
+        frames.toByteArray(),
+        withToken);
   }
 
   private static void writeInt(ByteArrayOutputStream out, int v) {
@@ -404,15 +529,25 @@ final class RequestGenerator {
   private void raftSnapshot(Random r, Builder b) {
     long term = strangerTerm(r, b);
     boolean withToken = r.nextBoolean();
-    String from = withToken || r.nextBoolean() ? pick(r, STRANGERS) : pick(r, members.toArray(String[]::new));
+    String from =
+        withToken || r.nextBoolean() ? pick(r, STRANGERS) : pick(r, members.toArray(String[]::new));
     String to = r.nextInt(5) == 0 ? pick(r, members.toArray(String[]::new)) : b.node;
     byte[] data = randomBytes(r, r.nextInt(600));
     long total = r.nextBoolean() ? data.length : Math.abs(r.nextLong() % 1_000_000_000L);
     long offset = r.nextInt(3) == 0 ? r.nextInt(1000) : 0;
     byte[] body;
     try {
-      body = new SnapshotChunk(from.isEmpty() ? "x" : from, to, term, 1 + r.nextInt(1_000_000), 1 + r.nextInt(100),
-          total, offset, data).encode();
+      body =
+          new SnapshotChunk(
+                  from.isEmpty() ? "x" : from,
+                  to,
+                  term,
+                  1 + r.nextInt(1_000_000),
+                  1 + r.nextInt(100),
+                  total,
+                  offset,
+                  data)
+              .encode();
     } catch (RuntimeException e) {
       body = randomBytes(r, 40);
     }
@@ -421,7 +556,9 @@ final class RequestGenerator {
   }
 
   private long strangerTerm(Random r, Builder b) {
-    long term = STRANGER_TERM_FLOOR + (r.nextBoolean() ? r.nextInt(1000) : Math.abs(r.nextLong() % (1L << 60)));
+    long term =
+        STRANGER_TERM_FLOOR
+            + (r.nextBoolean() ? r.nextInt(1000) : Math.abs(r.nextLong() % (1L << 60)));
     b.strangerTerm = term;
     return term;
   }
@@ -430,7 +567,8 @@ final class RequestGenerator {
     long idx = r.nextBoolean() ? r.nextInt(100) : Math.abs(r.nextLong() % (1L << 50));
     long t2 = r.nextBoolean() ? term : r.nextInt(10);
     // Mostly the family of the path; sometimes another, which the node must refuse.
-    String family = r.nextInt(6) == 0 ? pick(r, "/raft/append", "/raft/heartbeat", "/raft/vote") : path;
+    String family =
+        r.nextInt(6) == 0 ? pick(r, "/raft/append", "/raft/heartbeat", "/raft/vote") : path;
     return switch (family) {
       case "/raft/append" -> {
         if (r.nextInt(4) == 0) {
@@ -439,9 +577,14 @@ final class RequestGenerator {
         List<Entry> entries = new ArrayList<>();
         int k = r.nextInt(4);
         for (int i = 0; i < k; i++) {
-          // An entry of term 0 cannot be built (nor encoded): such a case used to throw in the generator and be lost.
-          entries.add(new Entry(Math.max(1, t2), idx + 1 + i, r.nextBoolean() ? Entry.Type.COMMAND : Entry.Type.NOOP,
-              randomBytes(r, r.nextInt(100))));
+          // An entry of term 0 cannot be built (nor encoded): such a case used to throw in the
+          // generator and be lost.
+          entries.add(
+              new Entry(
+                  Math.max(1, t2),
+                  idx + 1 + i,
+                  r.nextBoolean() ? Entry.Type.COMMAND : Entry.Type.NOOP,
+                  randomBytes(r, r.nextInt(100))));
         }
         yield new Message.AppendRequest(from, to, term, idx, t2, entries, idx + k);
       }
@@ -467,7 +610,8 @@ final class RequestGenerator {
     try {
       return MessageCodec.encode(batch);
     } catch (RuntimeException e) {
-      // An id too long for the encoding: send what a sloppy stranger would, garbage of about that size.
+      // An id too long for the encoding: send what a sloppy stranger would, garbage of about that
+      // size.
       return new byte[64];
     }
   }
@@ -502,15 +646,28 @@ final class RequestGenerator {
     }
   }
 
-  /** Wraps a Raft body in method, path variant, token and content type, and predicts the filter's exact answer. */
+  /**
+   * Wraps a Raft body in method, path variant, token and content type, and predicts the filter's
+   * exact answer.
+   */
   private void rawRaft(Random r, Builder b, String path, byte[] body, boolean withToken) {
-    String method = r.nextInt(8) == 0 ? pick(r, "GET", "PUT", "DELETE", "HEAD", "OPTIONS", "FOO") : "POST";
+    String method =
+        r.nextInt(8) == 0 ? pick(r, "GET", "PUT", "DELETE", "HEAD", "OPTIONS", "FOO") : "POST";
     b.method = method;
     String target = path;
     boolean canonical = true;
     if (r.nextInt(8) == 0) {
-      target = pick(r, path + "/", path + "?x=1", path.replace("/raft/", "/raft//"), path.toUpperCase(),
-          path + "%00", path.replace("/raft/", "/raft/./"), path + ";jsessionid=1", "/kv/../" + path.substring(1));
+      target =
+          pick(
+              r,
+              path + "/",
+              path + "?x=1",
+              path.replace("/raft/", "/raft//"),
+              path.toUpperCase(),
+              path + "%00",
+              path.replace("/raft/", "/raft/./"),
+              path + ";jsessionid=1",
+              "/kv/../" + path.substring(1));
       canonical = target.equals(path + "?x=1");
       b.note("path variant");
     }
@@ -521,10 +678,15 @@ final class RequestGenerator {
     } else {
       type = null;
     }
-    String sentToken = withToken ? token : r.nextBoolean() ? null : pick(r, "wrong", "", token + " ", token.toUpperCase(),
-        token.substring(1));
+    String sentToken =
+        withToken
+            ? token
+            : r.nextBoolean()
+                ? null
+                : pick(r, "wrong", "", token + " ", token.toUpperCase(), token.substring(1));
     if (sentToken != null && token.equals(sentToken.strip()) && actsAsMember(path, body, b.node)) {
-      // With the token, a member's id (flipped bytes turn "n4" into "n1") is a member speaking, whom Raft trusts by
+      // With the token, a member's id (flipped bytes turn "n4" into "n1") is a member speaking,
+      // whom Raft trusts by
       // design: not a stranger.
       sentToken = "wrong";
       b.note("token withheld from a member's id");
@@ -548,7 +710,8 @@ final class RequestGenerator {
     } else if (type == null || !type.startsWith("application/octet-stream")) {
       b.expect = Expect.exactly(415);
     } else if (sentToken == null || !token.equals(sentToken.strip())) {
-      // A header value's surrounding whitespace is not part of it (RFC 9110 §5.5): "token " is the token.
+      // A header value's surrounding whitespace is not part of it (RFC 9110 §5.5): "token " is the
+      // token.
       b.expect = Expect.exactly(401);
     } else if (b.declaredLength > MAX_RAFT_BATCH) {
       b.expect = Expect.exactly(413);
@@ -574,7 +737,10 @@ final class RequestGenerator {
 
   private static final String STREAM_PREFIX = "/raft/stream/";
 
-  /** What a stream's frames come to: the filter's answer, and whether it handed any message to the node first. */
+  /**
+   * What a stream's frames come to: the filter's answer, and whether it handed any message to the
+   * node first.
+   */
   private record StreamOutcome(int status, boolean deliveredMessages) {}
 
   /** Reads a stream's frames as the filter does: 200 when it reaches the end. */
@@ -583,8 +749,11 @@ final class RequestGenerator {
     boolean delivered = false;
     int at = 0;
     while (body.length - at >= 4) {
-      int len = ((body[at] & 0xff) << 24) | ((body[at + 1] & 0xff) << 16) | ((body[at + 2] & 0xff) << 8)
-          | (body[at + 3] & 0xff);
+      int len =
+          ((body[at] & 0xff) << 24)
+              | ((body[at + 1] & 0xff) << 16)
+              | ((body[at + 2] & 0xff) << 8)
+              | (body[at + 3] & 0xff);
       at += 4;
       if (len == 0) {
         continue;
@@ -636,21 +805,51 @@ final class RequestGenerator {
         return 400;
       }
     }
-    return 202; // only an empty batch can get here: the generator never gives a stranger the token and a member id
+    return 202; // only an empty batch can get here: the generator never gives a stranger the token
+    // and a member id
   }
 
-  // ------------------------------------------------------------------------------------------ /actuator, others
+  // ------------------------------------------------------------------------------------------
+  // /actuator, others
 
   private void actuator(Random r, Builder b) {
-    String p = pick(r, "/actuator", "/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
-        "/actuator/info", "/actuator/prometheus", "/actuator/env", "/actuator/shutdown", "/actuator/heapdump",
-        "/actuator/health/raftLoop", "/actuator/health/nothing", "/actuator/loggers", "/actuator/%2e%2e/kv/fz");
-    boolean known = Set.of("/actuator", "/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
-        "/actuator/info", "/actuator/prometheus", "/actuator/health/raftLoop").contains(p);
-    String method = r.nextInt(3) == 0 ? pick(r, "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE") : "GET";
+    String p =
+        pick(
+            r,
+            "/actuator",
+            "/actuator/health",
+            "/actuator/health/liveness",
+            "/actuator/health/readiness",
+            "/actuator/info",
+            "/actuator/prometheus",
+            "/actuator/env",
+            "/actuator/shutdown",
+            "/actuator/heapdump",
+            "/actuator/health/raftLoop",
+            "/actuator/health/nothing",
+            "/actuator/loggers",
+            "/actuator/%2e%2e/kv/fz");
+    boolean known =
+        Set.of(
+                "/actuator",
+                "/actuator/health",
+                "/actuator/health/liveness",
+                "/actuator/health/readiness",
+                "/actuator/info",
+                "/actuator/prometheus",
+                "/actuator/health/raftLoop")
+            .contains(p);
+    String method =
+        r.nextInt(3) == 0
+            ? pick(r, "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
+            : "GET";
     b.method = method;
-    b.target = (p + (r.nextInt(5) == 0 ? pick(r, "?x=%zz", "?format=json", "/", "?" + "q".repeat(5000)) : ""))
-        .getBytes(StandardCharsets.ISO_8859_1);
+    b.target =
+        (p
+                + (r.nextInt(5) == 0
+                    ? pick(r, "?x=%zz", "?format=json", "/", "?" + "q".repeat(5000))
+                    : ""))
+            .getBytes(StandardCharsets.ISO_8859_1);
     if (r.nextInt(4) == 0) {
       b.header("Accept", pick(r, ACCEPTS));
     }
@@ -664,43 +863,89 @@ final class RequestGenerator {
       success.add(200);
     }
     if (method.equals("OPTIONS")) {
-      success.add(200); // Spring answers OPTIONS on every path its actuator mapping covers with the allowed methods
+      success.add(
+          200); // Spring answers OPTIONS on every path its actuator mapping covers with the allowed
+      // methods
     }
     if (p.equals("/actuator/%2e%2e/kv/fz") && (method.equals("GET") || method.equals("HEAD"))) {
       success.addAll(List.of(200, 404)); // normalised to the key fz
     }
     Expect e = Expect.succeeds(success).orRefused();
-    // Readiness (and the overall health, which includes it) is 503 while a node has not applied the last commit it
-    // heard of, which under the workload's writes happens for moments: its job to say, not an error.
-    b.expect = p.equals("/actuator/health") || p.startsWith("/actuator/health/readiness") ? e.orUnavailable() : e;
+    // Readiness (and the overall health, which includes it) is 503 while a node has not applied the
+    // last commit it
+    // heard of, which under the workload's writes happens for moments: its job to say, not an
+    // error.
+    b.expect =
+        p.equals("/actuator/health") || p.startsWith("/actuator/health/readiness")
+            ? e.orUnavailable()
+            : e;
   }
 
   private void unknown(Random r, Builder b) {
     StringBuilder p = new StringBuilder();
     int segments = 1 + r.nextInt(4);
     for (int i = 0; i < segments; i++) {
-      p.append('/').append(pick(r, "", "admin", "kv2", "raft", "raft/unknown", "api", "error", "%2e%2e", "WEB-INF",
-          "META-INF", "favicon.ico", "index.html", ".env", "kvraft.jar", "..;", "static", "v3", "swagger-ui.html.bak",
-          "\u00e9", "%00", "%c0%af", "*", randomSafe(r, 1 + r.nextInt(30))));
+      p.append('/')
+          .append(
+              pick(
+                  r,
+                  "",
+                  "admin",
+                  "kv2",
+                  "raft",
+                  "raft/unknown",
+                  "api",
+                  "error",
+                  "%2e%2e",
+                  "WEB-INF",
+                  "META-INF",
+                  "favicon.ico",
+                  "index.html",
+                  ".env",
+                  "kvraft.jar",
+                  "..;",
+                  "static",
+                  "v3",
+                  "swagger-ui.html.bak",
+                  "\u00e9",
+                  "%00",
+                  "%c0%af",
+                  "*",
+                  randomSafe(r, 1 + r.nextInt(30))));
     }
     String path = p.toString();
     if (path.startsWith("/v3/api-docs") || path.startsWith("/swagger-ui")) {
       path = "/x" + path;
     }
-    b.method = pick(r, "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "PROPFIND", "G\u00c9T",
-        "CONNECT");
+    b.method =
+        pick(
+            r,
+            "GET",
+            "POST",
+            "PUT",
+            "DELETE",
+            "HEAD",
+            "OPTIONS",
+            "PATCH",
+            "TRACE",
+            "PROPFIND",
+            "G\u00c9T",
+            "CONNECT");
     b.target = path.getBytes(StandardCharsets.UTF_8);
     if (r.nextBoolean()) {
       b.header("Content-Type", pick(r, JUNK_TYPES));
       b.body = randomBytes(r, r.nextInt(500));
     }
     b.note("unknown path");
-    // CONNECT asks a proxy to open a tunnel: Tomcat answers 501 Not Implemented, which RFC 9110 §9.3.6 and §15.6.2
-    // name as the answer for a method the server does not implement. Every other method is refused with a 4xx.
+    // CONNECT asks a proxy to open a tunnel: Tomcat answers 501 Not Implemented, which RFC 9110
+    // §9.3.6 and §15.6.2
+    // name as the answer for a method the server does not implement. Every other method is refused
+    // with a 4xx.
     b.expect = b.method.equals("CONNECT") ? Expect.exactly(501) : Expect.refused();
   }
 
-  // ------------------------------------------------------------------------------------------ helpers
+  // ------------------------------------------------------------------------------------------
+  // helpers
 
   private static final class Builder {
     final long index;
@@ -735,8 +980,18 @@ final class RequestGenerator {
     }
 
     FuzzCase build() {
-      return new FuzzCase(index, family, node, method, target, List.copyOf(headers), body, declaredLength, expect,
-          strangerTerm, String.join(", ", notes));
+      return new FuzzCase(
+          index,
+          family,
+          node,
+          method,
+          target,
+          List.copyOf(headers),
+          body,
+          declaredLength,
+          expect,
+          strangerTerm,
+          String.join(", ", notes));
     }
   }
 
