@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -54,7 +55,17 @@ public class KvraftConfiguration {
    */
   @Bean
   AddressBook addressBook(RaftProperties raft, @Value("${server.port:8080}") int port) {
-    return new AddressBook(raft.nodeId(), raft.members(port));
+    AddressBook book = new AddressBook(raft.nodeId(), raft.members(port));
+    if ((raft.clusterToken() == null || raft.clusterToken().isBlank())
+        && book.reachesBeyondLoopback()) {
+      LoggerFactory.getLogger(KvraftConfiguration.class)
+          .warn(
+              "No raft.cluster-token is set and members are reached beyond loopback ({}): anyone who"
+                  + " can reach /raft/* on this node can speak for a member. Set raft.cluster-token"
+                  + " to the same secret on every member.",
+              book.asMap().values());
+    }
+    return book;
   }
 
   @Bean

@@ -1,7 +1,9 @@
 package io.kvraft.transport;
 
+import java.net.URI;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -44,6 +46,35 @@ public final class AddressBook {
   /** Every member's URL, in listing order; a snapshot that later changes do not affect. */
   public Map<String, String> asMap() {
     return urls;
+  }
+
+  /**
+   * Whether some member is reached at a host that is not a loopback literal ({@code localhost},
+   * {@code 127.*}, {@code ::1}). Names are not resolved: a name is taken as reaching beyond this
+   * machine, which errs towards warning.
+   */
+  public boolean reachesBeyondLoopback() {
+    for (String url : urls.values()) {
+      String host;
+      try {
+        host = URI.create(url).getHost();
+      } catch (IllegalArgumentException e) {
+        return true;
+      }
+      if (host == null || !isLoopback(host)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isLoopback(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.equals("localhost")
+        || h.startsWith("127.")
+        || h.equals("[::1]")
+        || h.equals("::1")
+        || h.equals("[0:0:0:0:0:0:0:1]");
   }
 
   public synchronized void put(String id, String url) {

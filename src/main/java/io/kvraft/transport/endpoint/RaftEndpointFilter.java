@@ -46,9 +46,9 @@ import org.springframework.stereotype.Component;
  * binary-encoded, one-way messages, answered 202 as soon as the batch is queued for the event loop
  * (replies travel as messages of their own), and {@code POST /raft/snapshot} with one
  * InstallSnapshot chunk, answered with the follower's reply. A batch is accepted only with the
- * cluster token (when one is set, else 401), from members and addressed to this node (else 403), on
- * the path of its family and well-formed (else 400), and no larger than any member sends (else
- * 413); errors are problem+json like the client API's.
+ * cluster token (when one is set, else 401, checked before anything else), from members and
+ * addressed to this node (else 403), on the path of its family and well-formed (else 400), and no
+ * larger than any member sends (else 413); errors are problem+json like the client API's.
  *
  * <p>A servlet filter rather than a controller: every client write costs the leader several of
  * these requests (followers' acknowledgements), and the benchmark's profile showed Spring MVC
@@ -143,6 +143,12 @@ public class RaftEndpointFilter implements Filter, Ordered {
     }
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) res;
+    // Authenticate before anything else: a 405 or 415 would teach a caller without the token how
+    // the protocol is spoken.
+    if (!tokenMatches(request.getHeader(HttpTransport.CLUSTER_TOKEN_HEADER))) {
+      problem(request, response, HttpStatus.UNAUTHORIZED, "missing or wrong cluster token");
+      return;
+    }
     if (!"POST".equals(request.getMethod())) {
       problem(request, response, HttpStatus.METHOD_NOT_ALLOWED, "Raft endpoints take POST only");
       return;
@@ -154,10 +160,6 @@ public class RaftEndpointFilter implements Filter, Ordered {
           response,
           HttpStatus.UNSUPPORTED_MEDIA_TYPE,
           "Raft batches are application/octet-stream");
-      return;
-    }
-    if (!tokenMatches(request.getHeader(HttpTransport.CLUSTER_TOKEN_HEADER))) {
-      problem(request, response, HttpStatus.UNAUTHORIZED, "missing or wrong cluster token");
       return;
     }
     if (request.getRequestURI().startsWith(STREAM_PREFIX)) {

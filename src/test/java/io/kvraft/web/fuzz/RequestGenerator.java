@@ -705,14 +705,14 @@ final class RequestGenerator {
       b.expect = Expect.refused();
       return;
     }
-    if (!method.equals("POST")) {
+    if (sentToken == null || !token.equals(sentToken.strip())) {
+      // Authentication comes first, so a stranger learns nothing of the protocol. A header value's
+      // surrounding whitespace is not part of it (RFC 9110 §5.5): "token " is the token.
+      b.expect = Expect.exactly(401);
+    } else if (!method.equals("POST")) {
       b.expect = Expect.exactly(405);
     } else if (type == null || !type.startsWith("application/octet-stream")) {
       b.expect = Expect.exactly(415);
-    } else if (sentToken == null || !token.equals(sentToken.strip())) {
-      // A header value's surrounding whitespace is not part of it (RFC 9110 §5.5): "token " is the
-      // token.
-      b.expect = Expect.exactly(401);
     } else if (b.declaredLength > MAX_RAFT_BATCH) {
       b.expect = Expect.exactly(413);
     } else {
