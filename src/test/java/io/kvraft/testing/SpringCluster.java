@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import okhttp3.MediaType;
@@ -375,23 +376,21 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
    * caught up).
    */
   public void awaitReady(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!ids.stream().filter(this::isRunning).allMatch(this::ready)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not every node ready within " + timeout);
-      }
-      pause(100);
-    }
+    awaitEvery(this::ready, "ready", timeout, 100);
   }
 
   /** Waits until every running node has applied at least one entry. */
   public void awaitApplied(Duration timeout) {
+    awaitEvery(id -> status(id).lastApplied() >= 1, "applied an entry", timeout, 50);
+  }
+
+  private void awaitEvery(Predicate<String> done, String what, Duration timeout, long pollMillis) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!ids.stream().filter(this::isRunning).allMatch(id -> status(id).lastApplied() >= 1)) {
+    while (!ids.stream().filter(this::isRunning).allMatch(done)) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("not every node applied an entry within " + timeout);
+        throw new AssertionError("not every node " + what + " within " + timeout);
       }
-      pause(50);
+      pause(pollMillis);
     }
   }
 
