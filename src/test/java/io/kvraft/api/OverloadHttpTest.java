@@ -3,23 +3,18 @@ package io.kvraft.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.kvraft.KvraftApplication;
-import io.kvraft.TestPorts;
 import io.kvraft.node.GatedStorage;
 import io.kvraft.node.RaftNode;
 import io.kvraft.raft.log.RaftStorage;
+import io.kvraft.testing.SpringCluster;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 
@@ -29,8 +24,6 @@ import org.springframework.context.annotation.Primary;
  * raft_proposals_rejected_total, and completes the held writes once the disk answers.
  */
 class OverloadHttpTest {
-  @TempDir Path dataDir;
-
   /**
    * Registered as a source, not scanned (no @Configuration), so no other test's context picks it
    * up.
@@ -46,6 +39,14 @@ class OverloadHttpTest {
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+  /** One node on a disk that can be stalled, to be started once it has applied its first entry. */
+  private static SpringCluster.Builder stallableNode() {
+    return SpringCluster.builder()
+        .nodes(1)
+        .sources(StallableDisk.class)
+        .awaitApplied(Duration.ofSeconds(30));
+  }
+
   private HttpRequest.Builder request(int port, String path) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(20));
@@ -54,18 +55,11 @@ class OverloadHttpTest {
   @Test
   void writesBeyondTheBoundAre503OverloadedWhileTheHeldOnesCompleteAfterTheDiskAnswers()
       throws Exception {
-    int port = TestPorts.reserve();
-    try (ConfigurableApplicationContext ctx =
-        new SpringApplicationBuilder(KvraftApplication.class, StallableDisk.class)
-            .run(
-                "--server.port=" + port,
-                "--raft.data-dir=" + dataDir,
-                "--raft.max-pending-proposals=2",
-                "--spring.main.banner-mode=off",
-                "--logging.level.root=WARN")) {
-      RaftNode node = ctx.getBean(RaftNode.class);
-      await().atMost(Duration.ofSeconds(30)).until(() -> node.status().lastApplied() >= 1);
-      GatedStorage disk = ctx.getBean(GatedStorage.class).stall();
+    try (SpringCluster cluster =
+        stallableNode().property("raft.max-pending-proposals", 2).start()) {
+      int port = cluster.port("n1");
+      RaftNode node = cluster.raft("n1");
+      GatedStorage disk = cluster.node("n1").getBean(GatedStorage.class).stall();
       try {
         CompletableFuture<HttpResponse<String>> first =
             http.sendAsync(
@@ -116,23 +110,19 @@ class OverloadHttpTest {
    */
   @Test
   void aWriteBeyondTheMemoryBudgetIs503OverloadedAndChangesNothing() throws Exception {
-    int port = TestPorts.reserve();
-    try (ConfigurableApplicationContext ctx =
-        new SpringApplicationBuilder(KvraftApplication.class, StallableDisk.class)
-            .run(
-                "--server.port=" + port,
-                "--raft.data-dir=" + dataDir,
-                "--raft.memory-budget-bytes=250000",
-                // Explicit, so the memory budget is what refuses (by default it would be half the
-                // budget).
-                "--raft.max-pending-bytes=1000000",
-                "--spring.main.banner-mode=off",
-                "--logging.level.root=WARN")) {
-      RaftNode node = ctx.getBean(RaftNode.class);
-      assertThat(node.memoryBudget()).isSameAs(ctx.getBean(io.kvraft.node.MemoryBudget.class));
+    try (SpringCluster cluster =
+        stallableNode()
+            .property("raft.memory-budget-bytes", 250000)
+            // Explicit, so the memory budget is what refuses (by default it would be half the
+            // budget).
+            .property("raft.max-pending-bytes", 1000000)
+            .start()) {
+      int port = cluster.port("n1");
+      RaftNode node = cluster.raft("n1");
+      assertThat(node.memoryBudget())
+          .isSameAs(cluster.node("n1").getBean(io.kvraft.node.MemoryBudget.class));
       assertThat(node.memoryBudget().maxBytes()).isEqualTo(250_000);
-      await().atMost(Duration.ofSeconds(30)).until(() -> node.status().lastApplied() >= 1);
-      GatedStorage disk = ctx.getBean(GatedStorage.class).stall();
+      GatedStorage disk = cluster.node("n1").getBean(GatedStorage.class).stall();
       String value = "v".repeat(100_000);
       try {
         CompletableFuture<HttpResponse<String>> first =

@@ -1,28 +1,15 @@
 package io.kvraft.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kvraft.KvraftApplication;
-import io.kvraft.TestPorts;
-import io.kvraft.node.RaftNode;
-import io.kvraft.raft.Role;
+import io.kvraft.testing.SpringCluster;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Issue 12 item 1 over HTTP, on a real single node with a small {@code kv.max-sessions}: a client
@@ -31,49 +18,28 @@ import org.springframework.context.ConfigurableApplicationContext;
  * client is refused with 503 and the client goes on.
  */
 class SessionEvictionHttpTest {
-  private static final MediaType BINARY = MediaType.get("application/octet-stream");
   private static final ObjectMapper JSON = new ObjectMapper();
-  @TempDir Path dataDir;
-  private final OkHttpClient http =
-      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
-  private ConfigurableApplicationContext node;
-  private int port;
+  private SpringCluster cluster;
 
-  private void start(String... extra) {
-    port = TestPorts.reserve();
-    String[] args = new String[6 + extra.length];
-    args[0] = "--server.port=" + port;
-    args[1] = "--raft.node-id=n1";
-    args[2] = "--raft.peers=n1=http://127.0.0.1:" + port;
-    args[3] = "--raft.data-dir=" + dataDir;
-    args[4] = "--spring.main.banner-mode=off";
-    args[5] = "--logging.level.root=WARN";
-    System.arraycopy(extra, 0, args, 6, extra.length);
-    node = new SpringApplicationBuilder(KvraftApplication.class).run(args);
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> node.getBean(RaftNode.class).status().role() == Role.LEADER);
+  /** One node that keeps at most four sessions, to be started once it leads. */
+  private static SpringCluster.Builder fourSessions() {
+    return SpringCluster.builder()
+        .nodes(1)
+        .property("kv.max-sessions", 4)
+        .awaitLeader(Duration.ofSeconds(30));
   }
 
   @AfterEach
   void stop() {
-    if (node != null) {
-      node.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
+  /** Sent once: a 503 is what some tests expect, not a reason to retry. */
   private Response call(String method, String path, String body, String... headers)
       throws IOException {
-    Request.Builder b = new Request.Builder().url("http://127.0.0.1:" + port + path);
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
-    }
-    RequestBody rb =
-        body == null
-            ? (method.equals("POST") ? RequestBody.create(new byte[0], null) : null)
-            : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), BINARY);
-    b.method(method, rb);
-    return http.newCall(b.build()).execute();
+    return cluster.callOnce(method, "n1", path, body, headers);
   }
 
   private int status(String method, String path, String body, String... headers)
@@ -113,7 +79,7 @@ class SessionEvictionHttpTest {
   void aRetryAfterEvictionIsRefusedWith410AndNotAppliedTwice() throws IOException {
     // No minimum idle time: every registration into the full table evicts the least recently used
     // session.
-    start("--kv.max-sessions=4", "--kv.session-min-idle=0s");
+    cluster = fourSessions().property("kv.session-min-idle", "0s").start();
     String c1 = appendABAndRetryB();
     for (int i = 0; i < 10; i++) {
       register();
@@ -140,7 +106,7 @@ class SessionEvictionHttpTest {
   void aRegistrationFloodAgainstARecentlyActiveClientIsRefusedAndTheClientKeepsWorking()
       throws IOException {
     // The default kv.session-min-idle (5 minutes) protects every session this test uses.
-    start("--kv.max-sessions=4");
+    cluster = fourSessions().start();
     String c1 = appendABAndRetryB();
     for (int i = 0; i < 3; i++) {
       register();

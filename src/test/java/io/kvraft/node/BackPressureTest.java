@@ -3,22 +3,17 @@ package io.kvraft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.kvraft.raft.Configuration;
-import io.kvraft.raft.RaftConfig;
-import io.kvraft.raft.Role;
-import io.kvraft.raft.log.MemoryRaftStorage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A leader whose disk stops answering keeps at most its back-pressure bounds of unfinished work:
@@ -27,10 +22,8 @@ import org.junit.jupiter.api.Test;
  * applied.
  */
 class BackPressureTest {
-  private static final RaftConfig CONFIG =
-      RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
-
-  private final GatedStorage disk = new GatedStorage(new MemoryRaftStorage()).stall();
+  @RegisterExtension final GatedNode solo = new GatedNode();
+  private final GatedStorage disk = solo.disk().stall();
   private final List<String> applied = new CopyOnWriteArrayList<>();
   private final AtomicInteger rejectedProposals = new AtomicInteger();
   private final AtomicInteger rejectedReads = new AtomicInteger();
@@ -42,43 +35,28 @@ class BackPressureTest {
    */
   private RaftNode stalledLeader(BackPressure limits) throws Exception {
     node =
-        new RaftNode(
-            "solo",
-            Configuration.ofVoters(List.of("solo")),
-            CONFIG,
-            Duration.ofMillis(10),
-            disk,
-            m -> {},
+        solo.startLeader(
             e -> {
               String cmd = new String(e.data(), StandardCharsets.UTF_8);
               applied.add(cmd);
               return cmd;
             },
-            new Random(1));
-    node.setBackPressure(limits);
-    node.setMetrics(
-        new NodeMetrics() {
-          @Override
-          public void proposalRejected() {
-            rejectedProposals.incrementAndGet();
-          }
+            n -> {
+              n.setBackPressure(limits);
+              n.setMetrics(
+                  new NodeMetrics() {
+                    @Override
+                    public void proposalRejected() {
+                      rejectedProposals.incrementAndGet();
+                    }
 
-          @Override
-          public void readRejected() {
-            rejectedReads.incrementAndGet();
-          }
-        });
-    node.start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> node.status().role() == Role.LEADER);
+                    @Override
+                    public void readRejected() {
+                      rejectedReads.incrementAndGet();
+                    }
+                  });
+            });
     return node;
-  }
-
-  @AfterEach
-  void stop() {
-    disk.resume();
-    if (node != null) {
-      node.close();
-    }
   }
 
   @Test

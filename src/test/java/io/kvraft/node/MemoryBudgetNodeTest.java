@@ -3,10 +3,6 @@ package io.kvraft.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.kvraft.raft.Configuration;
-import io.kvraft.raft.RaftConfig;
-import io.kvraft.raft.Role;
-import io.kvraft.raft.log.MemoryRaftStorage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The node's side of the member memory budget (issue 12): a proposal holds a reservation until its
@@ -25,46 +21,31 @@ import org.junit.jupiter.api.Test;
  * the leader) its reservation comes back: after a storm nothing stays reserved.
  */
 class MemoryBudgetNodeTest {
-  private static final RaftConfig CONFIG =
-      RaftConfig.defaults().withElectionTicks(15).withHeartbeatTicks(2);
-
-  private final GatedStorage disk = new GatedStorage(new MemoryRaftStorage());
+  @RegisterExtension final GatedNode gated = new GatedNode();
+  private final GatedStorage disk = gated.disk();
   private final List<byte[]> applied = new CopyOnWriteArrayList<>();
+  private final Applier record =
+      e -> {
+        applied.add(e.data());
+        return e.index();
+      };
   private RaftNode node;
 
   private RaftNode node(String id, List<String> members, MemoryBudget budget, BackPressure limits)
       throws Exception {
-    node =
-        new RaftNode(
-            id,
-            Configuration.ofVoters(members),
-            CONFIG,
-            Duration.ofMillis(10),
-            disk,
-            m -> {},
-            e -> {
-              applied.add(e.data());
-              return e.index();
-            },
-            new Random(1));
-    node.setBackPressure(limits);
-    node.setMemoryBudget(budget);
-    node.start();
+    node = gated.start(id, members, record, n -> limit(n, budget, limits));
     return node;
   }
 
   private RaftNode leader(MemoryBudget budget) throws Exception {
-    node("solo", List.of("solo"), budget, new BackPressure(10_000, 1L << 30, 100));
-    await().atMost(Duration.ofSeconds(10)).until(() -> node.status().role() == Role.LEADER);
+    BackPressure limits = new BackPressure(10_000, 1L << 30, 100);
+    node = gated.startLeader(record, n -> limit(n, budget, limits));
     return node;
   }
 
-  @AfterEach
-  void stop() {
-    disk.resume();
-    if (node != null) {
-      node.close();
-    }
+  private static void limit(RaftNode n, MemoryBudget budget, BackPressure limits) {
+    n.setBackPressure(limits);
+    n.setMemoryBudget(budget);
   }
 
   /**

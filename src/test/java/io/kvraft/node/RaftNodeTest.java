@@ -161,49 +161,12 @@ class RaftNodeTest {
     assertThat(readIndex).isGreaterThanOrEqualTo(1);
   }
 
-  /** Storage whose disk can fill: after {@link #fill()} every write fails as ENOSPC does. */
-  static final class FillableStorage extends ForwardingRaftStorage {
-    volatile boolean full;
-
-    FillableStorage() {
-      super(new MemoryRaftStorage());
-    }
-
-    void fill() {
-      full = true;
-    }
-
-    private void checkSpace() throws IOException {
-      if (full) {
-        throw new IOException("No space left on device");
-      }
-    }
-
-    @Override
-    public void append(List<Entry> entries) throws IOException {
-      checkSpace();
-      inner.append(entries);
-    }
-
-    @Override
-    public void saveHardState(io.kvraft.raft.HardState hardState) throws IOException {
-      checkSpace();
-      inner.saveHardState(hardState);
-    }
-
-    @Override
-    public void sync() throws IOException {
-      checkSpace();
-      inner.sync();
-    }
-  }
-
   @Test
   void aLeaderWhoseDiskFilledStopsClaimingToLeadOnceTheOthersElectAnother() throws Exception {
     List<String> members = List.of("a", "b", "c");
     Map<String, FillableStorage> disks = new ConcurrentHashMap<>();
     for (String id : members) {
-      FillableStorage disk = new FillableStorage();
+      FillableStorage disk = new FillableStorage(new MemoryRaftStorage());
       disks.put(id, disk);
       start(id, members, disk);
     }

@@ -1,5 +1,6 @@
 package io.kvraft.node;
 
+import static io.kvraft.testing.TestFiles.flipBits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -20,11 +21,8 @@ import io.kvraft.transport.InMemoryNetwork;
 import io.kvraft.transport.SnapshotChunk;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -483,7 +481,7 @@ class SnapshotNodeTest {
     SnapshotStore store = SnapshotStore.open(tmp.resolve("c"), false);
     List<SnapshotStore.Meta> kept = store.list();
     assertThat(kept).hasSize(2);
-    flip(kept.get(0).path(), kept.get(0).length() - 10);
+    flipBits(kept.get(0).path(), kept.get(0).length() - 10, 0x40);
 
     RaftNode again = start("c");
     assertThat(again.status().lastApplied()).isGreaterThanOrEqualTo(kept.get(1).index());
@@ -503,21 +501,10 @@ class SnapshotNodeTest {
     victim.close();
     nodes.remove("c");
     for (SnapshotStore.Meta m : SnapshotStore.open(tmp.resolve("c"), false).list()) {
-      flip(m.path(), m.length() - 10);
+      flipBits(m.path(), m.length() - 10, 0x40);
     }
     assertThatThrownBy(() -> start("c"))
         .isInstanceOf(CorruptLogException.class)
         .hasMessageContaining("snapshot");
-  }
-
-  private static void flip(Path file, long at) throws IOException {
-    try (FileChannel ch =
-        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ByteBuffer b = ByteBuffer.allocate(1);
-      ch.read(b, at);
-      b.put(0, (byte) (b.get(0) ^ 0x40));
-      b.rewind();
-      ch.write(b, at);
-    }
   }
 }

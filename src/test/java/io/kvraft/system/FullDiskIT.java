@@ -6,22 +6,16 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.linearizability.KvOp;
+import io.kvraft.node.FillableStorage;
 import io.kvraft.node.NodeStatus;
-import io.kvraft.raft.Entry;
-import io.kvraft.raft.HardState;
-import io.kvraft.raft.log.ForwardingRaftStorage;
 import io.kvraft.raft.log.RaftStorage;
-import io.kvraft.raft.log.RecoveredState;
 import io.kvraft.testing.SpringCluster;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -42,64 +36,6 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class FullDiskIT {
-  /** Storage whose disk can fill up: after {@link #fill()}, every write fails as ENOSPC would. */
-  static final class FillableStorage extends ForwardingRaftStorage {
-    private volatile boolean full;
-    private final AtomicLong persistedIndex = new AtomicLong();
-    private volatile long appendedIndex;
-
-    FillableStorage(RaftStorage inner) {
-      super(inner);
-    }
-
-    void fill() {
-      full = true;
-    }
-
-    long persistedIndex() {
-      return persistedIndex.get();
-    }
-
-    private void checkSpace() throws IOException {
-      if (full) {
-        throw new IOException("No space left on device");
-      }
-    }
-
-    @Override
-    public RecoveredState recover() throws IOException {
-      RecoveredState s = inner.recover();
-      persistedIndex.set(inner.lastIndex());
-      return s;
-    }
-
-    @Override
-    public void append(List<Entry> entries) throws IOException {
-      checkSpace();
-      inner.append(entries);
-      appendedIndex = inner.lastIndex();
-    }
-
-    @Override
-    public void saveHardState(HardState hardState) throws IOException {
-      checkSpace();
-      inner.saveHardState(hardState);
-    }
-
-    @Override
-    public void sync() throws IOException {
-      checkSpace();
-      inner.sync();
-      persistedIndex.set(appendedIndex);
-    }
-
-    @Override
-    public void compactPrefix(long upToIndex, long termAtIndex) throws IOException {
-      checkSpace();
-      inner.compactPrefix(upToIndex, termAtIndex);
-    }
-  }
-
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration LEADER_WAIT = Duration.ofSeconds(20);
   private final Map<String, FillableStorage> storages = new ConcurrentHashMap<>();

@@ -2,6 +2,7 @@ package io.kvraft.system;
 
 import static io.kvraft.system.Scenarios.before;
 import static io.kvraft.system.Scenarios.deadline;
+import static io.kvraft.testing.TestFiles.flipBits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kvraft.linearizability.KvOp;
@@ -239,7 +240,7 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
     Path target = segments.get(random.nextInt(segments.size() - 1));
     long size = Files.size(target);
     long at = 4 + (long) (random.nextDouble() * (size - 8));
-    flipByte(target, at);
+    flipBits(target, at, 0x5a);
     System.out.println(
         "[flipped byte mid-log] "
             + victim
@@ -354,17 +355,5 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
   private void moveAside(String id) throws IOException {
     Path dir = cluster.dataDir(id);
     Files.move(dir, dir.resolveSibling(id + ".damaged-" + System.nanoTime()));
-  }
-
-  static void flipByte(Path file, long at) throws IOException {
-    try (FileChannel ch =
-        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
-      ch.read(b, at);
-      b.put(0, (byte) (b.get(0) ^ 0x5a));
-      b.rewind();
-      ch.write(b, at);
-      ch.force(true);
-    }
   }
 }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import okhttp3.MediaType;
@@ -72,6 +73,8 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
       initializer;
   private final Duration leaderWithin;
   private final Duration readyWithin;
+  private final Duration appliedWithin;
+  private final Class<?>[] sources;
   private Path dataRoot;
   private boolean ownDataRoot;
   private String peers;
@@ -90,6 +93,8 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     this.initializer = b.initializer;
     this.leaderWithin = b.leaderWithin;
     this.readyWithin = b.readyWithin;
+    this.appliedWithin = b.appliedWithin;
+    this.sources = b.sources.toArray(Class<?>[]::new);
   }
 
   public static Builder builder() {
@@ -106,6 +111,8 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
         initializer;
     private Duration leaderWithin;
     private Duration readyWithin;
+    private Duration appliedWithin;
+    private final List<Class<?>> sources = new ArrayList<>(List.of(KvraftApplication.class));
 
     private Builder() {}
 
@@ -135,6 +142,15 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
       return this;
     }
 
+    /**
+     * More source classes for every node's context, besides the application: a test's own
+     * {@code @Bean}s in a class that is not a scanned {@code @Configuration}.
+     */
+    public Builder sources(Class<?>... more) {
+      sources.addAll(List.of(more));
+      return this;
+    }
+
     /** Called for each node's context, at every start of that node, before its beans are made. */
     public Builder initializer(
         Function<String, ApplicationContextInitializer<ConfigurableApplicationContext>> perNode) {
@@ -154,6 +170,15 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
      */
     public Builder awaitReady(Duration timeout) {
       this.readyWithin = timeout;
+      return this;
+    }
+
+    /**
+     * Once started, wait (and fail after the timeout) until every node has applied an entry ({@link
+     * #awaitApplied}): the cluster's first leader committed its term's first entry.
+     */
+    public Builder awaitApplied(Duration timeout) {
+      this.appliedWithin = timeout;
       return this;
     }
 
@@ -218,6 +243,9 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
       if (readyWithin != null) {
         awaitReady(readyWithin);
       }
+      if (appliedWithin != null) {
+        awaitApplied(appliedWithin);
+      }
     } catch (IOException e) {
       close();
       throw new UncheckedIOException(e);
@@ -258,7 +286,7 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     run.add("--raft.peers=" + peers);
     run.add("--raft.data-dir=" + dataRoot.resolve(id));
     run.addAll(args);
-    SpringApplicationBuilder b = new SpringApplicationBuilder(KvraftApplication.class);
+    SpringApplicationBuilder b = new SpringApplicationBuilder(sources);
     if (initializer != null) {
       b.initializers(initializer.apply(id));
     }
@@ -348,12 +376,21 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
    * caught up).
    */
   public void awaitReady(Duration timeout) {
+    awaitEvery(this::ready, "ready", timeout, 100);
+  }
+
+  /** Waits until every running node has applied at least one entry. */
+  public void awaitApplied(Duration timeout) {
+    awaitEvery(id -> status(id).lastApplied() >= 1, "applied an entry", timeout, 50);
+  }
+
+  private void awaitEvery(Predicate<String> done, String what, Duration timeout, long pollMillis) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!ids.stream().filter(this::isRunning).allMatch(this::ready)) {
+    while (!ids.stream().filter(this::isRunning).allMatch(done)) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("not every node ready within " + timeout);
+        throw new AssertionError("not every node " + what + " within " + timeout);
       }
-      pause(100);
+      pause(pollMillis);
     }
   }
 
@@ -397,8 +434,9 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
   /**
    * Sends a request to node {@code id}, re-sending it while the answer is 503 (the contract's
    * "retry": on a loaded machine an election may happen at any time), for up to 30 s. {@code
-   * headers} are name, value pairs; a non-null body goes as application/octet-stream. Writes that
-   * must not apply twice should carry Client-Id/Request-Seq.
+   * headers} are name, value pairs; a non-null body goes as application/octet-stream, a null one as
+   * no body (empty for POST, PUT and PATCH). Writes that must not apply twice should carry
+   * Client-Id/Request-Seq.
    */
   public Response call(String method, String id, String path, String body, String... headers)
       throws IOException {
@@ -425,9 +463,15 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
-    b.method(
-        method,
-        body == null ? null : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), BINARY));
+    RequestBody rb;
+    if (body != null) {
+      rb = RequestBody.create(body.getBytes(StandardCharsets.UTF_8), BINARY);
+    } else if (List.of("POST", "PUT", "PATCH").contains(method)) {
+      rb = RequestBody.create(new byte[0], null);
+    } else {
+      rb = null;
+    }
+    b.method(method, rb);
     return http.newCall(b.build()).execute();
   }
 

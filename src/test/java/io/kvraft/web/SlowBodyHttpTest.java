@@ -3,22 +3,15 @@ package io.kvraft.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.kvraft.KvraftApplication;
-import io.kvraft.TestPorts;
-import io.kvraft.node.RaftNode;
+import io.kvraft.testing.SpringCluster;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Issue 12, item 5, over real HTTP on one node with a small container thread pool (8): request
@@ -30,28 +23,20 @@ import org.springframework.context.ConfigurableApplicationContext;
 class SlowBodyHttpTest {
   private static final int THREADS = 8;
 
-  @TempDir Path dataDir;
-
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-  private ConfigurableApplicationContext start(int port, String bodyReadTimeout, String... more) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--server.port=" + port,
-                "--raft.data-dir=" + dataDir,
-                "--server.tomcat.threads.max=" + THREADS,
-                "--server.tomcat.threads.min-spare=" + THREADS,
-                "--kv.body-read-timeout=" + bodyReadTimeout,
-                "--spring.main.banner-mode=off",
-                "--logging.level.root=WARN"));
-    args.addAll(List.of(more));
-    ConfigurableApplicationContext ctx =
-        new SpringApplicationBuilder(KvraftApplication.class).run(args.toArray(String[]::new));
-    RaftNode node = ctx.getBean(RaftNode.class);
-    await().atMost(Duration.ofSeconds(30)).until(() -> node.status().lastApplied() >= 1);
-    return ctx;
+  /**
+   * One node with THREADS container threads and the given body deadline, to be started once it has
+   * applied its first entry.
+   */
+  private static SpringCluster.Builder node(String bodyReadTimeout) {
+    return SpringCluster.builder()
+        .nodes(1)
+        .property("server.tomcat.threads.max", THREADS)
+        .property("server.tomcat.threads.min-spare", THREADS)
+        .property("kv.body-read-timeout", bodyReadTimeout)
+        .awaitApplied(Duration.ofSeconds(30));
   }
 
   private HttpResponse<String> send(int port, String method, String path, String body)
@@ -69,13 +54,12 @@ class SlowBodyHttpTest {
 
   @Test
   void manySlowSendersLeaveWritesHealthAndRaftEndpointsServed() throws Exception {
-    int port = TestPorts.reserve();
     // A deadline far beyond the test, so what keeps others served is not slow senders being cut
     // off.
-    try (ConfigurableApplicationContext ctx = start(port, "120s");
+    try (SpringCluster cluster = node("120s").start();
         SlowSender.Flood flood =
             new SlowSender.Flood(
-                port,
+                cluster.port("n1"),
                 4 * THREADS,
                 1_000_000,
                 Duration.ofMillis(500),
@@ -88,11 +72,12 @@ class SlowBodyHttpTest {
         // and the refused ones' bodies are not drained on a container thread.
         SlowSender.Flood streams =
             new SlowSender.Flood(
-                port,
+                cluster.port("n1"),
                 THREADS,
                 1_000_000,
                 Duration.ofMillis(500),
                 List.<String[]>of(new String[] {"POST", "/raft/stream/append"}))) {
+      int port = cluster.port("n1");
       for (int i = 0; i < 2 * THREADS; i++) {
         HttpResponse<String> put = send(port, "PUT", "/kv/fast-" + i, "v" + i);
         assertThat(put.statusCode()).as("PUT %d while slow bodies trickle", i).isEqualTo(204);
@@ -117,9 +102,9 @@ class SlowBodyHttpTest {
 
   @Test
   void bodiesPastTheBudgetAre503OverloadedUntilTheBytesHeldAreGiven() throws Exception {
-    int port = TestPorts.reserve();
-    try (ConfigurableApplicationContext ctx = start(port, "3s", "--kv.body-budget-bytes=8192");
-        SlowSender holder = SlowSender.open(port, "PUT", "/kv/held", 100_000)) {
+    try (SpringCluster cluster = node("3s").property("kv.body-budget-bytes", 8192).start();
+        SlowSender holder = SlowSender.open(cluster.port("n1"), "PUT", "/kv/held", 100_000)) {
+      int port = cluster.port("n1");
       // 4000 bytes arrived of a promised 100000: the buffer holds 4 KiB of the 8 KiB budget.
       assertThat(holder.send(new byte[4000])).isTrue();
       String big = "b".repeat(6000);
@@ -146,8 +131,8 @@ class SlowBodyHttpTest {
   @Test
   void aBodyNotCompleteWithinTheDeadlineIs408AndNotAppliedWhileASlowCompleteOneIsApplied()
       throws Exception {
-    int port = TestPorts.reserve();
-    try (ConfigurableApplicationContext ctx = start(port, "3s", "--kv.body-budget-bytes=8192")) {
+    try (SpringCluster cluster = node("3s").property("kv.body-budget-bytes", 8192).start()) {
+      int port = cluster.port("n1");
       // In time: ten bytes, one every 100 ms, well inside the 3 s deadline.
       try (SlowSender slow = SlowSender.open(port, "PUT", "/kv/in-time", 10)) {
         for (byte b : "0123456789".getBytes(StandardCharsets.US_ASCII)) {

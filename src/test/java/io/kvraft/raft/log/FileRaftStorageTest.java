@@ -2,6 +2,7 @@ package io.kvraft.raft.log;
 
 import static io.kvraft.raft.log.TestEntries.concat;
 import static io.kvraft.raft.log.TestEntries.range;
+import static io.kvraft.testing.TestFiles.flipBits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -124,7 +125,7 @@ class FileRaftStorageTest {
     long size = Files.size(lastSegment(original));
     for (long at = size - frameBytes(range(n, n, 1)); at < size; at++) {
       Path copy = copyOf(original, "flip-" + at);
-      flipByte(lastSegment(copy), at);
+      flipBits(lastSegment(copy), at, 0xFF);
       assertThat(entriesAfterReopen(copy)).as("flipped byte %d", at).isEqualTo(range(1, n - 1, 1));
     }
   }
@@ -135,7 +136,7 @@ class FileRaftStorageTest {
     for (long at = 0; at < frameBytes(range(9, 9, 1)); at++) {
       Path copy = copyOf(original, "flip-" + at);
       Path segment = lastSegment(copy);
-      flipByte(segment, at);
+      flipBits(segment, at, 0xFF);
       assertThatThrownBy(() -> FileRaftStorage.open(copy, SMALL_SEGMENTS))
           .as("flipped byte %d", at)
           .isInstanceOfSatisfying(
@@ -156,7 +157,7 @@ class FileRaftStorageTest {
     Path original = writeLog(range(1, 10, 1));
     Path firstSegment = original.resolve("raft/log-00000000000000000001.seg");
     long recordFourAt = frameBytes(range(1, 3, 1));
-    flipByte(firstSegment, Files.size(firstSegment) - 1);
+    flipBits(firstSegment, Files.size(firstSegment) - 1, 0xFF);
 
     assertThatThrownBy(() -> FileRaftStorage.open(original, SMALL_SEGMENTS))
         .isInstanceOf(CorruptLogException.class)
@@ -185,7 +186,7 @@ class FileRaftStorageTest {
     long size = Files.size(hardState);
     for (long at = 0; at < size; at++) {
       Path copy = copyOf(original, "flip-" + at);
-      flipByte(copy.resolve("raft/hardstate"), at);
+      flipBits(copy.resolve("raft/hardstate"), at, 0xFF);
       assertThatThrownBy(() -> FileRaftStorage.open(copy, SMALL_SEGMENTS))
           .as("flipped byte %d", at)
           .isInstanceOf(CorruptLogException.class)
@@ -404,12 +405,6 @@ class FileRaftStorageTest {
       }
     }
     return copy;
-  }
-
-  private static void flipByte(Path file, long at) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
-    bytes[Math.toIntExact(at)] ^= (byte) 0xFF;
-    Files.write(file, bytes);
   }
 
   private static List<String> segmentNames(Path dataDir) throws IOException {

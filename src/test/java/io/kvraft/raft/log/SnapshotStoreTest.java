@@ -1,5 +1,6 @@
 package io.kvraft.raft.log;
 
+import static io.kvraft.testing.TestFiles.flipBits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,7 +58,7 @@ class SnapshotStoreTest {
     SnapshotStore store = SnapshotStore.open(tmp, true);
     store.save(10, 1, out -> out.write(content(500, 1)));
     SnapshotStore.Meta newest = store.save(20, 2, out -> out.write(content(500, 2)));
-    flipByte(newest.path(), SnapshotStore.HEADER_BYTES + 100);
+    flipBits(newest.path(), SnapshotStore.HEADER_BYTES + 100, 0x10);
 
     SnapshotStore.Meta chosen = store.newestValid().orElseThrow();
     assertThat(chosen.index()).isEqualTo(10);
@@ -127,16 +128,5 @@ class SnapshotStoreTest {
     follower.writePartial(20, 2, 0, new byte[50]);
     assertThat(follower.partialSize(10, 1)).isZero();
     assertThat(follower.partialSize(20, 2)).isEqualTo(50);
-  }
-
-  private static void flipByte(Path file, long at) throws IOException {
-    try (FileChannel ch =
-        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
-      ch.read(b, at);
-      b.put(0, (byte) (b.get(0) ^ 0x10));
-      b.rewind();
-      ch.write(b, at);
-    }
   }
 }
