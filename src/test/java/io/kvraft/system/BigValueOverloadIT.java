@@ -19,6 +19,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -62,6 +63,12 @@ class BigValueOverloadIT {
             .withJvmOptions("-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
     cluster.startAll();
     cluster.awaitLeader(Duration.ofSeconds(30));
+  }
+
+  /** No member ran out of memory, logged an error or died by itself, whatever the answers said. */
+  @AfterEach
+  void membersLogsAreClean() {
+    assertThat(cluster.unexpectedTrouble(Map.of())).as("members' logs").isEmpty();
   }
 
   @AfterAll

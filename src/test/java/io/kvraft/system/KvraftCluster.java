@@ -10,11 +10,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import okhttp3.OkHttpClient;
@@ -155,7 +157,16 @@ final class KvraftCluster implements AutoCloseable {
             .collect(Collectors.joining(","));
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xmx256m", "-Xss512k", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+    // As the image runs members: an OutOfMemoryError ends the process (and the scenario fails on
+    // it)
+    // instead of leaving a half-working member that a later restore would quietly restart.
+    cmd.addAll(
+        List.of(
+            "-Xmx256m",
+            "-Xss512k",
+            "-XX:TieredStopAtLevel=1",
+            "-Xshare:auto",
+            "-XX:+ExitOnOutOfMemoryError"));
     boolean ownCollector = jvmOptions.stream().anyMatch(o -> o.matches("-XX:\\+Use\\w+GC"));
     if (!ownCollector) {
       cmd.add("-XX:+UseSerialGC");
@@ -310,6 +321,71 @@ final class KvraftCluster implements AutoCloseable {
       }
     }
     started.forEach(this::awaitServing);
+  }
+
+  // ------------------------------------------------------------------ what went wrong
+
+  /** Where each member's log stood when the current scenario began. */
+  private final Map<String, Long> logMarks = new HashMap<>();
+
+  private static final Pattern THROWABLE_LINE =
+      Pattern.compile("^\\s*(Caused by: )?[\\w.$]+(Exception|Error)(:|$)|Exception in thread");
+
+  /** Remembers where every member's log ends now: {@link #unexpectedTrouble} reads from here. */
+  void markLogs() {
+    for (String id : ids) {
+      try {
+        logMarks.put(id, Files.exists(logFile(id)) ? Files.size(logFile(id)) : 0L);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /**
+   * What went wrong on members since {@link #markLogs} that the scenario did not cause on purpose:
+   * a member that exited without being killed or awaited, and every log line at ERROR, naming an
+   * exception or an OutOfMemoryError, unless it matches one of {@code expected}'s patterns for that
+   * member. An OutOfMemoryError is never expected.
+   */
+  List<String> unexpectedTrouble(Map<String, List<Pattern>> expected) {
+    List<String> trouble = new ArrayList<>();
+    for (String id : ids) {
+      Process p = processes.get(id);
+      if (p != null && !p.isAlive()) {
+        trouble.add(id + " exited by itself, code " + p.exitValue() + ":\n" + logTail(id, 30));
+      }
+      List<Pattern> allowed = expected.getOrDefault(id, List.of());
+      String since = logSince(id, logMarks.getOrDefault(id, 0L));
+      troubleIn(since, allowed).forEach(line -> trouble.add(id + ": " + line));
+    }
+    return trouble;
+  }
+
+  private String logSince(String id, long mark) {
+    try {
+      byte[] all = Files.exists(logFile(id)) ? Files.readAllBytes(logFile(id)) : new byte[0];
+      int from = (int) Math.min(mark, all.length);
+      return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The lines of a member's log that say something went wrong (ERROR, an exception, an
+   * OutOfMemoryError) and match none of {@code allowed}; an OutOfMemoryError is never allowed.
+   */
+  static List<String> troubleIn(String log, List<Pattern> allowed) {
+    List<String> out = new ArrayList<>();
+    for (String line : log.split("\n")) {
+      boolean oom = line.contains("OutOfMemoryError");
+      boolean troubled = oom || line.contains(" ERROR ") || THROWABLE_LINE.matcher(line).find();
+      if (troubled && (oom || allowed.stream().noneMatch(a -> a.matcher(line).find()))) {
+        out.add(line);
+      }
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ network

@@ -1,10 +1,18 @@
 package io.kvraft.system;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
@@ -39,9 +47,40 @@ abstract class SharedClusterFaults {
     }
   }
 
+  /** A member's refused start, as the scenarios that damage its files cause on purpose. */
+  static final Pattern REFUSED_START =
+      Pattern.compile(
+          "TomcatStarter .*Error starting Tomcat context|LoggingFailureAnalysisReporter");
+
+  private final Map<String, List<Pattern>> expectedTrouble = new HashMap<>();
+
+  /**
+   * Log lines of member {@code id} that this scenario causes on purpose; any other trouble fails
+   * it.
+   */
+  void expectTrouble(String id, Pattern lines) {
+    expectedTrouble.computeIfAbsent(id, k -> new ArrayList<>()).add(lines);
+  }
+
   @BeforeEach
   void wholeCluster() {
     cluster.restoreAll();
     cluster.awaitLeader(LEADER_WAIT);
+    expectedTrouble.clear();
+    cluster.markLogs();
+  }
+
+  /**
+   * Every member's log is read after each scenario: an error, exception or OutOfMemoryError the
+   * scenario did not cause, or a member that died by itself, fails it (a restore would otherwise
+   * quietly restart it before the next scenario).
+   */
+  @AfterEach
+  void nothingUnexpectedInTheLogs() {
+    assertThat(cluster.unexpectedTrouble(expectedTrouble))
+        .as(
+            "members' trouble this scenario did not cause (logs in %s)",
+            cluster.logFile("x").getParent())
+        .isEmpty();
   }
 }

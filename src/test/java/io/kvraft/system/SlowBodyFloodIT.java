@@ -6,6 +6,7 @@ import io.kvraft.web.SlowSender;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.MediaType;
@@ -88,6 +89,7 @@ class SlowBodyFloodIT {
           .isPositive();
       assertThat(healthAnswered).as("the flooded leader's /actuator/health answered").isPositive();
       assertThat(report.anomalies()).isEmpty();
+      assertThat(cluster.unexpectedTrouble(Map.of())).as("members' logs").isEmpty();
     }
   }
 

@@ -249,6 +249,7 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
             + " of "
             + target.getFileName());
     long okBefore = w.okCount();
+    expectTrouble(victim, REFUSED_START);
     cluster.spawn(victim);
     try {
       int exit = cluster.awaitExit(victim, Duration.ofSeconds(90));
@@ -280,6 +281,7 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
     Files.delete(hardState);
     System.out.println("[missing hard state] " + victim + ": deleted " + hardState);
     long okBefore = w.okCount();
+    expectTrouble(victim, REFUSED_START);
     cluster.spawn(victim);
     try {
       int exit = cluster.awaitExit(victim, Duration.ofSeconds(90));
@@ -309,6 +311,7 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
     Files.delete(gone);
     System.out.println("[missing segment] " + victim + ": deleted " + gone.getFileName());
     long okBefore = w.okCount();
+    expectTrouble(victim, REFUSED_START);
     cluster.spawn(victim);
     try {
       int exit = cluster.awaitExit(victim, Duration.ofSeconds(90));
