@@ -323,17 +323,14 @@ public class KvEndpointFilter implements Filter, Ordered {
         && leader != null
         && !leader.equals(status.id())) {
       // A follower passes the write on at once, holding the body only while it is relayed. It used
-      // to propose
-      // first and relay on NotLeader, so every request, the leader's own included, kept its body in
-      // a closure for
-      // as long as its proposal lived: a second copy of every value in flight on the leader (issue
-      // 12).
+      // to propose first and relay on NotLeader, so every request, the leader's own included, kept
+      // its body in a closure for as long as its proposal lived: a second copy of every value in
+      // flight on the leader (issue 12).
       return relay(leader, LeaderForwarder.Relay.of(request, body));
     }
     // Served here. Nothing keeps the body once it is encoded into the proposal; should leadership
-    // have moved
-    // meanwhile, the client is told where to (503 No Leader with Raft-Leader) instead of a relay
-    // being kept for it.
+    // have moved meanwhile, the client is told where to (503 No Leader with Raft-Leader) instead of
+    // a relay being kept for it.
     return write.get().thenApply(r -> writeAnswer(r, path));
   }
 

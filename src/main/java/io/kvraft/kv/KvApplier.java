@@ -48,8 +48,8 @@ public final class KvApplier implements Applier {
       return null;
     }
     // Only KvService proposes and it encodes what it validated, so a decode failure here means a
-    // corrupt log:
-    // stopping the node is better than applying something else than the other replicas did.
+    // corrupt log: stopping the node is better than applying something else than the other replicas
+    // did.
     return stateMachine.apply(entry.index(), KvCommandCodec.decode(entry.data()));
   }
 

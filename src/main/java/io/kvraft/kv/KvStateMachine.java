@@ -133,10 +133,8 @@ public final class KvStateMachine {
     ClientSessions.Session session = sessions.get(clientId);
     if (session == null && !legacy) {
       // Maybe a retry of a write this session applied before it expired or was evicted: applying it
-      // could apply it
-      // twice, and the recorded answer is gone. Refused on every replica alike; the client learns
-      // its outcome is
-      // unknown and must read before it retries under a new session.
+      // could apply it twice, and the recorded answer is gone. Refused on every replica alike; the
+      // client learns its outcome is unknown and must read before it retries under a new session.
       return KvResult.SESSION_EXPIRED;
     }
     if (session != null && cmd.seq() <= session.lastSeq()) {

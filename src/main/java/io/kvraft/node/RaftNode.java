@@ -308,9 +308,8 @@ public final class RaftNode implements AutoCloseable {
     }
     MemoryBudget mem = memory;
     // Alone: no other proposal of this node is unapplied, so whatever the log holds is kept for
-    // followers only and
-    // goes at the next compaction, which needs entries applied: let it in, as the pending bound
-    // does.
+    // followers only and goes at the next compaction, which needs entries applied: let it in, as
+    // the pending bound does.
     if (!mem.tryReserve(command.length, budget.count() == 1)) {
       budget.giveBack(command.length);
       metrics.proposalRejected();
@@ -358,8 +357,7 @@ public final class RaftNode implements AutoCloseable {
       return f;
     }
     // Freed when answered or when the caller's timeout completes it: a read holds nothing but its
-    // waiter, which
-    // dropAbandonedWaiters forgets soon after.
+    // waiter, which dropAbandonedWaiters forgets soon after.
     f.whenComplete((v, e) -> budget.giveBack(0));
     if (!post(() -> requests.addRead(f))) {
       f.completeExceptionally(unavailable());

@@ -28,9 +28,8 @@ final class StatusPublisher {
   void publish(long lastApplied, String failure, long loopIterations) {
     NodeStatus before = status;
     // A node whose storage failed takes part in nothing and learns no newer term, so what its core
-    // last believed is
-    // stale: claiming to lead (or to know the leader) would send clients to it long after the
-    // others moved on.
+    // last believed is stale: claiming to lead (or to know the leader) would send clients to it
+    // long after the others moved on.
     boolean failed = failure != null;
     NodeStatus now =
         new NodeStatus(
@@ -47,8 +46,7 @@ final class StatusPublisher {
     status = now;
     if (before != null) {
       // A term this node raised itself (it campaigns or already won); one loop iteration may cover
-      // a whole
-      // single-node election, so roles seen in between are not enough.
+      // a whole single-node election, so roles seen in between are not enough.
       if (now.term() > before.term()
           && (now.role() == Role.CANDIDATE || now.role() == Role.LEADER)) {
         metrics.get().electionStarted();

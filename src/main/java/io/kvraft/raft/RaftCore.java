@@ -254,8 +254,8 @@ public final class RaftCore {
     if ((cfg.checkQuorum() || cfg.preVote())
         && (m instanceof AppendRequest || m instanceof Heartbeat)) {
       // A stale leader (or one whose term a partitioned node outran before PreVote stopped it)
-      // would otherwise
-      // never learn the newer term from this node and the two would ignore each other forever.
+      // would otherwise never learn the newer term from this node and the two would ignore each
+      // other forever.
       send(new AppendResponse(id, m.from(), term, false, 0, -1, 0, 0));
     } else if (m instanceof VoteRequest v && v.preVote()) {
       send(new VoteResponse(id, m.from(), term, false, true));
@@ -657,10 +657,9 @@ public final class RaftCore {
         && r.conflictIndex() <= pr.match
         && r.rejectedPrevIndex() >= pr.match) {
       // The follower's log ends below what it acknowledged: its disk lost entries (a wiped or
-      // replaced data
-      // directory). Probing at match + 1 would be rejected forever; lowering match only makes the
-      // leader resend
-      // more, so it is always safe, also when this rejection was merely delayed by reordering.
+      // replaced data directory). Probing at match + 1 would be rejected forever; lowering match
+      // only makes the leader resend more, so it is always safe, also when this rejection was
+      // merely delayed by reordering.
       pr.match = r.conflictIndex() - 1;
       pr.becomeProbe(r.conflictIndex());
       sendAppend(r.from(), true);
@@ -691,11 +690,9 @@ public final class RaftCore {
     pr.probeSent = false;
     if (pr.state == Progress.State.REPLICATE && pr.match < log.lastIndex()) {
       // An AppendEntries lost while replicating leaves a gap no reply will report; if match has not
-      // moved for half
-      // an election timeout, fall back to probing from match so the follower is repaired. Waiting
-      // less would make
-      // a merely slow follower (a busy disk, a restarting JVM) receive the same entries again and
-      // again.
+      // moved for half an election timeout, fall back to probing from match so the follower is
+      // repaired. Waiting less would make a merely slow follower (a busy disk, a restarting JVM)
+      // receive the same entries again and again.
       if (pr.match == pr.matchAtLastHeartbeat
           && pr.hasInflight()
           && ++pr.stalledHeartbeats

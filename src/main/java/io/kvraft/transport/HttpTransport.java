@@ -166,9 +166,8 @@ public final class HttpTransport implements Transport {
       return;
     }
     // One POST in flight per lane keeps a lane's messages in order (two connections could swap
-    // them, and a
-    // follower would then reject the later AppendEntries and force a probe); batching gives the
-    // throughput.
+    // them, and a follower would then reject the later AppendEntries and force a probe); batching
+    // gives the throughput.
     lanes.computeIfAbsent(m.to() + path, k -> new Lane(base + path, 1)).offer(m);
   }
 

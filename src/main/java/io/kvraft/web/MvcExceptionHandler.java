@@ -72,8 +72,7 @@ public class MvcExceptionHandler extends ResponseEntityExceptionHandler {
       rejections.rejected(sw.getRequest(), statusCode.value(), ex.getMessage());
     }
     // Named explicitly, so the problem is written whatever the Accept header says: without it an
-    // unparsable or
-    // unsatisfiable Accept left 405/406 answers with no body at all.
+    // unparsable or unsatisfiable Accept left 405/406 answers with no body at all.
     HttpHeaders h = new HttpHeaders();
     if (headers != null) {
       h.putAll(headers);

@@ -46,10 +46,9 @@ public class WebServerHardening
   public void customize(TomcatServletWebServerFactory factory) {
     if (!env.containsProperty("server.tomcat.max-swallow-size")) {
       // A request answered before its body was read (a refusal: 401, 413, a stream past its bound)
-      // has the rest of
-      // its body drained by Tomcat after the answer, with blocking reads on a container thread: a
-      // slow sender held
-      // that thread as long as it trickled. Close such connections instead of draining them.
+      // has the rest of its body drained by Tomcat after the answer, with blocking reads on a
+      // container thread: a slow sender held that thread as long as it trickled. Close such
+      // connections instead of draining them.
       factory.addConnectorCustomizers(
           connector -> {
             if (connector.getProtocolHandler()

@@ -42,8 +42,8 @@ final class EventList {
       events.add(ret);
     }
     // At equal timestamps calls go before returns: the two ops are then treated as concurrent,
-    // which can only make
-    // the checker more permissive, never report a false violation from clock granularity.
+    // which can only make the checker more permissive, never report a false violation from clock
+    // granularity.
     events.sort(Comparator.<Event>comparingLong(e -> e.time).thenComparing(e -> !e.isCall));
     Event last = head;
     for (Event e : events) {

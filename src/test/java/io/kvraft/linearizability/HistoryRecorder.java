@@ -68,8 +68,7 @@ public final class HistoryRecorder {
    */
   public List<Operation> history() {
     // Pending first, finished second: an op completing meanwhile is then seen in at least one of
-    // the two snapshots
-    // (finish() adds before it removes), and the finished copy wins.
+    // the two snapshots (finish() adds before it removes), and the finished copy wins.
     Map<Long, PendingCall> inFlight = new HashMap<>(pending);
     Map<Long, Operation> byId = new HashMap<>();
     finished.forEach(op -> byId.put(op.id(), op));

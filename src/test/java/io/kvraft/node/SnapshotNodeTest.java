@@ -274,8 +274,8 @@ class SnapshotNodeTest {
     long behindFrom = f.status().lastIndex();
 
     // 150 writes (~6 KB of log): the others snapshot and compact while the follower misses all of
-    // them, but the
-    // 200 entries they keep behind each snapshot still reach back to the follower's log.
+    // them, but the 200 entries they keep behind each snapshot still reach back to the follower's
+    // log.
     net.disconnect(lagging);
     write(300, 150);
     RaftNode l = awaitLeader();

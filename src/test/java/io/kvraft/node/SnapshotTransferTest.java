@@ -206,9 +206,8 @@ class SnapshotTransferTest {
   @Test
   void bytesOfTwoDifferentImagesUnderOneIndexAndTermAreNeverInstalled() throws IOException {
     // Replicas must write identical images for the same index; if they ever did not, the whole-file
-    // checksum keeps
-    // a resumed transfer from installing a mix of both: the follower discards it and asks for all
-    // of it again.
+    // checksum keeps a resumed transfer from installing a mix of both: the follower discards it and
+    // asks for all of it again.
     Source fromA = snapshot("a", 60, 1, "this");
     Source fromB = snapshot("b", 60, 1, "that");
     assertThat(fromB.meta().length()).isEqualTo(fromA.meta().length());

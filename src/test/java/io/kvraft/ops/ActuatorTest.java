@@ -165,14 +165,12 @@ class ActuatorTest extends LiveNodeTestBase {
                   .isGreaterThan(before.get("raft_snapshot_last_index"))
                   .isLessThanOrEqualTo((double) written);
               // the log since the last snapshot may have been near the threshold already: a new
-              // snapshot holds at
-              // least one of the big values
+              // snapshot holds at least one of the big values
               assertThat(s.get("raft_snapshot_size_bytes")).isGreaterThan(1000.0);
               assertThat(s.get("raft_snapshot_installed_total")).isZero();
             });
     // an async request's observation stops when the servlet container reports it complete, just
-    // after the client
-    // has its answer
+    // after the client has its answer
     org.awaitility.Awaitility.await()
         .untilAsserted(
             () ->

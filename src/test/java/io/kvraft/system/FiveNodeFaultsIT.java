@@ -87,8 +87,7 @@ class FiveNodeFaultsIT extends SharedClusterFaults {
       switch (rounds % 3) {
         case 0 -> {
           // The leader can hear everyone but nobody hears it: followers elect another leader, whose
-          // higher
-          // term reaches the old one.
+          // higher term reaches the old one.
           for (String id : cluster.ids()) {
             if (!id.equals(leader)) {
               cluster.cutOneWay(leader, id);

@@ -94,9 +94,8 @@ class FullDiskIT {
       // The other two elect a leader and keep serving.
       String next = cluster.awaitLeader(LEADER_WAIT, full);
       // The failed leader no longer claims to lead (it saw none of the new term), and asks to be
-      // restarted: a failed
-      // write or fsync is recovered only by a restart. Its disk space indicator looks at the data
-      // directory.
+      // restarted: a failed write or fsync is recovered only by a restart. Its disk space indicator
+      // looks at the data directory.
       assertThat(status(next).term()).isGreaterThan(failed.term());
       try (Response r =
           http.newCall(new Request.Builder().url(urls.get(full) + "/actuator/health").build())

@@ -158,8 +158,7 @@ final class KvraftCluster implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // As the image runs members: an OutOfMemoryError ends the process (and the scenario fails on
-    // it)
-    // instead of leaving a half-working member that a later restore would quietly restart.
+    // it) instead of leaving a half-working member that a later restore would quietly restart.
     cmd.addAll(
         List.of(
             "-Xmx256m",

@@ -261,8 +261,7 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
       Scenarios.awaitProgress(w, okBefore + 20, "the other two keep serving");
     } finally {
       // What the message says to do (and what keeps later scenarios on a whole cluster): move the
-      // directory aside
-      // and start empty; the node catches up.
+      // directory aside and start empty; the node catches up.
       moveAside(victim);
     }
     rejoinFromEmpty(w, victim);

@@ -177,8 +177,7 @@ class SecureClusterTest {
         .isInstanceOf(SSLException.class);
 
     // A peer's transport built the way a node without raft.tls.* builds it cannot deliver a /raft
-    // call...
-    // From a stranger, so a node that receives it answers 403 and nothing else happens.
+    // call... From a stranger, so a node that receives it answers 403 and nothing else happens.
     SnapshotChunk probe = new SnapshotChunk("stranger", target, 1, 1, 1, 0, 0, new byte[0]);
     AddressBook peerUrls = new AddressBook("stranger", Map.of(target, url("https", target, "")));
     try (HttpTransport noTrust =

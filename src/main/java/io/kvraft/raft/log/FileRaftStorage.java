@@ -318,8 +318,7 @@ public final class FileRaftStorage implements RaftStorage {
     if (previous != null) {
       if (options.fsync()) {
         // Keeps in-flight writes confined to the last segment, which is what lets the loader tell a
-        // torn write
-        // from corruption.
+        // torn write from corruption.
         previous.force();
       }
       unsynced.remove(previous);

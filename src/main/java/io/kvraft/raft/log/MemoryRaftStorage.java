@@ -70,9 +70,8 @@ public final class MemoryRaftStorage implements RaftStorage {
   public synchronized void sync() {
     checkOpen();
     // A copy rather than replaying the pending batches: after a compaction the two copies may have
-    // dropped different
-    // parts of the log, and a replay would have to reproduce that exactly. The copy is cheap next
-    // to a real fsync.
+    // dropped different parts of the log, and a replay would have to reproduce that exactly. The
+    // copy is cheap next to a real fsync.
     if (unsyncedAppends) {
       durable = written.copy();
       unsyncedAppends = false;

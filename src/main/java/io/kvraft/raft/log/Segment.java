@@ -105,8 +105,7 @@ final class Segment {
     ch.truncate(length);
     if (fsync) {
       // Durable before anything new is written over the cut: otherwise a crash could resurrect
-      // stale records
-      // behind new ones.
+      // stale records behind new ones.
       ch.force(true);
     }
     size = length;

@@ -100,10 +100,9 @@ public class RaftEndpointFilter implements Filter, Ordered {
     this.rejections = rejections;
     this.bodyReadTimeoutMillis = kv.bodyReadTimeout().toMillis();
     // Each peer streams two families; room for each to reconnect while its old stream is not yet
-    // seen gone. A lone
-    // member still takes a few, so that a stream is answered by its checks (a stranger's frames
-    // 403) as anywhere.
-    // And never more than a quarter of the container's threads, whatever the membership.
+    // seen gone. A lone member still takes a few, so that a stream is answered by its checks (a
+    // stranger's frames 403) as anywhere. And never more than a quarter of the container's threads,
+    // whatever the membership.
     this.streams =
         new Semaphore(
             Math.min(
@@ -164,8 +163,7 @@ public class RaftEndpointFilter implements Filter, Ordered {
     }
     if (request.getRequestURI().startsWith(STREAM_PREFIX)) {
       // A stream holds a container thread for its lifetime, by design: bound how many may, so that
-      // streams (a
-      // stranger's, when no cluster token is set) can never take every thread.
+      // streams (a stranger's, when no cluster token is set) can never take every thread.
       if (!streams.tryAcquire()) {
         problem(
             request, response, HttpStatus.SERVICE_UNAVAILABLE, "too many Raft streams are open");

@@ -55,8 +55,7 @@ class BackupTest {
     c.runTicks(ELECTION_TIMEOUT / 2);
 
     // the original leader and its follower come back with `other`, which has the ok1 entries: they
-    // must be
-    // repaired across DIVERGENT entries of a stale term
+    // must be repaired across DIVERGENT entries of a stale term
     for (int i = 0; i < 5; i++) {
       c.disconnect(i);
     }
@@ -89,8 +88,7 @@ class BackupTest {
       assertThat(new String(e.data())).doesNotStartWith("lost");
     }
     // Entry-by-entry backup would need about DIVERGENT AppendEntries per stale follower; skipping a
-    // term per round
-    // trip needs a handful.
+    // term per round trip needs a handful.
     assertThat(rounds1)
         .as("AppendEntries to repair 2 followers with %d divergent entries", DIVERGENT)
         .isLessThanOrEqualTo(2 * 5);

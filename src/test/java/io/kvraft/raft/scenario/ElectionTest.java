@@ -27,8 +27,8 @@ class ElectionTest {
   }
 
   // Raft §5.2 (a new leader replaces a lost one); dissertation §9.6 PreVote / §4.2.3 (a rejoining
-  // node does not
-  // disrupt the leader); a candidate needs a majority, so without quorum there is no leader.
+  // node does not disrupt the leader); a candidate needs a majority, so without quorum there is no
+  // leader.
   @Test
   void reElection() {
     ScenarioCluster c = new ScenarioCluster(3, 2);

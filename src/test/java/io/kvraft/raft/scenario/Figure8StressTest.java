@@ -59,8 +59,7 @@ class Figure8StressTest {
   }
 
   // Same, over a network that drops 10% of messages, delays them, and from iteration 200 holds back
-  // most replies
-  // far longer than an election timeout; leaders are disconnected instead of crashed.
+  // most replies far longer than an election timeout; leaders are disconnected instead of crashed.
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {92, 192, 292, 392, 492})
   void figure8Unreliable(long seed) {

@@ -53,9 +53,8 @@ class PaperFigure7Test {
     ScenarioCluster c = new ScenarioCluster(RaftConfig.defaults(), 71, figure);
 
     // (c) and (d) hold logs more up to date than the leader's, so they could never vote for it;
-    // leave them out of
-    // the election, and let only the figure's leader time out (it has the most up-to-date log of
-    // the rest).
+    // leave them out of the election, and let only the figure's leader time out (it has the most
+    // up-to-date log of the rest).
     c.disconnect(C);
     c.disconnect(D);
     for (int t = 0; t < 10 * ELECTION_TIMEOUT && c.core(LEADER).role() != Role.LEADER; t++) {

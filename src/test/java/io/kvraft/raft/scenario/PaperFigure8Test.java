@@ -132,8 +132,7 @@ class PaperFigure8Test {
     }
 
     // (d): S1 crashes; S5 is elected (term 5, votes from S2, S3, S4 — its last term 3 beats their 2
-    // and 1) and
-    // overwrites the term-2 entry everywhere with its own term-3 entry
+    // and 1) and overwrites the term-2 entry everywhere with its own term-3 entry
     c.crash(S1);
     c.dropIf(m -> false);
     c.restart(S5);
@@ -162,9 +161,8 @@ class PaperFigure8Test {
   }
 
   // Figure 8 (e): once the term-4 leader replicates an entry of its own term on a majority, the
-  // earlier entry is
-  // committed with it, and S5 can no longer win an election (Raft §5.4.1), so nothing committed is
-  // lost.
+  // earlier entry is committed with it, and S5 can no longer win an election (Raft §5.4.1), so
+  // nothing committed is lost.
   @Test
   void entryOfCurrentTermOnMajorityCommitsEarlierEntriesAndBlocksS5() {
     figure8ab();

@@ -59,9 +59,8 @@ class PersistenceTest {
   }
 
   // Raft §5.4.1 with persistence: repeatedly, two nodes that missed the last commit restart from
-  // disk next to one
-  // that has it; only that one can be elected, and what the previous majority committed must
-  // survive its restart.
+  // disk next to one that has it; only that one can be elected, and what the previous majority
+  // committed must survive its restart.
   @Test
   void persist2() {
     ScenarioCluster c = new ScenarioCluster(5, 22);
@@ -117,9 +116,8 @@ class PersistenceTest {
   }
 
   // Raft Figure 2 "respond to RPCs only after updating stable storage": a follower whose disk has
-  // not synced must
-  // not be counted for commitment, and losing the unsynced write in a crash loses nothing
-  // committed.
+  // not synced must not be counted for commitment, and losing the unsynced write in a crash loses
+  // nothing committed.
   @Test
   void acknowledgeOnlyAfterPersist() {
     ScenarioCluster c = new ScenarioCluster(3, 24);

@@ -39,10 +39,9 @@ class ReadIndexTest {
   }
 
   // §6.4: "the leader must check whether it has been deposed" — a leader cut off in a minority
-  // while a newer
-  // leader commits writes must never answer a read (it would be stale). With CheckQuorum off the
-  // old leader keeps
-  // believing it leads, so only the heartbeat round protects the read.
+  // while a newer leader commits writes must never answer a read (it would be stale). With
+  // CheckQuorum off the old leader keeps believing it leads, so only the heartbeat round protects
+  // the read.
   @ParameterizedTest(name = "checkQuorum={0}")
   @ValueSource(booleans = {true, false})
   void readOnPartitionedOldLeaderNeverSucceeds(boolean checkQuorum) {
@@ -72,8 +71,7 @@ class ReadIndexTest {
   }
 
   // §6.4 "followers could also offload the processing of read-only queries": the follower asks the
-  // leader for a
-  // read index and gets the leader's commit index.
+  // leader for a read index and gets the leader's commit index.
   @Test
   void readThroughFollowerGetsTheLeadersCommitIndex() {
     ScenarioCluster c = new ScenarioCluster(3, 63);
@@ -92,8 +90,7 @@ class ReadIndexTest {
   }
 
   // §6.4 batching: reads that arrive while a confirmation round is in flight share the next round,
-  // so ten reads
-  // cost two heartbeat rounds, not ten.
+  // so ten reads cost two heartbeat rounds, not ten.
   @Test
   void concurrentReadsShareOneHeartbeatRound() {
     ScenarioCluster c = new ScenarioCluster(5, 64);

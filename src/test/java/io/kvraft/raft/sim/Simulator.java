@@ -253,10 +253,9 @@ public final class Simulator {
     long deadline = now + 10L * electionTimeout();
     SimNode leader = awaitStableLeader(deadline);
     // A few proposals must commit everywhere; if leadership moves on meanwhile, propose again to
-    // the new leader.
-    // Lagging followers catch up at least one batch per round trip (latency both ways, a disk
-    // write, a tick or
-    // two of pacing), so the bound grows with how far behind the slowest node is.
+    // the new leader. Lagging followers catch up at least one batch per round trip (latency both
+    // ways, a disk write, a tick or two of pacing), so the bound grows with how far behind the
+    // slowest node is.
     long lag =
         leader.core.lastIndex() - nodes.stream().mapToLong(SimNode::lastApplied).min().orElse(0);
     long roundTrip = 2L * profile.maxLatency() + profile.diskDelayMax() + 3L * TICK;

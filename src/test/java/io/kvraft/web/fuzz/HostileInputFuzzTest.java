@@ -226,9 +226,8 @@ class HostileInputFuzzTest {
       }
     }
     // The one place a member names its data directory, on purpose: the diskSpace health component
-    // watches it
-    // (issue 12: it used to watch the working directory and said UP while the data filesystem was
-    // full).
+    // watches it (issue 12: it used to watch the working directory and said UP while the data
+    // filesystem was full).
     String dataRoot = cluster.dataRoot().toString();
     String scanned =
         request.contains("/actuator/health")

@@ -686,8 +686,7 @@ final class RequestGenerator {
                 : pick(r, "wrong", "", token + " ", token.toUpperCase(), token.substring(1));
     if (sentToken != null && token.equals(sentToken.strip()) && actsAsMember(path, body, b.node)) {
       // With the token, a member's id (flipped bytes turn "n4" into "n1") is a member speaking,
-      // whom Raft trusts by
-      // design: not a stranger.
+      // whom Raft trusts by design: not a stranger.
       sentToken = "wrong";
       b.note("token withheld from a member's id");
     }
@@ -872,9 +871,8 @@ final class RequestGenerator {
     }
     Expect e = Expect.succeeds(success).orRefused();
     // Readiness (and the overall health, which includes it) is 503 while a node has not applied the
-    // last commit it
-    // heard of, which under the workload's writes happens for moments: its job to say, not an
-    // error.
+    // last commit it heard of, which under the workload's writes happens for moments: its job to
+    // say, not an error.
     b.expect =
         p.equals("/actuator/health") || p.startsWith("/actuator/health/readiness")
             ? e.orUnavailable()
@@ -938,9 +936,8 @@ final class RequestGenerator {
     }
     b.note("unknown path");
     // CONNECT asks a proxy to open a tunnel: Tomcat answers 501 Not Implemented, which RFC 9110
-    // §9.3.6 and §15.6.2
-    // name as the answer for a method the server does not implement. Every other method is refused
-    // with a 4xx.
+    // §9.3.6 and §15.6.2 name as the answer for a method the server does not implement. Every other
+    // method is refused with a 4xx.
     b.expect = b.method.equals("CONNECT") ? Expect.exactly(501) : Expect.refused();
   }
 
