@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -134,7 +136,18 @@ class RaftNodeTest {
       }
       Thread.sleep(300);
     }
-    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get();
+    // Bounded: if an election happened after all (a starved box), an entry of the old term that was
+    // cut from the log waits for its index to be applied again; fail with the terms, don't hang.
+    try {
+      CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError(
+          "writes not all answered in 60 s; terms now "
+              + nodes.values().stream().map(n -> n.id() + "=" + n.status().term()).toList()
+              + ", started in "
+              + term,
+          e);
+    }
     for (RaftNode n : nodes.values()) {
       assertThat(n.status().term()).as("term of %s", n.id()).isEqualTo(term);
     }
