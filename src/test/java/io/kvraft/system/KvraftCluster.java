@@ -343,9 +343,10 @@ final class KvraftCluster implements AutoCloseable {
 
   /**
    * What went wrong on members since {@link #markLogs} that the scenario did not cause on purpose:
-   * a member that exited without being killed or awaited, and every log line at ERROR, naming an
-   * exception or an OutOfMemoryError, unless it matches one of {@code expected}'s patterns for that
-   * member. An OutOfMemoryError is never expected.
+   * a member that exited without being killed or awaited, one alive (not paused) that does not
+   * answer, and every log line at ERROR, naming an exception or an OutOfMemoryError, unless it
+   * matches one of {@code expected}'s patterns for that member. An OutOfMemoryError is never
+   * expected.
    */
   List<String> unexpectedTrouble(Map<String, List<Pattern>> expected) {
     List<String> trouble = new ArrayList<>();
@@ -353,12 +354,29 @@ final class KvraftCluster implements AutoCloseable {
       Process p = processes.get(id);
       if (p != null && !p.isAlive()) {
         trouble.add(id + " exited by itself, code " + p.exitValue() + ":\n" + logTail(id, 30));
+      } else if (p != null && !paused.contains(id) && !answersWithin(id, UNRESPONSIVE_AFTER)) {
+        // restoreAll would kill and restart it before the next scenario, hiding a hung member.
+        trouble.add(id + " is alive but has not answered health for " + UNRESPONSIVE_AFTER);
       }
       List<Pattern> allowed = expected.getOrDefault(id, List.of());
       String since = logSince(id, logMarks.getOrDefault(id, 0L));
       troubleIn(since, allowed).forEach(line -> trouble.add(id + ": " + line));
     }
     return trouble;
+  }
+
+  /** Long enough for a busy member on a loaded machine; a hung one never answers. */
+  private static final Duration UNRESPONSIVE_AFTER = Duration.ofSeconds(30);
+
+  private boolean answersWithin(String id, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    do {
+      if (health(id) != null) {
+        return true;
+      }
+      sleep(200);
+    } while (System.nanoTime() < deadline);
+    return false;
   }
 
   private String logSince(String id, long mark) {
