@@ -25,14 +25,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Runs every request of every http-examples/*.http file, in order, against a follower of a live
- * three-node cluster and checks the status its {@code # expect NNN} comment promises, so the
- * examples never rot. The parser knows the REST Client format as far as the examples use it: {@code
- * ###} separators, {@code @var = value} file variables, {@code # @name} plus {@code
- * {{name.response.headers.X}}} references, request line, headers, blank line, body.
+ * three-node cluster and checks the status its {@code # expect NNN} comment promises, and the body
+ * and headers its {@code # expect-body|json|header} comments promise, so the examples never rot.
+ * The parser knows the REST Client format as far as the examples use it: {@code ###} separators,
+ * {@code @var = value} file variables, {@code # @name} plus {@code {{name.response.headers.X}}}
+ * references, request line, headers, blank line, body.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpExamplesTest {
   private static final Path DIR = Path.of("http-examples");
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
   private static final Pattern VAR = Pattern.compile("\\{\\{\\s*([^}\\s]+)\\s*}}");
 
   @RegisterExtension
@@ -51,6 +54,12 @@ class HttpExamplesTest {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
+  /**
+   * One request. Besides {@code # expect NNN}, a request may promise its answer's body ({@code #
+   * expect-body text}, exact), JSON body ({@code # expect-json {...}}, compared as JSON) and
+   * headers ({@code # expect-header Name: value}, references substituted), so the examples are
+   * checked for what they say happens, not only for their status.
+   */
   record Example(
       String title,
       String name,
@@ -58,7 +67,10 @@ class HttpExamplesTest {
       String method,
       String url,
       List<String[]> headers,
-      String body) {}
+      String body,
+      String expectBody,
+      String expectJson,
+      List<String[]> expectHeaders) {}
 
   static Stream<Path> files() throws IOException {
     try (Stream<Path> s = Files.list(DIR)) {
@@ -96,6 +108,20 @@ class HttpExamplesTest {
       if (r.statusCode() >= 400) {
         assertThat(r.headers().firstValue("Content-Type"))
             .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+      }
+      String what = file.getFileName() + ": " + ex.method() + " " + url;
+      if (ex.expectBody() != null) {
+        assertThat(r.body()).as(what).isEqualTo(substitute(ex.expectBody(), vars, named));
+      }
+      if (ex.expectJson() != null) {
+        assertThat(JSON.readTree(r.body()))
+            .as(what + " -> " + r.body())
+            .isEqualTo(JSON.readTree(substitute(ex.expectJson(), vars, named)));
+      }
+      for (String[] h : ex.expectHeaders()) {
+        assertThat(r.headers().firstValue(h[0]))
+            .as(what + ": header " + h[0])
+            .hasValue(substitute(h[1], vars, named));
       }
       if (ex.name() != null) {
         named.put(ex.name(), r);
@@ -135,6 +161,9 @@ class HttpExamplesTest {
       String title = null;
       String name = null;
       Integer expect = null;
+      String expectBody = null;
+      String expectJson = null;
+      List<String[]> expectHeaders = new ArrayList<>();
       String method = null;
       String url = null;
       List<String[]> headers = new ArrayList<>();
@@ -156,6 +185,16 @@ class HttpExamplesTest {
               name = c.substring(6).trim();
             } else if (c.startsWith("expect ")) {
               expect = Integer.parseInt(c.substring(7).trim());
+            } else if (c.startsWith("expect-body ")) {
+              expectBody = c.substring("expect-body ".length());
+            } else if (c.startsWith("expect-json ")) {
+              expectJson = c.substring("expect-json ".length());
+            } else if (c.startsWith("expect-header ")) {
+              String h = c.substring("expect-header ".length());
+              expectHeaders.add(
+                  new String[] {
+                    h.substring(0, h.indexOf(':')).trim(), h.substring(h.indexOf(':') + 1).trim()
+                  });
             } else if (title == null) {
               title = c;
             }
@@ -183,7 +222,18 @@ class HttpExamplesTest {
               "request " + method + " " + url + " has no '# expect NNN' comment");
         }
         String b = body.toString().strip();
-        out.add(new Example(title, name, expect, method, url, headers, b));
+        out.add(
+            new Example(
+                title,
+                name,
+                expect,
+                method,
+                url,
+                headers,
+                b,
+                expectBody,
+                expectJson,
+                expectHeaders));
       }
     }
     return out;
