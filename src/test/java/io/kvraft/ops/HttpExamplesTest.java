@@ -154,6 +154,12 @@ class HttpExamplesTest {
     return out.toString();
   }
 
+  /** {@code Name: value} as {name, value}, for request headers and promised ones alike. */
+  private static String[] header(String line) {
+    int colon = line.indexOf(':');
+    return new String[] {line.substring(0, colon).trim(), line.substring(colon + 1).trim()};
+  }
+
   /** Splits a .http file into requests; file variables ({@code @x = y}) go into {@code vars}. */
   static List<Example> parse(String text, Map<String, String> vars) {
     List<Example> out = new ArrayList<>();
@@ -190,11 +196,7 @@ class HttpExamplesTest {
             } else if (c.startsWith("expect-json ")) {
               expectJson = c.substring("expect-json ".length());
             } else if (c.startsWith("expect-header ")) {
-              String h = c.substring("expect-header ".length());
-              expectHeaders.add(
-                  new String[] {
-                    h.substring(0, h.indexOf(':')).trim(), h.substring(h.indexOf(':') + 1).trim()
-                  });
+              expectHeaders.add(header(c.substring("expect-header ".length())));
             } else if (title == null) {
               title = c;
             }
@@ -213,8 +215,7 @@ class HttpExamplesTest {
           inBody = true;
           continue;
         }
-        int colon = t.indexOf(':');
-        headers.add(new String[] {t.substring(0, colon).trim(), t.substring(colon + 1).trim()});
+        headers.add(header(t));
       }
       if (method != null) {
         if (expect == null) {

@@ -99,23 +99,21 @@ class HostileInputFuzzTest {
       long index = i;
       fuzzers.execute(
           () -> {
-            FuzzCase c;
             try {
-              c = generator.generate(index);
+              FuzzCase c = generator.generate(index);
+              if (c.strangerTerm() > 0) {
+                maxStrangerTermSent.accumulateAndGet(c.strangerTerm(), Math::max);
+              }
+              String outcome = run(c, failures);
+              synchronized (outcomes) {
+                outcomes
+                    .get(c.family())
+                    .computeIfAbsent(outcome, k -> new AtomicLong())
+                    .incrementAndGet();
+              }
             } catch (RuntimeException e) {
-              // A pool thread would only print this and the case would silently not run.
-              failures.add("case " + index + " could not be generated: " + e);
-              return;
-            }
-            if (c.strangerTerm() > 0) {
-              maxStrangerTermSent.accumulateAndGet(c.strangerTerm(), Math::max);
-            }
-            String outcome = run(c, failures);
-            synchronized (outcomes) {
-              outcomes
-                  .get(c.family())
-                  .computeIfAbsent(outcome, k -> new AtomicLong())
-                  .incrementAndGet();
+              // A pool thread would only print this, and the case would silently count for nothing.
+              failures.add("case " + index + " failed in the test harness: " + e);
             }
           });
     }
