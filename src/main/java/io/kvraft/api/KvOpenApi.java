@@ -213,7 +213,8 @@ public class KvOpenApi {
                 "No session was created: the session table holds kv.max-sessions sessions and none has been idle"
                     + " for kv.session-min-idle (type urn:kvraft:problem:too-many-sessions); or there is no leader, or"
                     + " the registration was not confirmed within kv.request-timeout (a session may then exist unused;"
-                    + " it expires). Retry after Retry-After")
+                    + " it expires). Retry after Retry-After. Type urn:kvraft:problem:state-diverged: this member's"
+                    + " state differs from a quorum's; nothing was done, ask another member")
             .headers(
                 new LinkedHashMap<>(
                     Map.of(
@@ -243,7 +244,9 @@ public class KvOpenApi {
                 "No leader, or the request was not confirmed within kv.request-timeout. The outcome is unknown:"
                     + " retry, with the same Client-Id/Request-Seq for a write. Titled Overloaded (type"
                     + " urn:kvraft:problem:overloaded): the member already holds as much as it may (pending writes,"
-                    + " request bodies being read, kv.body-budget-bytes); nothing was applied, retry after Retry-After")
+                    + " request bodies being read, kv.body-budget-bytes); nothing was applied, retry after Retry-After."
+                    + " Type urn:kvraft:problem:state-diverged: this member found its state differs from what a"
+                    + " quorum of members hold (see /actuator/hash); nothing was done, ask another member")
             .headers(
                 new LinkedHashMap<>(
                     Map.of(

@@ -2,6 +2,7 @@ package io.kvraft.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.kv.InvalidRequestException;
+import io.kvraft.kv.StateDivergedException;
 import io.kvraft.node.NotLeaderException;
 import io.kvraft.node.OverloadedException;
 import io.kvraft.node.UnavailableException;
@@ -32,6 +33,9 @@ final class KvProblems {
   static final String SESSION_EXPIRED_TYPE = "urn:kvraft:problem:session-expired";
   static final String TOO_MANY_SESSIONS_TYPE = "urn:kvraft:problem:too-many-sessions";
 
+  /** Nothing done, and retrying this member will not help: another member must be asked. */
+  static final String STATE_DIVERGED_TYPE = "urn:kvraft:problem:state-diverged";
+
   private final ObjectMapper json;
   private final RejectionLog rejections;
 
@@ -55,6 +59,16 @@ final class KvProblems {
       rejections.rejected(request, status.value(), ire.getMessage());
       return problem(
           status, ire.tooLarge() ? "Payload Too Large" : "Bad Request", ire.getMessage(), path);
+    }
+    if (e instanceof StateDivergedException) {
+      return problem(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          STATE_DIVERGED_TYPE,
+          "State Diverged",
+          "this member's state differs from the cluster's, so it answers no request (nothing was done);"
+              + " ask another member. "
+              + e.getMessage(),
+          path);
     }
     if (e instanceof OverloadedException) {
       rejections.rejected(request, HttpStatus.SERVICE_UNAVAILABLE.value(), e.getMessage());

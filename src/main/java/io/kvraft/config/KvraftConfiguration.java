@@ -34,7 +34,8 @@ import org.springframework.context.annotation.Configuration;
   RaftProperties.class,
   KvProperties.class,
   KvAuthProperties.class,
-  RaftTlsProperties.class
+  RaftTlsProperties.class,
+  HashCheckProperties.class
 })
 public class KvraftConfiguration {
 
@@ -69,9 +70,12 @@ public class KvraftConfiguration {
   }
 
   @Bean
-  KvStateMachine kvStateMachine(KvProperties kv) {
+  KvStateMachine kvStateMachine(KvProperties kv, HashCheckProperties hashCheck) {
     return new KvStateMachine(
-        kv.sessionTtl().toMillis(), kv.maxSessions(), kv.sessionMinIdle().toMillis());
+        kv.sessionTtl().toMillis(),
+        kv.maxSessions(),
+        kv.sessionMinIdle().toMillis(),
+        hashCheck.history());
   }
 
   @Bean(destroyMethod = "")

@@ -37,6 +37,9 @@ final class ClientSessions {
   private final long minIdleMillis;
   private final LinkedHashMap<String, Session> byActivity = new LinkedHashMap<>();
 
+  /** Sum of {@link StateDigest#ofSession} over the table, kept as it changes. */
+  private long digest;
+
   ClientSessions(long ttlMillis, int maxSessions, long minIdleMillis) {
     if (ttlMillis <= 0) {
       throw new IllegalArgumentException("session TTL must be positive: " + ttlMillis);
@@ -59,11 +62,12 @@ final class ClientSessions {
    */
   boolean register(String clientId, long clock) {
     if (byActivity.size() >= maxSessions) {
-      Iterator<Session> it = byActivity.values().iterator();
-      if (clock - it.next().lastActiveMillis() < minIdleMillis) {
+      Iterator<Map.Entry<String, Session>> it = byActivity.entrySet().iterator();
+      Map.Entry<String, Session> head = it.next();
+      if (clock - head.getValue().lastActiveMillis() < minIdleMillis) {
         return false;
       }
-      it.remove();
+      remove(it, head);
     }
     // Issued ids never repeat; put() replaces a session only if a legacy client chose this very id
     // itself.
@@ -77,12 +81,13 @@ final class ClientSessions {
 
   /** Drops sessions idle for longer than the TTL at {@code clock}. */
   void expire(long clock) {
-    Iterator<Session> it = byActivity.values().iterator();
+    Iterator<Map.Entry<String, Session>> it = byActivity.entrySet().iterator();
     while (it.hasNext()) {
-      if (clock - it.next().lastActiveMillis() <= ttlMillis) {
+      Map.Entry<String, Session> head = it.next();
+      if (clock - head.getValue().lastActiveMillis() <= ttlMillis) {
         return; // everything after the head is at least as recent
       }
-      it.remove();
+      remove(it, head);
     }
   }
 
@@ -108,10 +113,9 @@ final class ClientSessions {
    * Evicts the least recently used first; a just-recorded session is at the tail, so never itself.
    */
   private void evictOverCap() {
-    Iterator<Session> it = byActivity.values().iterator();
+    Iterator<Map.Entry<String, Session>> it = byActivity.entrySet().iterator();
     while (byActivity.size() > maxSessions) {
-      it.next();
-      it.remove();
+      remove(it, it.next());
     }
   }
 
@@ -123,6 +127,7 @@ final class ClientSessions {
   ClientSessions copy() {
     ClientSessions copy = new ClientSessions(ttlMillis, maxSessions, minIdleMillis);
     copy.byActivity.putAll(byActivity);
+    copy.digest = digest;
     return copy;
   }
 
@@ -131,10 +136,24 @@ final class ClientSessions {
     return Collections.unmodifiableMap(byActivity);
   }
 
+  /** See {@link StateHashes}: the same on every replica that holds the same sessions. */
+  long digest() {
+    return digest;
+  }
+
   private void put(String clientId, Session s) {
     // Remove first: a plain put on an existing key would keep its old position in the order.
-    byActivity.remove(clientId);
+    Session old = byActivity.remove(clientId);
+    if (old != null) {
+      digest -= StateDigest.ofSession(clientId, old);
+    }
     byActivity.put(clientId, s);
+    digest += StateDigest.ofSession(clientId, s);
+  }
+
+  private void remove(Iterator<Map.Entry<String, Session>> it, Map.Entry<String, Session> e) {
+    digest -= StateDigest.ofSession(e.getKey(), e.getValue());
+    it.remove();
   }
 
   /** Writes sessions in activity order so that a restored replica evicts in the same order. */
@@ -164,7 +183,7 @@ final class ClientSessions {
         throw new IOException("corrupt snapshot: sessions not in activity order at " + clientId);
       }
       previousActive = lastActive;
-      byActivity.put(clientId, new Session(seq, new KvResult(status, revision), lastActive));
+      put(clientId, new Session(seq, new KvResult(status, revision), lastActive));
     }
     // The snapshot may come from a replica configured with a larger cap.
     evictOverCap();

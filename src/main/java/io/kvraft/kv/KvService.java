@@ -40,6 +40,7 @@ public final class KvService {
 
   public CompletableFuture<KvResult> put(
       String key, byte[] value, Precondition pre, ClientRef client) {
+    refuseIfDiverged();
     limits.checkKey(key);
     limits.checkValue(value);
     return write(
@@ -47,12 +48,14 @@ public final class KvService {
   }
 
   public CompletableFuture<KvResult> append(String key, byte[] value, ClientRef client) {
+    refuseIfDiverged();
     limits.checkKey(key);
     limits.checkValue(value);
     return write(new KvCommand.Append(client.clientId(), client.seq(), clock.millis(), key, value));
   }
 
   public CompletableFuture<KvResult> delete(String key, Precondition pre, ClientRef client) {
+    refuseIfDiverged();
     limits.checkKey(key);
     return write(new KvCommand.Delete(client.clientId(), client.seq(), clock.millis(), key, pre));
   }
@@ -64,10 +67,12 @@ public final class KvService {
    * session behind, which expires like any idle one.
    */
   public CompletableFuture<KvResult> register() {
+    refuseIfDiverged();
     return write(new KvCommand.Register(clock.millis()));
   }
 
   public CompletableFuture<Optional<Versioned>> get(String key, boolean stale) {
+    refuseIfDiverged();
     limits.checkKey(key);
     if (stale) {
       return CompletableFuture.completedFuture(stateMachine.get(key));
@@ -77,6 +82,7 @@ public final class KvService {
 
   public CompletableFuture<List<String>> keys(
       String prefix, String startAfter, int limit, boolean stale) {
+    refuseIfDiverged();
     if (limit < 1 || limit > limits.maxListLimit()) {
       throw InvalidRequestException.bad("limit must be between 1 and " + limits.maxListLimit());
     }
@@ -85,6 +91,20 @@ public final class KvService {
     }
     return bounded(node.readBarrier())
         .thenApply(index -> stateMachine.keys(prefix, startAfter, limit));
+  }
+
+  /**
+   * A replica whose state differs from a quorum's would answer with wrong values, revisions and
+   * precondition outcomes: it answers nothing until an operator restarts or replaces it.
+   */
+  private void refuseIfDiverged() {
+    stateMachine
+        .hashes()
+        .diverged()
+        .ifPresent(
+            reason -> {
+              throw new StateDivergedException(reason);
+            });
   }
 
   public KvLimits limits() {

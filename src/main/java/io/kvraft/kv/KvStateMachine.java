@@ -58,6 +58,11 @@ public final class KvStateMachine {
   /** Max leader timestamp seen: leaders' clocks disagree, and expiry must never move backwards. */
   private long clock;
 
+  /** Sum of {@link StateDigest#ofKey} over the data, kept as it changes (applier thread only). */
+  private long dataDigest;
+
+  private final StateHashes hashes;
+
   public KvStateMachine() {
     this(DEFAULT_SESSION_TTL_MILLIS, DEFAULT_MAX_SESSIONS);
   }
@@ -67,7 +72,27 @@ public final class KvStateMachine {
   }
 
   public KvStateMachine(long sessionTtlMillis, int maxSessions, long sessionMinIdleMillis) {
+    this(sessionTtlMillis, maxSessions, sessionMinIdleMillis, StateHashes.DEFAULT_HISTORY);
+  }
+
+  /**
+   * @param hashHistory how many of the last applied indexes keep their state hash (see {@link
+   *     #hashes})
+   */
+  public KvStateMachine(
+      long sessionTtlMillis, int maxSessions, long sessionMinIdleMillis, int hashHistory) {
     this.sessions = new ClientSessions(sessionTtlMillis, maxSessions, sessionMinIdleMillis);
+    this.hashes = new StateHashes(hashHistory);
+  }
+
+  /** This replica's state hash after each recently applied index, and its verdict on itself. */
+  public StateHashes hashes() {
+    return hashes;
+  }
+
+  /** The hash of the whole replicated state as it is now (applier thread only). */
+  private long stateHash() {
+    return StateDigest.ofState(lastAppliedIndex, clock, size, dataDigest, sessions.digest());
   }
 
   /**
@@ -105,6 +130,7 @@ public final class KvStateMachine {
       result = applyOnce(index, (KvCommand.Write) cmd, false);
     }
     lastAppliedIndex = index;
+    hashes.record(index, stateHash());
     return result;
   }
 
@@ -112,6 +138,7 @@ public final class KvStateMachine {
   public void applyNoop(long index) {
     advanceTo(index);
     lastAppliedIndex = index;
+    hashes.record(index, stateHash());
   }
 
   private void advanceTo(long index) {
@@ -168,14 +195,18 @@ public final class KvStateMachine {
       return KvResult.NOT_FOUND;
     }
     data.remove(delete.key());
+    dataDigest -= StateDigest.ofKey(delete.key(), current);
     size--;
     return KvResult.ok(index);
   }
 
   private void store(String key, Versioned value, Versioned previous) {
     this.data.put(key, value);
+    dataDigest += StateDigest.ofKey(key, value);
     if (previous == null) {
       size++;
+    } else {
+      dataDigest -= StateDigest.ofKey(key, previous);
     }
   }
 
@@ -352,7 +383,9 @@ public final class KvStateMachine {
     this.clock = other.clock;
     this.size = other.size;
     this.data = other.data;
+    this.dataDigest = other.dataDigest;
     this.lastAppliedIndex = other.lastAppliedIndex;
+    hashes.record(lastAppliedIndex, stateHash());
   }
 
   /**
@@ -379,7 +412,10 @@ public final class KvStateMachine {
       if (version != SNAPSHOT_VERSION) {
         throw new IOException("unsupported snapshot version " + version);
       }
-      KvStateMachine sm = new KvStateMachine(sessionTtlMillis, maxSessions, sessionMinIdleMillis);
+      // Its hashes are never read: restore() records the hash into the receiving state machine's
+      // own.
+      KvStateMachine sm =
+          new KvStateMachine(sessionTtlMillis, maxSessions, sessionMinIdleMillis, 1);
       sm.lastAppliedIndex = Wire.readVarLong(body);
       sm.clock = Wire.readVarLong(body);
       long count = Wire.readVarLong(body);
@@ -389,6 +425,7 @@ public final class KvStateMachine {
         if (v.revision() > sm.lastAppliedIndex || sm.data.put(key, v) != null) {
           throw new IOException("corrupt snapshot: bad entry for key " + key);
         }
+        sm.dataDigest += StateDigest.ofKey(key, v);
       }
       sm.size = count;
       sm.sessions.readFrom(body);

@@ -69,6 +69,9 @@ class BigValueOverloadIT {
   @AfterEach
   void membersLogsAreClean() {
     assertThat(cluster.unexpectedTrouble(Map.of())).as("members' logs").isEmpty();
+    assertThat(new java.util.HashSet<>(cluster.stateHashes().values()))
+        .as("state hashes %s", cluster.stateHashes())
+        .hasSizeLessThan(2);
   }
 
   @AfterAll

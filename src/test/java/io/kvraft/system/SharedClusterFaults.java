@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -75,6 +76,13 @@ abstract class SharedClusterFaults {
    * scenario did not cause, or a member that died by itself, fails it (a restore would otherwise
    * quietly restart it before the next scenario).
    */
+  /** Whatever the scenario did, the members that answer hold one state at one index. */
+  @AfterEach
+  void replicasAgree() {
+    Map<String, String> hashes = cluster.stateHashes();
+    assertThat(new HashSet<>(hashes.values())).as("state hashes %s", hashes).hasSizeLessThan(2);
+  }
+
   @AfterEach
   void nothingUnexpectedInTheLogs() {
     assertThat(cluster.unexpectedTrouble(expectedTrouble))

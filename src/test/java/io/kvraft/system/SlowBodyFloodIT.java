@@ -90,6 +90,9 @@ class SlowBodyFloodIT {
       assertThat(healthAnswered).as("the flooded leader's /actuator/health answered").isPositive();
       assertThat(report.anomalies()).isEmpty();
       assertThat(cluster.unexpectedTrouble(Map.of())).as("members' logs").isEmpty();
+      assertThat(new java.util.HashSet<>(cluster.stateHashes().values()))
+          .as("state hashes %s", cluster.stateHashes())
+          .hasSizeLessThan(2);
     }
   }
 

@@ -2,6 +2,8 @@ package io.kvraft.testing;
 
 import io.kvraft.KvraftApplication;
 import io.kvraft.TestPorts;
+import io.kvraft.kv.KvStateMachine;
+import io.kvraft.kv.StateHashes;
 import io.kvraft.node.NodeStatus;
 import io.kvraft.node.RaftNode;
 import io.kvraft.raft.Role;
@@ -16,9 +18,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -74,6 +78,7 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
   private final Duration leaderWithin;
   private final Duration readyWithin;
   private final Duration appliedWithin;
+  private final boolean divergesOnPurpose;
   private final Class<?>[] sources;
   private Path dataRoot;
   private boolean ownDataRoot;
@@ -94,6 +99,7 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     this.leaderWithin = b.leaderWithin;
     this.readyWithin = b.readyWithin;
     this.appliedWithin = b.appliedWithin;
+    this.divergesOnPurpose = b.divergesOnPurpose;
     this.sources = b.sources.toArray(Class<?>[]::new);
   }
 
@@ -112,9 +118,19 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     private Duration leaderWithin;
     private Duration readyWithin;
     private Duration appliedWithin;
+    private boolean divergesOnPurpose;
     private final List<Class<?>> sources = new ArrayList<>(List.of(KvraftApplication.class));
 
     private Builder() {}
+
+    /**
+     * The tests make members diverge on purpose, so the check that all members hold one state at
+     * the end is skipped.
+     */
+    public Builder divergesOnPurpose() {
+      this.divergesOnPurpose = true;
+      return this;
+    }
 
     public Builder nodes(int size) {
       this.size = size;
@@ -202,9 +218,42 @@ public final class SpringCluster implements AutoCloseable, BeforeAllCallback, Af
     startAll();
   }
 
+  /** Closes the cluster, after checking that the tests left every member holding one state. */
   @Override
   public void afterAll(ExtensionContext context) {
-    close();
+    try {
+      if (!divergesOnPurpose) {
+        assertReplicasAgree();
+      }
+    } finally {
+      close();
+    }
+  }
+
+  /**
+   * Replica comparison (issue 14, item 2): every running member holds the same state hash at the
+   * highest index all of them applied. A member that installed a snapshot past it is left out.
+   */
+  public void assertReplicasAgree() {
+    Map<String, KvStateMachine> running = new TreeMap<>();
+    nodes.forEach(
+        (id, ctx) -> {
+          if (ctx.isActive()) {
+            running.put(id, ctx.getBean(KvStateMachine.class));
+          }
+        });
+    long common =
+        running.values().stream()
+            .flatMap(sm -> sm.hashes().latest().stream())
+            .mapToLong(StateHashes.At::index)
+            .min()
+            .orElse(0);
+    Map<String, Long> hashes = new TreeMap<>();
+    running.forEach((id, sm) -> sm.hashes().at(common).ifPresent(h -> hashes.put(id, h)));
+    if (new HashSet<>(hashes.values()).size() > 1) {
+      throw new AssertionError(
+          "members diverged: state hashes at applied index " + common + ": " + hashes);
+    }
   }
 
   /** Starts every node, then waits as the builder says; on failure stops what it started. */
