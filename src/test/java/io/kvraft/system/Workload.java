@@ -306,6 +306,9 @@ final class Workload {
     }
     List<String> anomalies = new ArrayList<>(stats.anomalies);
     List<Operation> history = recorder.history();
+    if (allOperations) {
+      System.out.println("[" + scenario + "] recorded answers: " + answersByKind(history));
+    }
     Result lin = LinearizabilityChecker.check(history, Duration.ofSeconds(60));
     if (!lin.isOk()) {
       anomalies.add("history of " + history.size() + " ops is " + lin);
@@ -351,5 +354,20 @@ final class Workload {
         anomalies.add(key + ": acknowledged token " + acked + " is lost");
       }
     }
+  }
+
+  /** E.g. {@code PutIfMatch PreconditionFailed=120}: shows that the mix really ran. */
+  private static Map<String, Long> answersByKind(List<Operation> history) {
+    return history.stream()
+        .collect(
+            java.util.stream.Collectors.groupingBy(
+                op ->
+                    op.input().getClass().getSimpleName()
+                        + " "
+                        + (op.output() == null
+                            ? "unknown"
+                            : op.output().getClass().getSimpleName()),
+                java.util.TreeMap::new,
+                java.util.stream.Collectors.counting()));
   }
 }
