@@ -23,6 +23,19 @@ class CheckerPerformanceTest {
   }
 
   @Test
+  void everyOperationThreeThousandOpsFiveKeysIsLinearizable() {
+    List<Operation> history =
+        SimulatedKvWorkload.generateAllOperations(
+            42, 8, 3000, List.of("k1", "k2", "k3", "k4", "k5"), 0.02);
+    long start = System.nanoTime();
+    Result result = LinearizabilityChecker.check(history, Duration.ofSeconds(30));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    System.out.printf(
+        "checked %d ops of every kind in %d ms: %s%n", history.size(), millis, result.verdict());
+    assertThat(result.isOk()).as(result.toString()).isTrue();
+  }
+
+  @Test
   void thousandsOfOpsOnOneKeyWithFifteenClientsIsLinearizable() {
     List<Operation> history = SimulatedKvWorkload.generate(7, 15, 3000, List.of("hot"), 0.01);
     Result result = LinearizabilityChecker.check(history, Duration.ofSeconds(30));

@@ -57,7 +57,7 @@ public final class HistoryRecorder {
     PendingCall call = pendingCall(opId);
     finish(
         opId,
-        call.input instanceof KvOp.Get
+        call.input.isRead()
             ? null
             : Operation.outcomeUnknown(opId, call.clientId, call.input, call.callNanos));
   }
@@ -74,7 +74,7 @@ public final class HistoryRecorder {
     finished.forEach(op -> byId.put(op.id(), op));
     inFlight.forEach(
         (opId, call) -> {
-          if (!(call.input instanceof KvOp.Get)) {
+          if (!call.input.isRead()) {
             byId.putIfAbsent(
                 opId, Operation.outcomeUnknown(opId, call.clientId, call.input, call.callNanos));
           }

@@ -42,6 +42,32 @@ class HistoryRecorderTest {
   }
 
   @Test
+  void listingWithUnknownOutcomeIsDroppedLikeARead() {
+    long page = recorder.invoke(1, KvOp.list("k", null, 10));
+    long delete = recorder.invoke(2, KvOp.delete("k1"));
+    recorder.completeUnknown(page);
+    recorder.completeUnknown(delete);
+
+    assertThat(recorder.history())
+        .containsExactly(Operation.outcomeUnknown(delete, 2, KvOp.delete("k1"), 100));
+  }
+
+  @Test
+  void answersThatNoSuchRequestGetsAreAHarnessBug() {
+    assertThatThrownBy(
+            () -> Operation.completed(0, 1, KvOp.put("x", "a"), KvOutput.nothingToDelete(), 0, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () ->
+                Operation.completed(0, 1, KvOp.putIfAbsent("x", "a"), KvOutput.value("a", 3), 0, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> Operation.completed(0, 1, KvOp.delete("x"), KvOutput.preconditionFailed(2), 0, 1))
+        .as("an unconditional delete never fails a precondition")
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void opsStillInFlightAreReportedAsUnknownWritesOrDroppedReads() {
     long write = recorder.invoke(1, KvOp.put("x", "a"));
     recorder.invoke(2, KvOp.get("x"));

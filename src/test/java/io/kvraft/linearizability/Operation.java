@@ -21,10 +21,30 @@ public record Operation(
       throw new IllegalArgumentException(
           "op " + id + ": an output is recorded exactly when the op returned");
     }
-    if (output != null && (input instanceof KvOp.Get) != (output instanceof KvOutput.Value)) {
-      throw new IllegalArgumentException(
-          "op " + id + ": a get answers a value, a write answers an ack");
+    if (output != null && !canAnswer(input, output)) {
+      throw new IllegalArgumentException("op " + id + ": " + input + " cannot answer " + output);
     }
+  }
+
+  /** Which answers each request can get at all; whether it got the right one is the model's job. */
+  private static boolean canAnswer(KvOp input, KvOutput output) {
+    if (input instanceof KvOp.Get) {
+      return output instanceof KvOutput.Value || output instanceof KvOutput.Absent;
+    }
+    if (input instanceof KvOp.ListKeys) {
+      return output instanceof KvOutput.Keys;
+    }
+    if (output instanceof KvOutput.Ack || output instanceof KvOutput.Ok) {
+      return true;
+    }
+    if (output instanceof KvOutput.PreconditionFailed) {
+      return input instanceof KvOp.PutIfMatch
+          || input instanceof KvOp.PutIfAbsent
+          || (input instanceof KvOp.Delete d && d.expected() > 0);
+    }
+    return output instanceof KvOutput.NothingToDelete
+        && input instanceof KvOp.Delete d
+        && d.expected() == 0;
   }
 
   public static Operation completed(
@@ -46,6 +66,11 @@ public record Operation(
 
   public Operation withOutput(KvOutput newOutput) {
     return new Operation(id, clientId, input, newOutput, callNanos, returnNanos);
+  }
+
+  /** The same op in a narrower interval, which the revisions it and others answered imply. */
+  Operation within(long call, long ret) {
+    return new Operation(id, clientId, input, output, call, ret);
   }
 
   /** Human-readable form with times relative to {@code originNanos}, so explanations stay short. */

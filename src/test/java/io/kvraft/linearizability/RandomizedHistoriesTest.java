@@ -75,4 +75,73 @@ class RandomizedHistoriesTest {
         ? "never-written"
         : futureValues.get(random.nextInt(futureValues.size()));
   }
+
+  // The whole contract: conditional puts, creates, deletes, listings, answers with revisions.
+
+  private static List<Operation> generateAllOperations(long seed) {
+    int clients = 5 + (int) (seed % 11);
+    return SimulatedKvWorkload.generateAllOperations(seed, clients, 600, KEYS, 0.03);
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void trueExecutionOfEveryOperationIsLinearizable(long seed) {
+    Result result = LinearizabilityChecker.check(generateAllOperations(seed), TIMEOUT);
+    assertThat(result.isOk()).as("seed %d: %s", seed, result).isTrue();
+  }
+
+  /**
+   * A read whose ETag is the revision of a write of another key: no write of its own key can have
+   * given it, since two writes never share a log index.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void readWithAnotherKeysRevisionIsIllegal(long seed) {
+    List<Operation> history = new ArrayList<>(generateAllOperations(seed));
+    Random random = new Random(seed);
+    List<Integer> reads = new ArrayList<>();
+    for (int i = 0; i < history.size(); i++) {
+      if (history.get(i).output() instanceof KvOutput.Value) {
+        reads.add(i);
+      }
+    }
+    int victim = reads.get(random.nextInt(reads.size()));
+    Operation read = history.get(victim);
+    List<Long> otherKeysRevisions =
+        history.stream()
+            .filter(op -> op.output() instanceof KvOutput.Ok && !op.key().equals(read.key()))
+            .map(op -> ((KvOutput.Ok) op.output()).revision())
+            .toList();
+    long wrong = otherKeysRevisions.get(random.nextInt(otherKeysRevisions.size()));
+    String value = ((KvOutput.Value) read.output()).value();
+    history.set(victim, read.withOutput(KvOutput.value(value, wrong)));
+
+    Result result = LinearizabilityChecker.check(history, TIMEOUT);
+    assertThat(result.isIllegal())
+        .as("seed %d: read #%d given revision %d, got %s", seed, read.id(), wrong, result)
+        .isTrue();
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void listingShowingAKeyNobodyWroteIsIllegal(long seed) {
+    List<Operation> history = new ArrayList<>(generateAllOperations(seed));
+    Random random = new Random(seed);
+    List<Integer> pages = new ArrayList<>();
+    for (int i = 0; i < history.size(); i++) {
+      if (history.get(i).output() instanceof KvOutput.Keys keys
+          && keys.keys().size() < ((KvOp.ListKeys) history.get(i).input()).limit()) {
+        pages.add(i);
+      }
+    }
+    int victim = pages.get(random.nextInt(pages.size()));
+    Operation page = history.get(victim);
+    List<String> shown = new ArrayList<>(((KvOutput.Keys) page.output()).keys());
+    shown.add("zz-never-written"); // sorts after every key of the workload
+    history.set(victim, page.withOutput(KvOutput.keys(shown)));
+
+    Result result = LinearizabilityChecker.check(history, TIMEOUT);
+    assertThat(result.isIllegal()).as("seed %d: %s", seed, result).isTrue();
+    assertThat(result.explanation()).contains("listing is not linearizable");
+  }
 }

@@ -1,9 +1,11 @@
 package io.kvraft.linearizability;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,6 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * random turns on a logical clock, and each op is invoked, executed atomically on a shared map, and
  * returned in three separate turns, so intervals of different clients overlap while the recorded
  * order stays true to the real execution order.
+ *
+ * <p>{@link #generateAllOperations} runs the whole contract instead: conditional puts (with the
+ * revision the client last saw, so some are stale and fail), creates, deletes and listing pages,
+ * every answer with its revision; every write takes a log index, as in the service, whether it
+ * succeeds or not, and indexes are sometimes skipped (a leader's no-op).
  *
  * <p>Some requests "time out": the client gives up and records an unknown outcome, and the request
  * then either takes effect at a random later turn, or never, or had already taken effect — exactly
@@ -32,6 +39,9 @@ final class SimulatedKvWorkload {
     KvOutput output;
     int issued;
 
+    /** The revision this client last saw per key, for its compare-and-sets. */
+    final Map<String, Long> lastSeen = new HashMap<>();
+
     Client(int id) {
       this.id = id;
     }
@@ -44,21 +54,34 @@ final class SimulatedKvWorkload {
   private final HistoryRecorder recorder = new HistoryRecorder(clock::get);
   private final Map<String, String> store = new ConcurrentHashMap<>();
 
+  /** The whole contract: null when only gets, puts and appends run, without revisions. */
+  private final TreeMap<String, KeyState> versioned;
+
+  private long logIndex;
+
   /**
    * Abandoned requests still travelling through the "network"; each may take effect at any later
    * turn.
    */
   private final List<KvOp> inFlightAbandoned = new ArrayList<>();
 
-  private SimulatedKvWorkload(long seed, List<String> keys, double unknownOutcomeRate) {
+  private SimulatedKvWorkload(
+      long seed, List<String> keys, double unknownOutcomeRate, boolean allOperations) {
     this.random = new Random(seed);
     this.keys = keys;
     this.unknownOutcomeRate = unknownOutcomeRate;
+    this.versioned = allOperations ? new TreeMap<>() : null;
   }
 
   static List<Operation> generate(
       long seed, int clients, int totalOps, List<String> keys, double unknownOutcomeRate) {
-    return new SimulatedKvWorkload(seed, keys, unknownOutcomeRate).run(clients, totalOps);
+    return new SimulatedKvWorkload(seed, keys, unknownOutcomeRate, false).run(clients, totalOps);
+  }
+
+  /** As {@link #generate}, with every operation of the contract and answers with revisions. */
+  static List<Operation> generateAllOperations(
+      long seed, int clients, int totalOps, List<String> keys, double unknownOutcomeRate) {
+    return new SimulatedKvWorkload(seed, keys, unknownOutcomeRate, true).run(clients, totalOps);
   }
 
   private List<Operation> run(int clientCount, int totalOps) {
@@ -88,9 +111,13 @@ final class SimulatedKvWorkload {
     // Values are unique, ';'-terminated tokens, so no concatenation of appends can ever equal
     // another op's value.
     String value = "c" + client.id + "." + client.issued++ + ";";
-    int kind = random.nextInt(10);
-    client.op =
-        kind < 4 ? KvOp.get(key) : kind < 7 ? KvOp.put(key, value) : KvOp.append(key, value);
+    if (versioned != null) {
+      client.op = anyOperation(client, key, value);
+    } else {
+      int kind = random.nextInt(10);
+      client.op =
+          kind < 4 ? KvOp.get(key) : kind < 7 ? KvOp.put(key, value) : KvOp.append(key, value);
+    }
     client.opId = recorder.invoke(client.id, client.op);
     client.phase = Phase.INVOKED;
   }
@@ -105,6 +132,10 @@ final class SimulatedKvWorkload {
       return;
     }
     client.output = execute(client.op);
+    long seen = client.output.witnessedRevision();
+    if (seen > 0 && !(client.op instanceof KvOp.Delete)) {
+      client.lastSeen.put(client.op.key(), seen);
+    }
     client.phase = Phase.EXECUTED;
   }
 
@@ -123,8 +154,39 @@ final class SimulatedKvWorkload {
     }
   }
 
+  private KvOp anyOperation(Client client, String key, String value) {
+    long expected = client.lastSeen.getOrDefault(key, 1L);
+    int kind = random.nextInt(20);
+    if (kind < 6) {
+      return KvOp.get(key);
+    }
+    if (kind < 8) {
+      return KvOp.put(key, value);
+    }
+    if (kind < 10) {
+      return KvOp.append(key, value);
+    }
+    if (kind < 13) {
+      return KvOp.putIfMatch(key, value, expected);
+    }
+    if (kind < 14) {
+      return KvOp.putIfAbsent(key, value);
+    }
+    if (kind < 15) {
+      return KvOp.delete(key);
+    }
+    if (kind < 16) {
+      return KvOp.deleteIfMatch(key, expected);
+    }
+    String startAfter = random.nextBoolean() ? null : keys.get(random.nextInt(keys.size()));
+    return KvOp.list("", startAfter, 1 + random.nextInt(keys.size()));
+  }
+
   /** The ground truth: each op is one atomic map operation. */
   private KvOutput execute(KvOp op) {
+    if (versioned != null) {
+      return executeVersioned(op);
+    }
     if (op instanceof KvOp.Get get) {
       return KvOutput.value(store.getOrDefault(get.key(), ""));
     }
@@ -135,5 +197,42 @@ final class SimulatedKvWorkload {
       store.merge(append.key(), append.value(), String::concat);
     }
     return KvOutput.ack();
+  }
+
+  /**
+   * The ground truth of the whole contract, as {@code KvStateMachine} applies it: every write takes
+   * the next log index, and one that takes effect gives the key that revision.
+   */
+  private KvOutput executeVersioned(KvOp op) {
+    if (op instanceof KvOp.Get get) {
+      KeyState s = versioned.getOrDefault(get.key(), KeyState.INITIAL);
+      return s.present() ? KvOutput.value(s.value(), s.revision()) : KvOutput.absent();
+    }
+    if (op instanceof KvOp.ListKeys listing) {
+      List<String> shown = new ArrayList<>();
+      versioned.forEach(
+          (key, s) -> {
+            if (s.present() && listing.covers(key) && shown.size() < listing.limit()) {
+              shown.add(key);
+            }
+          });
+      return KvOutput.keys(shown);
+    }
+    if (random.nextInt(10) == 0) {
+      logIndex++; // a leader's no-op, or a session registration
+    }
+    long index = ++logIndex;
+    KeyState s = versioned.getOrDefault(op.key(), KeyState.INITIAL);
+    if (!KeyModel.conditionHolds(s, op)) {
+      return op instanceof KvOp.Delete d && d.expected() == 0
+          ? KvOutput.nothingToDelete()
+          : KvOutput.preconditionFailed(s.reportedRevision());
+    }
+    String after =
+        op instanceof KvOp.Append a
+            ? s.valueOrEmpty() + a.value()
+            : op instanceof KvOp.Delete ? null : KeyModel.writtenValue(op);
+    versioned.put(op.key(), new KeyState(after, index));
+    return KvOutput.ok(index);
   }
 }

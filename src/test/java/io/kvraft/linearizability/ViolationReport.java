@@ -25,7 +25,7 @@ final class ViolationReport {
     this.originNanos = originNanos;
   }
 
-  String describe(List<Operation> longestPrefix, String stateAfterPrefix) {
+  String describe(List<Operation> longestPrefix, KeyState stateAfterPrefix) {
     StringBuilder out = new StringBuilder();
     out.append("key '")
         .append(key)
@@ -34,9 +34,8 @@ final class ViolationReport {
         .append(" ops, times relative")
         .append(" to the first call). Longest linearizable prefix: ")
         .append(longestPrefix.size())
-        .append(" ops, leaving value '")
-        .append(stateAfterPrefix)
-        .append("'");
+        .append(" ops, leaving the key ")
+        .append(stateAfterPrefix);
     if (!longestPrefix.isEmpty()) {
       out.append("; it ends with:");
       longestPrefix

@@ -351,6 +351,28 @@ final class KvCluster implements AutoCloseable {
     void connect(List<Integer> to) {
       ends.forEach((i, e) -> e.enabled = to.contains(i));
     }
+
+    /**
+     * The servers in the order this clerk tries them, for a test that sends requests itself rather
+     * than through {@link #kv} (to record each answer's revision).
+     */
+    List<Integer> servers() {
+      return List.copyOf(ends.keySet());
+    }
+
+    /** One request to one server through this clerk's end, with that end's faults. */
+    KvReply call(int server, KvRequest req) throws IOException {
+      return ends.get(server).call(req);
+    }
+
+    /**
+     * One listing page ({@code GET /kv?prefix=...}, linearizable) from one server through this
+     * clerk's end, with that end's faults; every failure, including no leader, is an IOException.
+     */
+    List<String> listKeys(int server, String prefix, String startAfter, int limit)
+        throws IOException {
+      return ends.get(server).listKeys(prefix, startAfter, limit);
+    }
   }
 
   /** Counts one clerk operation for the summary line (the seed's {@code cfg.op()}). */
@@ -403,6 +425,43 @@ final class KvCluster implements AutoCloseable {
         throw new IOException("reply from server " + server + " lost");
       }
       return reply;
+    }
+
+    /** As {@link #call}, for a listing page, which {@link KvRequest} has no form for. */
+    List<String> listKeys(String prefix, String startAfter, int limit) throws IOException {
+      if (closed) {
+        throw new IllegalStateException("cluster closed");
+      }
+      ThreadLocalRandom rnd = ThreadLocalRandom.current();
+      Server s = servers.get(server);
+      if (!enabled || s == null) {
+        pause(rnd.nextInt(100));
+        throw new IOException("server " + server + " unreachable");
+      }
+      boolean lossy = net.unreliable();
+      if (lossy) {
+        pause(rnd.nextInt(27));
+        if (rnd.nextInt(1000) < 100) {
+          throw new IOException("listing to server " + server + " lost");
+        }
+      }
+      List<String> page;
+      try {
+        // KvService gives up after REQUEST_TIMEOUT; a crashed server's future may never complete.
+        page = s.kv.keys(prefix, startAfter, limit, false).get(5, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IOException("listing on server " + server + " failed: " + e, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted");
+      }
+      if (servers.get(server) != s || !enabled) {
+        throw new IOException("server " + server + " crashed or was cut off; reply suppressed");
+      }
+      if (lossy && rnd.nextInt(1000) < 100) {
+        throw new IOException("listing from server " + server + " lost");
+      }
+      return page;
     }
 
     private KvReply handle(Server s, KvRequest req) throws IOException {

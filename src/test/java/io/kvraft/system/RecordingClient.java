@@ -1,5 +1,7 @@
 package io.kvraft.system;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvraft.linearizability.HistoryRecorder;
 import io.kvraft.linearizability.KvOp;
 import io.kvraft.linearizability.KvOutput;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -22,18 +25,21 @@ import okhttp3.Response;
  * Request-Seq that grows by one per write, and on a failure (I/O error, timeout, 5xx) the same seq
  * re-sent to another node (the one the answer names as leader, else the next) until the operation's
  * deadline. Every operation is recorded in the {@link HistoryRecorder} (when one is given) from
- * just before the first attempt to just after the answer, or as outcome-unknown when the client
- * gives up.
+ * just before the first attempt to just after the answer, with the revision its ETag gave, or as
+ * outcome-unknown when the client gives up. Every request of the contract can be sent: gets, puts,
+ * appends, conditional puts (a 412 is then an answer like any), deletes and listing pages.
  */
 final class RecordingClient {
   private static final MediaType BINARY = MediaType.get("application/octet-stream");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * What an operation came to: {@code known == false} means the client gave up and the outcome is
-   * unknown.
+   * unknown; else {@code value} is the body ("" for a 404) and {@code output} the answer as the
+   * linearizability model reads it.
    */
-  record Outcome(boolean known, String value) {
-    static final Outcome UNKNOWN = new Outcome(false, null);
+  record Outcome(boolean known, String value, KvOutput output) {
+    static final Outcome UNKNOWN = new Outcome(false, null, null);
   }
 
   /** Counters shared by the clients of one workload. */
@@ -92,12 +98,12 @@ final class RecordingClient {
     long deadline = System.nanoTime() + opDeadline.toNanos();
     // Registered through any node even for a probe of one node, so that the probe's write itself
     // reaches that node.
-    if (!(op instanceof KvOp.Get) && session == null && !register(deadline)) {
+    if (!op.isRead() && session == null && !register(deadline)) {
       // The operation was never sent, so it is not in the history: it cannot have taken effect.
       stats.unknown.incrementAndGet();
       return Outcome.UNKNOWN;
     }
-    long s = op instanceof KvOp.Get ? 0 : ++seq;
+    long s = op.isRead() ? 0 : ++seq;
     long opId = recorder == null ? -1 : recorder.invoke(id, op);
     int attempts = 0;
     int failuresThisRound = 0;
@@ -106,11 +112,10 @@ final class RecordingClient {
       String node = onlyNode != null ? onlyNode : nodes.get(current);
       Reply reply = attempt(node, op, s);
       attempts++;
-      if (reply != null && (reply.status == 200 || reply.status == 204 || reply.status == 404)) {
-        Outcome out = new Outcome(true, reply.status == 404 ? "" : reply.body);
+      if (reply != null && isAnswer(op, reply.status)) {
+        Outcome out = new Outcome(true, reply.status == 404 ? "" : reply.body, outputOf(op, reply));
         if (recorder != null) {
-          recorder.complete(
-              opId, op instanceof KvOp.Get ? KvOutput.value(out.value()) : KvOutput.ack());
+          recorder.complete(opId, out.output());
         }
         stats.ok.incrementAndGet();
         if (attempts > 1 && s > 0) {
@@ -119,8 +124,8 @@ final class RecordingClient {
         return out;
       }
       if (reply != null && reply.status < 500) {
-        // 409 (stale seq), 400, 412: none of them can happen to this workload; the outcome stays
-        // unknown.
+        // 409 (stale seq), 400, an unconditional write's 412: none of them can happen to this
+        // workload; the outcome stays unknown.
         stats.anomalies.add(
             "client "
                 + clientId
@@ -157,7 +162,61 @@ final class RecordingClient {
     return Outcome.UNKNOWN;
   }
 
-  private record Reply(int status, String body, String leader) {}
+  private record Reply(int status, String body, String leader, long etag) {}
+
+  /** A final answer: success, absent, or for a conditional write the condition failing. */
+  private static boolean isAnswer(KvOp op, int status) {
+    return status == 200 || status == 204 || status == 404 || (status == 412 && isConditional(op));
+  }
+
+  private static boolean isConditional(KvOp op) {
+    return op instanceof KvOp.PutIfMatch
+        || op instanceof KvOp.PutIfAbsent
+        || (op instanceof KvOp.Delete d && d.expected() > 0);
+  }
+
+  /** The answer as the model reads it (design §3: revisions are ETags). */
+  private static KvOutput outputOf(KvOp op, Reply reply) {
+    if (op instanceof KvOp.Get) {
+      return reply.status == 404 ? KvOutput.absent() : KvOutput.value(reply.body, reply.etag);
+    }
+    if (op instanceof KvOp.ListKeys) {
+      return KvOutput.keys(keysOf(reply.body));
+    }
+    if (reply.status == 412) {
+      return KvOutput.preconditionFailed(reply.etag);
+    }
+    if (reply.etag > 0) {
+      return KvOutput.ok(reply.etag);
+    }
+    // A delete answers 204 without an ETag when there was nothing to delete; any other write
+    // without an ETag is a success whose revision was not said.
+    return op instanceof KvOp.Delete ? KvOutput.nothingToDelete() : KvOutput.ack();
+  }
+
+  private static List<String> keysOf(String page) {
+    try {
+      List<String> keys = new ArrayList<>();
+      for (JsonNode key : JSON.readTree(page).path("keys")) {
+        keys.add(key.asText());
+      }
+      return keys;
+    } catch (IOException e) {
+      throw new IllegalStateException("a listing page that is not JSON: " + page, e);
+    }
+  }
+
+  /** {@code "42"} (or {@code W/"42"}) is 42; none or anything else is 0. */
+  private static long revisionOf(String etag) {
+    if (etag == null) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(etag.replace("W/", "").replace("\"", "").trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
 
   /**
    * Registers a session on any node, retrying until {@code deadline}; false if it never got one.
@@ -191,23 +250,50 @@ final class RecordingClient {
   }
 
   private Reply attempt(String node, KvOp op, long s) {
-    Request.Builder b = new Request.Builder().url(urls.get(node) + "/kv/" + op.key());
+    Request.Builder b = new Request.Builder();
+    if (op instanceof KvOp.ListKeys listing) {
+      HttpUrl.Builder url =
+          HttpUrl.get(urls.get(node) + "/kv")
+              .newBuilder()
+              .addQueryParameter("prefix", listing.prefix())
+              .addQueryParameter("limit", Integer.toString(listing.limit()));
+      if (listing.startAfter() != null) {
+        url.addQueryParameter("startAfter", listing.startAfter());
+      }
+      b.url(url.build());
+    } else {
+      b.url(urls.get(node) + "/kv/" + op.key());
+    }
     if (s > 0) {
       b.header("Client-Id", session).header("Request-Seq", Long.toString(s));
     }
     if (op instanceof KvOp.Put p) {
-      b.put(RequestBody.create(p.value().getBytes(StandardCharsets.UTF_8), BINARY));
+      b.put(body(p.value()));
     } else if (op instanceof KvOp.Append a) {
-      b.post(RequestBody.create(a.value().getBytes(StandardCharsets.UTF_8), BINARY));
+      b.post(body(a.value()));
+    } else if (op instanceof KvOp.PutIfMatch cas) {
+      b.put(body(cas.value())).header("If-Match", "\"" + cas.expected() + "\"");
+    } else if (op instanceof KvOp.PutIfAbsent create) {
+      b.put(body(create.value())).header("If-None-Match", "*");
+    } else if (op instanceof KvOp.Delete d) {
+      b.delete();
+      if (d.expected() > 0) {
+        b.header("If-Match", "\"" + d.expected() + "\"");
+      }
     } else {
       b.get();
     }
     try (Response resp = http.newCall(b.build()).execute()) {
       String body =
           resp.body() == null ? "" : new String(resp.body().bytes(), StandardCharsets.UTF_8);
-      return new Reply(resp.code(), body, resp.header("Raft-Leader"));
+      return new Reply(
+          resp.code(), body, resp.header("Raft-Leader"), revisionOf(resp.header("ETag")));
     } catch (IOException e) {
       return null;
     }
+  }
+
+  private static RequestBody body(String value) {
+    return RequestBody.create(value.getBytes(StandardCharsets.UTF_8), BINARY);
   }
 }

@@ -33,7 +33,7 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
 
   @Test
   void leaderKilledRepeatedly() {
-    Workload w = Workload.standard(cluster, "leader killed repeatedly");
+    Workload w = Workload.allOperations(cluster, "leader killed repeatedly");
     w.start();
     long end = deadline(Scenarios.load(15));
     int kills = 0;
@@ -80,7 +80,7 @@ class ThreeNodeFaultsIT extends SharedClusterFaults {
 
   @Test
   void leaderIsolatedInMinority() {
-    Workload w = Workload.standard(cluster, "leader isolated (3 nodes)");
+    Workload w = Workload.allOperations(cluster, "leader isolated (3 nodes)");
     w.start();
     KvraftCluster.sleep(2000);
     String old = cluster.awaitLeader(LEADER_WAIT);

@@ -23,7 +23,10 @@ import okhttp3.OkHttpClient;
  * <ul>
  *   <li>register clients: gets, puts and appends of unique values on a few keys, every call
  *       recorded and the whole history (with a final read of every key after the faults) checked
- *       for linearizability, which also catches a lost acknowledged write;
+ *       for linearizability, which also catches a lost acknowledged write; with {@link
+ *       #allOperations} they run every operation of the contract instead (compare-and-set on the
+ *       revision last seen, create-only, deletes, listing pages of the workload's keys), checked
+ *       the same way with revisions and pages;
  *   <li>token clients: appends of unique tokens with short client timeouts, so they often re-send
  *       the same Request-Seq to another node while the first attempt may still commit; at the end
  *       every acknowledged token must be there exactly once, and no token twice (exactly-once, no
@@ -56,6 +59,8 @@ final class Workload {
   private final String scenario;
   private final int registerClients;
   private final int tokenClients;
+  private final boolean allOperations;
+  private final String registerPrefix;
   private final List<String> registerKeys = new ArrayList<>();
   private final List<String> tokenKeys = new ArrayList<>();
   private final HistoryRecorder recorder = new HistoryRecorder();
@@ -74,14 +79,30 @@ final class Workload {
    * @param urls node id to base URL; clients talk to the nodes directly
    */
   Workload(Map<String, String> urls, String scenario, int registerClients, int tokenClients) {
+    this(urls, scenario, registerClients, tokenClients, false);
+  }
+
+  /**
+   * @param allOperations register clients run every operation of the contract, not only get, put
+   *     and append
+   */
+  Workload(
+      Map<String, String> urls,
+      String scenario,
+      int registerClients,
+      int tokenClients,
+      boolean allOperations) {
     this.urls = new java.util.LinkedHashMap<>(urls);
     this.scenario = scenario;
     this.registerClients = registerClients;
     this.tokenClients = tokenClients;
-    // Keys of their own, so that scenarios sharing a cluster never see each other's writes.
+    this.allOperations = allOperations;
+    // Keys of their own, so that scenarios sharing a cluster never see each other's writes (nor
+    // list them: a page of this prefix starts from an empty range).
     String tag = Long.toString(System.nanoTime(), 36);
+    this.registerPrefix = "reg-" + tag + "-";
     for (int i = 0; i < 12; i++) {
-      registerKeys.add("reg-" + tag + "-" + i);
+      registerKeys.add(registerPrefix + i);
     }
     for (int i = 0; i < 3; i++) {
       tokenKeys.add("tok-" + tag + "-" + i);
@@ -97,6 +118,11 @@ final class Workload {
 
   static Workload standard(KvraftCluster cluster, String scenario) {
     return new Workload(cluster.urls(), scenario, 4, 3);
+  }
+
+  /** As {@link #standard}, with the register clients running every operation of the contract. */
+  static Workload allOperations(KvraftCluster cluster, String scenario) {
+    return new Workload(cluster.urls(), scenario, 4, 3, true);
   }
 
   /**
@@ -166,10 +192,20 @@ final class Workload {
 
   private void registerLoop(int id, RecordingClient c) {
     Random random = new Random(id * 7919L + System.nanoTime());
+    Map<String, Long> lastSeen = new HashMap<>();
     int n = 0;
     while (running) {
       String key = registerKeys.get(random.nextInt(registerKeys.size()));
       String value = "c" + id + "." + n++ + ";";
+      if (allOperations) {
+        KvOp op = anyOperation(random, key, value, lastSeen.getOrDefault(key, 1L));
+        RecordingClient.Outcome out = c.execute(op);
+        long seen = out.known() ? out.output().witnessedRevision() : 0;
+        if (seen > 0 && !(op instanceof KvOp.Delete)) {
+          lastSeen.put(key, seen);
+        }
+        continue;
+      }
       int kind = random.nextInt(10);
       KvOp op =
           kind < 4
@@ -177,6 +213,38 @@ final class Workload {
               : kind < 7 ? new KvOp.Put(key, value) : new KvOp.Append(key, value);
       c.execute(op);
     }
+  }
+
+  /**
+   * The whole contract: a compare-and-set expects the revision this client last saw of the key,
+   * which others often changed since (a 412); pages start after a random key or from the first.
+   */
+  private KvOp anyOperation(Random random, String key, String value, long expected) {
+    int kind = random.nextInt(20);
+    if (kind < 5) {
+      return new KvOp.Get(key);
+    }
+    if (kind < 8) {
+      return new KvOp.Put(key, value);
+    }
+    if (kind < 10) {
+      return new KvOp.Append(key, value);
+    }
+    if (kind < 13) {
+      return new KvOp.PutIfMatch(key, value, expected);
+    }
+    if (kind < 15) {
+      return new KvOp.PutIfAbsent(key, value);
+    }
+    if (kind < 16) {
+      return new KvOp.Delete(key, 0);
+    }
+    if (kind < 17) {
+      return new KvOp.Delete(key, expected);
+    }
+    String after =
+        random.nextBoolean() ? null : registerKeys.get(random.nextInt(registerKeys.size()));
+    return new KvOp.ListKeys(registerPrefix, after, 1 + random.nextInt(registerKeys.size()));
   }
 
   private void tokenLoop(int id, RecordingClient c) {
@@ -232,8 +300,15 @@ final class Workload {
         anomaly("final read of " + key + " found no node that answers");
       }
     }
+    if (allOperations
+        && !reader.execute(new KvOp.ListKeys(registerPrefix, null, registerKeys.size())).known()) {
+      anomaly("final listing found no node that answers");
+    }
     List<String> anomalies = new ArrayList<>(stats.anomalies);
     List<Operation> history = recorder.history();
+    if (allOperations) {
+      System.out.println("[" + scenario + "] recorded answers: " + answersByKind(history));
+    }
     Result lin = LinearizabilityChecker.check(history, Duration.ofSeconds(60));
     if (!lin.isOk()) {
       anomalies.add("history of " + history.size() + " ops is " + lin);
@@ -279,5 +354,20 @@ final class Workload {
         anomalies.add(key + ": acknowledged token " + acked + " is lost");
       }
     }
+  }
+
+  /** E.g. {@code PutIfMatch PreconditionFailed=120}: shows that the mix really ran. */
+  private static Map<String, Long> answersByKind(List<Operation> history) {
+    return history.stream()
+        .collect(
+            java.util.stream.Collectors.groupingBy(
+                op ->
+                    op.input().getClass().getSimpleName()
+                        + " "
+                        + (op.output() == null
+                            ? "unknown"
+                            : op.output().getClass().getSimpleName()),
+                java.util.TreeMap::new,
+                java.util.stream.Collectors.counting()));
   }
 }
