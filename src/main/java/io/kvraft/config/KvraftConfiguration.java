@@ -4,6 +4,7 @@ import io.kvraft.kv.KvApplier;
 import io.kvraft.kv.KvLimits;
 import io.kvraft.kv.KvService;
 import io.kvraft.kv.KvStateMachine;
+import io.kvraft.node.Applier;
 import io.kvraft.node.MemoryBudget;
 import io.kvraft.node.NodeMetrics;
 import io.kvraft.node.RaftNode;
@@ -78,6 +79,17 @@ public class KvraftConfiguration {
         hashCheck.history());
   }
 
+  /**
+   * The state machine as the Raft node applies and snapshots it. A bean of its own, so a test can
+   * put another in its place (fault tests run members with a deliberate bug this way) without a
+   * switch in production code.
+   */
+  @Bean
+  Applier kvApplier(KvStateMachine sm, KvProperties kv) {
+    return new KvApplier(
+        sm, kv.sessionTtl().toMillis(), kv.maxSessions(), kv.sessionMinIdle().toMillis());
+  }
+
   @Bean(destroyMethod = "")
   RaftStorage raftStorage(RaftProperties raft) throws IOException {
     return FileRaftStorage.open(
@@ -103,8 +115,7 @@ public class KvraftConfiguration {
       MemoryBudget memory,
       AddressBook members,
       RaftStorage storage,
-      KvStateMachine sm,
-      KvProperties kv,
+      Applier applier,
       PeerTrust trust,
       ObjectProvider<NodeMetrics> metrics)
       throws IOException {
@@ -145,8 +156,7 @@ public class KvraftConfiguration {
             raft.tickInterval(),
             storage,
             transport,
-            new KvApplier(
-                sm, kv.sessionTtl().toMillis(), kv.maxSessions(), kv.sessionMinIdle().toMillis()),
+            applier,
             new SecureRandom(),
             snapshots,
             policy);

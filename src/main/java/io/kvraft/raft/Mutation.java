@@ -18,5 +18,20 @@ enum Mutation {
   /**
    * Campaign without PreVote even when configured, so a rejoining node disrupts a healthy leader.
    */
-  NO_PRE_VOTE
+  NO_PRE_VOTE,
+  /**
+   * Answer a ReadIndex at once with the commit index, without the heartbeat round that confirms
+   * this node is still leader (§6.4), so a deposed leader serves stale reads.
+   */
+  READ_INDEX_WITHOUT_CONFIRMATION,
+  /**
+   * Accept an AppendEntries whenever the follower's log reaches prevLogIndex, whatever term it has
+   * there (the §5.3 consistency check reduced to a length check).
+   */
+  NO_PREV_LOG_TERM_CHECK,
+  /**
+   * Hand the node a snapshot to load even when it is already covered by what this node committed,
+   * so its state machine is replaced by an older one.
+   */
+  LOAD_COVERED_SNAPSHOT
 }

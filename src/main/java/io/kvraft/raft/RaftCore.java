@@ -340,6 +340,9 @@ public final class RaftCore {
     }
     followLeader(leaderId);
     if (snapshotIndex <= log.committed()) {
+      if (mutations.contains(Mutation.LOAD_COVERED_SNAPSHOT)) {
+        snapshotToInstall = new SnapshotMeta(snapshotIndex, snapshotTerm);
+      }
       // Everything it covers is committed here already, so our log matches the leader's up to our
       // commit.
       sendAfterPersist(
@@ -737,7 +740,11 @@ public final class RaftCore {
           new AppendResponse(id, a.from(), term, true, log.committed(), a.prevLogIndex(), 0, 0));
       return;
     }
-    if (log.matchTerm(a.prevLogIndex(), a.prevLogTerm())) {
+    boolean prevMatches =
+        mutations.contains(Mutation.NO_PREV_LOG_TERM_CHECK)
+            ? a.prevLogIndex() <= log.lastIndex()
+            : log.matchTerm(a.prevLogIndex(), a.prevLogTerm());
+    if (prevMatches) {
       long lastNew = a.prevLogIndex() + a.entries().size();
       log.appendFromLeader(a.entries());
       log.commitTo(Math.min(a.leaderCommit(), lastNew));
@@ -782,6 +789,10 @@ public final class RaftCore {
       } else {
         deliverRead(origin, requestId, -1);
       }
+      return;
+    }
+    if (mutations.contains(Mutation.READ_INDEX_WITHOUT_CONFIRMATION) && committedInCurrentTerm()) {
+      deliverRead(origin, requestId, log.committed());
       return;
     }
     reads.add(origin, requestId, committedInCurrentTerm());

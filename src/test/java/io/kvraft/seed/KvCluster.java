@@ -12,6 +12,7 @@ import io.kvraft.kv.KvResult;
 import io.kvraft.kv.KvService;
 import io.kvraft.kv.KvStateMachine;
 import io.kvraft.kv.Precondition;
+import io.kvraft.node.Applier;
 import io.kvraft.node.NodeStatus;
 import io.kvraft.node.NotLeaderException;
 import io.kvraft.node.RaftNode;
@@ -52,6 +53,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -103,6 +105,9 @@ final class KvCluster implements AutoCloseable {
   /** Per-server snapshot directories live under this; null without snapshots. */
   private final Path snapshotRoot;
 
+  /** Builds each incarnation's applier over its state machine: {@link KvApplier}, or a mutant. */
+  private final Function<KvStateMachine, Applier> applierFactory;
+
   private final int n;
   private final List<String> ids;
   private final InMemoryNetwork net;
@@ -129,6 +134,16 @@ final class KvCluster implements AutoCloseable {
   }
 
   KvCluster(int n, boolean unreliable, int maxraftstate) {
+    this(n, unreliable, maxraftstate, KvApplier::new);
+  }
+
+  /** As above, with every server applying through {@code applierFactory} (tests of mutants). */
+  KvCluster(
+      int n,
+      boolean unreliable,
+      int maxraftstate,
+      Function<KvStateMachine, Applier> applierFactory) {
+    this.applierFactory = applierFactory;
     this.n = n;
     this.maxraftstate = maxraftstate;
     try {
@@ -176,7 +191,7 @@ final class KvCluster implements AutoCloseable {
                 TICK,
                 storage,
                 transport,
-                new KvApplier(sm),
+                applierFactory.apply(sm),
                 new Random());
       } else {
         node =
@@ -187,7 +202,7 @@ final class KvCluster implements AutoCloseable {
                 TICK,
                 storage,
                 transport,
-                new KvApplier(sm),
+                applierFactory.apply(sm),
                 new Random(),
                 SnapshotStore.open(snapshotRoot.resolve(ids.get(i)), false),
                 SnapshotPolicy.of(maxraftstate, Duration.ZERO));

@@ -55,6 +55,10 @@ final class KvraftCluster implements AutoCloseable {
   private List<String> jvmOptions = List.of();
 
   private final Path jar;
+
+  /** A main class to run from the test classpath instead of the jar (null: the jar). */
+  private String mainClass;
+
   private final OkHttpClient http =
       new OkHttpClient.Builder()
           .connectTimeout(Duration.ofMillis(500))
@@ -94,6 +98,16 @@ final class KvraftCluster implements AutoCloseable {
    */
   KvraftCluster withJvmOptions(String... options) {
     this.jvmOptions = List.of(options);
+    return this;
+  }
+
+  /**
+   * Starts nodes from now on with {@code main} run from this JVM's classpath (classes, test classes
+   * and dependencies, as failsafe sets it) instead of the packaged jar: a member with a deliberate
+   * bug put in through a test seam.
+   */
+  KvraftCluster withMainClass(Class<?> main) {
+    this.mainClass = main.getName();
     return this;
   }
 
@@ -172,10 +186,13 @@ final class KvraftCluster implements AutoCloseable {
       cmd.add("-XX:+UseSerialGC");
     }
     cmd.addAll(jvmOptions);
+    if (mainClass == null) {
+      cmd.addAll(List.of("-jar", jar.toString()));
+    } else {
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+    }
     cmd.addAll(
         List.of(
-            "-jar",
-            jar.toString(),
             "--server.port=" + ports.get(id),
             "--raft.node-id=" + id,
             "--raft.peers=" + peers,

@@ -34,6 +34,12 @@ public final class Invariants {
     long observedTerm;
 
     /**
+     * Entries were removed or replaced since the election checks last ran: a leader's log must be
+     * checked for completeness again.
+     */
+    boolean logRewritten;
+
+    /**
      * The log as last checked, from index seenBase + 1 on, and its hash chain: chain[j] covers
      * entries 1..seenBase+1+j; chainBase covers 1..seenBase (the prefix a snapshot replaced).
      */
@@ -74,6 +80,7 @@ public final class Invariants {
       observedCommit = snapIndex;
       observedRole = Role.FOLLOWER;
       observedTerm = 0;
+      logRewritten = false;
       seenLog.clear();
       seenBase = snapIndex;
       chainBase = chainAtSnapshot;
@@ -136,13 +143,15 @@ public final class Invariants {
         || c.stableIndex() > c.lastIndex()) {
       throw new Violation("core invariant", n + " applied=" + c.appliedIndex());
     }
-    boolean logChanged = checkLogMatching(n);
-    checkElection(n, logChanged);
+    checkLogMatching(n);
+    checkElection(n);
     checkCommit(n);
   }
 
-  private void checkElection(Node n, boolean logChanged) {
+  private void checkElection(Node n) {
     RaftCore c = n.core();
+    boolean logChanged = n.logRewritten;
+    n.logRewritten = false;
     if (c.role() == Role.LEADER) {
       String prev = leaderOfTerm.putIfAbsent(c.term(), n.id);
       if (prev != null && !prev.equals(n.id)) {
@@ -193,10 +202,10 @@ public final class Invariants {
    * the last entry unchanged since the previous check, then hash-chain the new suffix. Two logs
    * holding the same (index, term) must reach it with the same chain, i.e. identical prefixes. A
    * compacted prefix is represented by the chain value at the snapshot index: the node's own if it
-   * saw that entry, otherwise the one recorded for that (index, term) when some node held it.
-   * Returns whether anything was removed or replaced.
+   * saw that entry, otherwise the one recorded for that (index, term) when some node held it. Notes
+   * in the node whether anything was removed or replaced.
    */
-  private boolean checkLogMatching(Node n) {
+  private void checkLogMatching(Node n) {
     RaftCore c = n.core();
     long base = c.snapshotIndex();
     if (base > n.seenBase) {
@@ -236,7 +245,7 @@ public final class Invariants {
                 + e.term());
       }
     }
-    return removed;
+    n.logRewritten |= removed;
   }
 
   /**
@@ -288,13 +297,19 @@ public final class Invariants {
           "snapshot", n.id + " loads a snapshot at " + index + " beyond anything applied");
     }
     if (index <= n.lastApplied) {
+      // The state machine would go back to an older state: what it applied after the snapshot is
+      // lost on this node, so it no longer holds the state every other replica reached.
       throw new Violation(
-          "snapshot", n.id + " loads a snapshot at " + index + " after applying " + n.lastApplied);
+          "state machine safety",
+          n.id + " loads a snapshot at " + index + " after applying " + n.lastApplied);
     }
     n.lastApplied = index;
   }
 
   public void checkCommit(Node n) {
+    // A log that breaks log matching is reported as such, not by the commit it would lead to: a
+    // harness calls this mid-event, before afterEvent.
+    checkLogMatching(n);
     RaftCore c = n.core();
     long commit = c.commitIndex();
     // Entries a snapshot covers were checked when the snapshot was taken or loaded.

@@ -58,8 +58,4 @@ public final class SimulationFailure extends AssertionError {
   public String invariant() {
     return invariant;
   }
-
-  public boolean isSafety() {
-    return !invariant.equals("liveness") && !invariant.equals("disruption");
-  }
 }

@@ -120,6 +120,7 @@ public final class Simulator {
     this.rnd = new Random(seed);
     this.cfg =
         RaftConfig.defaults()
+            .withCheckQuorum(profile.checkQuorum())
             .withBatching(
                 1 + rnd.nextInt(profile.maxEntriesPerAppend()),
                 1 << 20,
