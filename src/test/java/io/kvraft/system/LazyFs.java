@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -81,7 +80,7 @@ final class LazyFs implements AutoCloseable {
           .lines()
           .filter(l -> l.contains("the cut lost"))
           .findFirst()
-          .map(l -> l.substring(l.indexOf("the cut lost") + "the cut ".length()))
+          .map(l -> l.substring(l.indexOf("the cut lost") + "the cut lost ".length()))
           .orElse("");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -204,14 +203,5 @@ final class LazyFs implements AutoCloseable {
 
   private static ProcessBuilder.Redirect devNull() {
     return ProcessBuilder.Redirect.to(new java.io.File("/dev/null"));
-  }
-
-  /** Every cut lost so far, as lazyfs reported it; for the scenario's report. */
-  List<String> logLines() {
-    try {
-      return Files.exists(log) ? Files.readAllLines(log) : List.of();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
