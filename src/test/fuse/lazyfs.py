@@ -30,8 +30,11 @@ import errno
 import json
 import os
 import shutil
+import signal
 import stat
 import sys
+import threading
+import time
 
 import fusepy
 
@@ -356,6 +359,19 @@ class LazyFs(fusepy.Operations):
         raise fusepy.FuseOSError(errno.EPERM)
 
 
+def watch_parent():
+    """Unmounts (as on SIGTERM) once the test JVM that started us is gone, so that a killed build
+    leaves no mount behind in target/."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit('usage: lazyfs.py BACKING STATE MOUNTPOINT')
@@ -365,6 +381,7 @@ def main():
     if durable.exists():
         lost = rebuild(backing, durable)
         print('lazyfs: power back on; the cut lost ' + json.dumps(lost, sort_keys=True), flush=True)
+    watch_parent()
     fs = LazyFs(backing, durable)
     print('lazyfs: serving %s at %s' % (backing, mountpoint), flush=True)
     # hard_remove: an unlinked open file is gone at once, not renamed to a .fuse_hidden name that a
