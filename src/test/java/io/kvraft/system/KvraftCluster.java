@@ -54,11 +54,12 @@ final class KvraftCluster implements AutoCloseable {
   /** JVM options of every node; a collector named here replaces the default serial one. */
   private List<String> jvmOptions = List.of();
 
+  /** What runs after the JVM options: {@code -jar kvraft.jar} unless {@link #withMainClass}. */
+  private List<String> launch;
+
   private final Path jar;
 
   /** A main class to run from the test classpath instead of the jar (null: the jar). */
-  private String mainClass;
-
   private final OkHttpClient http =
       new OkHttpClient.Builder()
           .connectTimeout(Duration.ofMillis(500))
@@ -76,6 +77,7 @@ final class KvraftCluster implements AutoCloseable {
               + jar
               + ": these tests run real processes; use 'mvn verify', which packages the jar first");
     }
+    this.launch = List.of("-jar", jar.toString());
     Path base = Path.of("target", "it-clusters");
     Files.createDirectories(base);
     this.root = Files.createTempDirectory(base.toAbsolutePath(), name + "-");
@@ -102,13 +104,24 @@ final class KvraftCluster implements AutoCloseable {
   }
 
   /**
-   * Starts nodes from now on with {@code main} run from this JVM's classpath (classes, test classes
-   * and dependencies, as failsafe sets it) instead of the packaged jar: a member with a deliberate
-   * bug put in through a test seam.
+   * Starts nodes from now on with {@code mainClass} from the test classpath (the application's
+   * classes, the tests' and every dependency) instead of the packaged jar: how a test runs a member
+   * with a test-only variant of some bean, keeping such variants out of the product.
    */
-  KvraftCluster withMainClass(Class<?> main) {
-    this.mainClass = main.getName();
+  KvraftCluster withMainClass(String mainClass, String... args) {
+    String classpath = System.getProperty("surefire.test.class.path");
+    if (classpath == null || classpath.isBlank()) {
+      classpath = System.getProperty("java.class.path");
+    }
+    List<String> l = new ArrayList<>(List.of("-cp", classpath, mainClass));
+    l.addAll(List.of(args));
+    this.launch = List.copyOf(l);
     return this;
+  }
+
+  /** As {@link #withMainClass(String, String...)}, for a main class without arguments. */
+  KvraftCluster withMainClass(Class<?> main) {
+    return withMainClass(main.getName());
   }
 
   List<String> ids() {
@@ -186,11 +199,7 @@ final class KvraftCluster implements AutoCloseable {
       cmd.add("-XX:+UseSerialGC");
     }
     cmd.addAll(jvmOptions);
-    if (mainClass == null) {
-      cmd.addAll(List.of("-jar", jar.toString()));
-    } else {
-      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
-    }
+    cmd.addAll(launch);
     cmd.addAll(
         List.of(
             "--server.port=" + ports.get(id),
@@ -267,6 +276,29 @@ final class KvraftCluster implements AutoCloseable {
       p.waitFor();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * kill -9 of several nodes at once: every one is signalled before any is waited for, so they die
+   * within microseconds of each other, as in a power cut of the whole cluster.
+   */
+  void killAll(java.util.Collection<String> victims) {
+    List<Process> dying = new ArrayList<>();
+    for (String id : victims) {
+      Process p = processes.remove(id);
+      paused.remove(id);
+      if (p != null) {
+        p.destroyForcibly();
+        dying.add(p);
+      }
+    }
+    for (Process p : dying) {
+      try {
+        p.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

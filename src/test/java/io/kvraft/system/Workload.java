@@ -140,6 +140,10 @@ final class Workload {
         stats);
   }
 
+  String scenario() {
+    return scenario;
+  }
+
   void anomaly(String what) {
     System.out.println("[" + scenario + "] ANOMALY: " + what);
     scenarioAnomalies.add(what);
@@ -326,7 +330,11 @@ final class Workload {
         new Report(
             scenario, ok + unknown, ok, unknown, seconds, stats.sameSeqRetries.get(), anomalies);
     System.out.println(report.summary() + " linearizability=" + lin.verdict());
-    anomalies.forEach(a -> System.out.println("[" + scenario + "]   " + a));
+    // The first ones say what went wrong; thousands (a broken build) would only bury them.
+    anomalies.stream().limit(30).forEach(a -> System.out.println("[" + scenario + "]   " + a));
+    if (anomalies.size() > 30) {
+      System.out.println("[" + scenario + "]   ... and " + (anomalies.size() - 30) + " more");
+    }
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
     return report;
