@@ -89,8 +89,7 @@ public final class KvService {
     if (stale) {
       return CompletableFuture.completedFuture(stateMachine.keys(prefix, startAfter, limit));
     }
-    return bounded(node.readBarrier())
-        .thenApply(index -> stateMachine.keys(prefix, startAfter, limit));
+    return bounded(node.readAtOnePoint(() -> stateMachine.keys(prefix, startAfter, limit)));
   }
 
   /**

@@ -23,8 +23,8 @@ import java.util.zip.CheckedOutputStream;
  * <p>Threading: exactly one thread (the applier) calls {@link #apply}, {@link #applyNoop} and
  * {@link #writeSnapshot}. Readers may call {@link #get}, {@link #keys}, {@link #size} and {@link
  * #lastAppliedIndex} from any thread at any time; each key's entry is replaced atomically, so a
- * read sees the latest applied value of that key (but a multi-key listing is not a point-in-time
- * view).
+ * read sees the latest applied value of that key; a multi-key listing is a point-in-time view only
+ * when taken between two applies (KvService takes linearizable listings on the Raft loop).
  *
  * <p>Invariants: {@code lastAppliedIndex} only grows; every stored revision is {@code <=
  * lastAppliedIndex}; the clock only grows.

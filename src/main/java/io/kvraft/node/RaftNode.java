@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -363,6 +364,34 @@ public final class RaftNode implements AutoCloseable {
       f.completeExceptionally(unavailable());
     }
     return f;
+  }
+
+  /**
+   * A linearizable read of more than one value: {@code read} runs on the loop once the read index
+   * is applied, between two applies, so it sees the state at one applied index. (Reading after
+   * {@link #readBarrier} on the caller's thread would walk the state while entries are applied: a
+   * listing could show a key created after another was deleted, and both.)
+   */
+  public <T> CompletableFuture<T> readAtOnePoint(Supplier<T> read) {
+    return readBarrier()
+        .thenCompose(
+            index -> {
+              CompletableFuture<T> r = new CompletableFuture<>();
+              Runnable run =
+                  () -> {
+                    try {
+                      r.complete(read.get());
+                    } catch (RuntimeException e) {
+                      r.completeExceptionally(e);
+                    }
+                  };
+              if (Thread.currentThread() == loopThread) {
+                run.run(); // the barrier completed on the loop: nothing applies meanwhile
+              } else if (!post(run)) {
+                r.completeExceptionally(unavailable());
+              }
+              return r;
+            });
   }
 
   public NodeStatus status() {

@@ -103,6 +103,57 @@ class RaftNodeTest {
         .orElse(null);
   }
 
+  /**
+   * A read of several values sees them between two applies, never halfway through the applies of a
+   * batch: here every apply moves two counters one after the other, and every read sees them equal,
+   * while writes are applied as fast as they come.
+   */
+  @Test
+  void aReadAtOnePointSeesTheStateBetweenTwoApplies() throws Exception {
+    long[] firstAndSecond = new long[2];
+    Transport direct = net.attach("solo");
+    RaftNode node =
+        new RaftNode(
+            "solo",
+            Configuration.ofVoters(List.of("solo")),
+            CONFIG,
+            TICK,
+            new MemoryRaftStorage(),
+            direct,
+            e -> {
+              firstAndSecond[0]++;
+              Thread.onSpinWait();
+              firstAndSecond[1]++;
+              return e.index();
+            },
+            new Random(1));
+    nodes.put("solo", node);
+    net.up("solo", node::receive);
+    node.start();
+    awaitLeader();
+    List<CompletableFuture<Object>> writes = new ArrayList<>();
+    List<CompletableFuture<long[]>> reads = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      writes.add(node.propose(("cmd" + i).getBytes()));
+      if (i % 10 == 0) {
+        reads.add(
+            node.readAtOnePoint(
+                () -> {
+                  assertThat(Thread.currentThread().getName()).isEqualTo("raft-loop-solo");
+                  return new long[] {firstAndSecond[0], firstAndSecond[1]};
+                }));
+      }
+    }
+    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get();
+    for (CompletableFuture<long[]> r : reads) {
+      long[] seen = r.get();
+      assertThat(seen[0]).isEqualTo(seen[1]);
+    }
+    // Once every write is applied the barrier may complete before the read is attached: the read
+    // still runs on the loop.
+    assertThat(node.readAtOnePoint(() -> firstAndSecond[1]).get()).isGreaterThanOrEqualTo(3000);
+  }
+
   @Test
   void concurrentProposalsShareFsyncs() throws Exception {
     SlowStorage disk = new SlowStorage(5);
