@@ -21,6 +21,7 @@ import java.util.List;
  */
 final class KvContract {
   static final int MAX_KEY_BYTES = 1024;
+  static final int MAX_VALUE_BYTES = 1 << 20;
 
   String method;
 
@@ -91,7 +92,7 @@ final class KvContract {
    * large.
    */
   private Expect write(boolean hasBody, int precondition) {
-    if (hasBody && declaredBody > (1 << 20)) {
+    if (hasBody && declaredBody > MAX_VALUE_BYTES) {
       return Expect.exactly(413);
     }
     if (precondition == 400 || !validClient() || !validKey()) {

@@ -25,8 +25,6 @@ import java.util.Set;
  */
 final class RequestGenerator {
   static final long STRANGER_TERM_FLOOR = 1_000_000_000L;
-  private static final int MAX_KEY_BYTES = 1024;
-  private static final int MAX_VALUE_BYTES = 1 << 20;
   private static final long MAX_RAFT_BATCH = 4L * (1 << 20) + (64L << 20);
   private static final String[] STRANGERS = {
     "intruder", "n4", "N1", "n1 ", "", "x".repeat(300), "\u00e9v\u00e9"
@@ -304,14 +302,15 @@ final class RequestGenerator {
         || r.nextInt(10) == 0) {
       switch (r.nextInt(20)) {
         case 0 -> {
-          b.body = new byte[(1 << 20) + 1 + r.nextInt(1000)];
+          b.body = new byte[KvContract.MAX_VALUE_BYTES + 1 + r.nextInt(1000)];
           r.nextBytes(b.body);
           c.declaredBody = b.body.length;
           b.note("oversized body");
         }
         case 1 -> {
           b.body = randomBytes(r, 10);
-          b.declaredLength = pick(r, 1L << 31, Long.MAX_VALUE / 2, (long) (1 << 20) + 1);
+          b.declaredLength =
+              pick(r, 1L << 31, Long.MAX_VALUE / 2, (long) KvContract.MAX_VALUE_BYTES + 1);
           c.declaredBody = b.declaredLength;
           b.close = true;
           b.note("declares a huge body");
