@@ -243,7 +243,13 @@ public class KvEndpointFilter implements Filter, Ordered {
   }
 
   private CompletableFuture<HttpAnswer> key(HttpServletRequest request, String key) {
-    return switch (request.getMethod()) {
+    String method = request.getMethod();
+    if (method.equals("PUT") || method.equals("POST") || method.equals("DELETE")) {
+      // Before a follower relays it: a bad key is 400 from any member, also while the leader
+      // cannot be reached (a relay would make it 503), and is never sent on.
+      kv.limits().checkKey(key);
+    }
+    return switch (method) {
       case "GET", "HEAD" -> get(request, key);
       case "PUT" -> {
         byte[] value = readBody(request);

@@ -1,52 +1,77 @@
 package io.kvraft.web.fuzz;
 
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * What a fuzz case may be answered. {@code exact} pins one status (the Raft endpoints' refusals are
- * fully determined by the request); otherwise a status in {@code success} is fine, any 4xx is fine
- * when {@code any4xx}, and 503 (with Retry-After) only where the service may legitimately be
- * unavailable.
+ * What a fuzz case may be answered. {@code statuses} are the answers the contract (design §3, §4)
+ * fixes for the request; a set of more than one only where the answer depends on the data (a read
+ * finds the key or not, a compare-and-set matches or not). {@code any4xx} is for requests whose
+ * refusal the contract leaves to the servlet container or Spring (unknown paths, paths beside
+ * ours): any 4xx then passes, since pinning it would test Tomcat, not kvraft.
+ *
+ * <p>A 503 is never simply allowed. {@link Unavailable#RAFT} marks a request that waits for Raft (a
+ * write, a linearizable read or listing, a session registration), for which a 503 is legitimate
+ * only with a reason the test can see (see {@code HostileInputFuzzTest#judge503}); every other
+ * request is decided before Raft and must never be 503, except health and readiness, whose 503 is
+ * the probe's own answer ({@link Unavailable#PROBE}).
  */
-record Expect(Integer exact, Set<Integer> success, boolean any4xx, boolean may503) {
-  static Expect exactly(int status) {
-    return new Expect(status, Set.of(), false, false);
+record Expect(Set<Integer> statuses, boolean any4xx, Unavailable unavailable) {
+  enum Unavailable {
+    NEVER,
+    RAFT,
+    PROBE
   }
 
-  /** A request that is wrong on purpose: refused, whatever the precise reason. */
+  static Expect exactly(int status) {
+    return new Expect(Set.of(status), false, Unavailable.NEVER);
+  }
+
+  static Expect oneOf(Integer... statuses) {
+    return new Expect(Set.of(statuses), false, Unavailable.NEVER);
+  }
+
+  /** Refused by the container or Spring, not by kvraft's contract: any 4xx. */
   static Expect refused() {
-    return new Expect(null, Set.of(), true, false);
+    return new Expect(Set.of(), true, Unavailable.NEVER);
   }
 
   static Expect succeeds(Set<Integer> success) {
-    return new Expect(null, success, false, false);
+    return new Expect(Set.copyOf(success), false, Unavailable.NEVER);
   }
 
   Expect orRefused() {
-    return new Expect(exact, success, true, may503);
+    return new Expect(statuses, true, unavailable);
   }
 
-  Expect orUnavailable() {
-    return new Expect(exact, success, any4xx, true);
+  /** The request waits for Raft: a 503 needs a reason the test can see. */
+  Expect waitsForRaft() {
+    return new Expect(statuses, any4xx, Unavailable.RAFT);
   }
 
-  /** Null when {@code status} is allowed, else why not. */
+  /** A health probe, whose 503 is its verdict, not a refused request. */
+  Expect orProbeDown() {
+    return new Expect(statuses, any4xx, Unavailable.PROBE);
+  }
+
+  /** Null when {@code status} is allowed (a 503 subject to its reason), else why not. */
   String violation(int status) {
-    if (exact != null) {
-      return status == exact || (may503 && status == 503) ? null : "expected exactly " + exact;
-    }
-    if (success.contains(status)) {
+    if (statuses.contains(status)) {
       return null;
     }
     if (status >= 400 && status < 500 && any4xx) {
       return null;
     }
-    if (status == 503 && may503) {
+    if (status == 503 && unavailable != Unavailable.NEVER) {
       return null;
     }
     return "expected "
-        + (success.isEmpty() ? "" : success + (any4xx ? " or " : ""))
+        + (statuses.isEmpty() ? "" : new TreeSet<>(statuses) + (any4xx ? " or " : ""))
         + (any4xx ? "a 4xx" : "")
-        + (may503 ? " (or 503)" : "");
+        + switch (unavailable) {
+          case NEVER -> "";
+          case RAFT -> " (or a 503 with a visible reason)";
+          case PROBE -> " (or the probe's 503)";
+        };
   }
 }

@@ -27,10 +27,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Seeded hostile requests against a live three-node cluster (every endpoint family: keys, listing,
  * the four Raft paths from strangers with and without the cluster token, actuator, unknown paths)
  * while well-behaved clients run a register workload beside them. Every answer must be what {@link
- * Expect} allows for its request, never a 5xx except a 503 with Retry-After where the service may
- * legitimately be unavailable, every error a problem+json with no stack trace, class name or file
- * path; afterwards every node is UP, a leader exists, no stranger's term was adopted, and the
- * workload's history is linearizable.
+ * Expect} allows for its request: the exact status the contract fixes for it (see {@link
+ * KvContract} for /kv), never a 5xx except a 503 with Retry-After for a request that waits for Raft
+ * and only when the cluster shows why ({@link UnavailabilityWitness}), every error a problem+json
+ * with no stack trace, class name or file path; afterwards every node is UP, a leader exists, no
+ * stranger's term was adopted, and the workload's history is linearizable.
  *
  * <p>{@code -Dfuzz.cases=N} sets the number of cases (default keeps the test around a minute),
  * {@code -Dfuzz.seed=S} replays a run; a failure names the seed and the case index.
@@ -55,10 +56,7 @@ class HostileInputFuzzTest {
           "/tmp/",
           "/work/");
 
-  /**
-   * The 503s seen, to judge whether each was legitimate (an election, a timeout) rather than a
-   * fault.
-   */
+  /** The 503s seen and their verdicts, printed after the run. */
   private final java.util.Set<String> unavailable =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -72,6 +70,8 @@ class HostileInputFuzzTest {
           .property("logging.level.io.kvraft.web.RejectionLog", "ERROR")
           .awaitLeader(Duration.ofSeconds(30))
           .build();
+
+  private final UnavailabilityWitness witness = new UnavailabilityWitness(cluster);
 
   @Test
   void hostileRequestsAreRefusedCleanlyWhileALinearizableWorkloadRunsBeside() throws Exception {
@@ -114,6 +114,8 @@ class HostileInputFuzzTest {
             } catch (RuntimeException e) {
               // A pool thread would only print this, and the case would silently count for nothing.
               failures.add("case " + index + " failed in the test harness: " + e);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
             }
           });
     }
@@ -178,7 +180,9 @@ class HostileInputFuzzTest {
   }
 
   /** Sends one case and checks its answer; returns the outcome's label for the summary. */
-  private String run(FuzzCase c, List<String> failures) {
+  private String run(FuzzCase c, List<String> failures) throws InterruptedException {
+    boolean waitsForRaft = c.expect().unavailable() == Expect.Unavailable.RAFT;
+    UnavailabilityWitness.Seen before = waitsForRaft ? witness.now() : null;
     RawHttp.Response resp;
     try {
       resp =
@@ -215,7 +219,15 @@ class HostileInputFuzzTest {
       if (resp.header("Retry-After") == null) {
         problems.add("503 without Retry-After");
       }
-      unavailable.add(c.family() + " " + abbreviate(resp.bodyText()).replaceAll("\\d+", "N"));
+      String unexplained = waitsForRaft ? witness.unexplained(before, resp.bodyText()) : null;
+      if (unexplained != null) {
+        problems.add(unexplained);
+      }
+      unavailable.add(
+          c.family()
+              + " "
+              + abbreviate(resp.bodyText()).replaceAll("\\d+", "N")
+              + (!waitsForRaft ? "" : unexplained == null ? " [explained]" : " [UNEXPLAINED]"));
     }
     String body = resp.bodyText();
     for (String leak : LEAKS) {

@@ -72,16 +72,26 @@ final class RawHttp {
       }
       req.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
       OutputStream out = s.getOutputStream();
-      out.write(req.toByteArray());
-      if (body != null) {
-        try {
+      IOException refusedEarly = null;
+      try {
+        out.write(req.toByteArray());
+        if (body != null) {
           out.write(body);
-        } catch (IOException refusedEarly) {
-          // The server may answer and close before taking a body it refuses; read what it said.
         }
+        out.flush();
+      } catch (IOException e) {
+        // The server may answer and close before taking all of a request it refuses (a head over
+        // its limit, a body it will not read): read what it said.
+        refusedEarly = e;
       }
-      out.flush();
-      return read(new BufferedInputStream(s.getInputStream()), method.equals("HEAD"));
+      try {
+        return read(new BufferedInputStream(s.getInputStream()), method.equals("HEAD"));
+      } catch (IOException e) {
+        if (refusedEarly != null) {
+          e.addSuppressed(refusedEarly);
+        }
+        throw e;
+      }
     }
   }
 
