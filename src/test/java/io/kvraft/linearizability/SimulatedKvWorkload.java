@@ -112,7 +112,8 @@ final class SimulatedKvWorkload {
     // another op's value.
     String value = "c" + client.id + "." + client.issued++ + ";";
     if (versioned != null) {
-      client.op = anyOperation(client, key, value);
+      client.op =
+          OperationMix.next(random, key, value, client.lastSeen.getOrDefault(key, 1L), keys, "");
     } else {
       int kind = random.nextInt(10);
       client.op =
@@ -152,34 +153,6 @@ final class SimulatedKvWorkload {
     if (!inFlightAbandoned.isEmpty() && random.nextInt(20) == 0) {
       execute(inFlightAbandoned.remove(random.nextInt(inFlightAbandoned.size())));
     }
-  }
-
-  private KvOp anyOperation(Client client, String key, String value) {
-    long expected = client.lastSeen.getOrDefault(key, 1L);
-    int kind = random.nextInt(20);
-    if (kind < 6) {
-      return KvOp.get(key);
-    }
-    if (kind < 8) {
-      return KvOp.put(key, value);
-    }
-    if (kind < 10) {
-      return KvOp.append(key, value);
-    }
-    if (kind < 13) {
-      return KvOp.putIfMatch(key, value, expected);
-    }
-    if (kind < 14) {
-      return KvOp.putIfAbsent(key, value);
-    }
-    if (kind < 15) {
-      return KvOp.delete(key);
-    }
-    if (kind < 16) {
-      return KvOp.deleteIfMatch(key, expected);
-    }
-    String startAfter = random.nextBoolean() ? null : keys.get(random.nextInt(keys.size()));
-    return KvOp.list("", startAfter, 1 + random.nextInt(keys.size()));
   }
 
   /** The ground truth: each op is one atomic map operation. */

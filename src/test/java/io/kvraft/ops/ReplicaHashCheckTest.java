@@ -48,18 +48,22 @@ class ReplicaHashCheckTest {
               ("v" + i).getBytes(StandardCharsets.UTF_8),
               Precondition.none()));
     }
+    check = checkOf(sm, 100, registry);
+  }
+
+  /** The check of member n1, whose peers n2 and n3 are the WireMock servers. */
+  private ReplicaHashCheck checkOf(KvStateMachine of, int history, SimpleMeterRegistry meters) {
     Map<String, String> urls = new LinkedHashMap<>();
     urls.put("n1", "http://127.0.0.1:1");
     urls.put("n2", n2.baseUrl());
     urls.put("n3", n3.baseUrl());
-    check =
-        new ReplicaHashCheck(
-            new AddressBook("n1", urls),
-            sm,
-            new HashCheckProperties(Duration.ZERO, 100, Duration.ofSeconds(2)),
-            new PeerTrust(null),
-            new ObjectMapper(),
-            registry);
+    return new ReplicaHashCheck(
+        new AddressBook("n1", urls),
+        of,
+        new HashCheckProperties(Duration.ZERO, history, Duration.ofSeconds(2)),
+        new PeerTrust(null),
+        new ObjectMapper(),
+        meters);
   }
 
   @AfterEach
@@ -148,18 +152,7 @@ class ReplicaHashCheckTest {
       small.applyNoop(i);
     }
     check.destroy();
-    Map<String, String> urls = new LinkedHashMap<>();
-    urls.put("n1", "http://127.0.0.1:1");
-    urls.put("n2", n2.baseUrl());
-    urls.put("n3", n3.baseUrl());
-    check =
-        new ReplicaHashCheck(
-            new AddressBook("n1", urls),
-            small,
-            new HashCheckProperties(Duration.ZERO, 5, Duration.ofSeconds(2)),
-            new PeerTrust(null),
-            new ObjectMapper(),
-            new SimpleMeterRegistry());
+    check = checkOf(small, 5, new SimpleMeterRegistry());
     answers(n2, "", 3, "0123456789abcdef");
     answers(n3, "", 20, String.format("%016x", small.hashes().at(20).orElseThrow()));
     var v = check.round().orElseThrow();

@@ -7,6 +7,7 @@ import io.kvraft.linearizability.KvOp;
 import io.kvraft.linearizability.KvOutput;
 import io.kvraft.linearizability.LinearizabilityChecker;
 import io.kvraft.linearizability.Operation;
+import io.kvraft.linearizability.OperationMix;
 import io.kvraft.linearizability.Result;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,40 +127,13 @@ class KvRaftAllOpsSuiteTest {
         String key = KEYS.get(random.nextInt(KEYS.size()));
         // Unique ';'-terminated tokens: no concatenation of appends can equal another value.
         String value = "c" + clerkNumber + "." + n++ + ";";
-        KvOp op = randomOp(random, key, value, lastSeen.getOrDefault(key, 1L));
+        KvOp op = OperationMix.next(random, key, value, lastSeen.getOrDefault(key, 1L), KEYS, "k");
         KvOutput out = clerk.execute(op);
         cfg.op();
         if (out != null && out.witnessedRevision() > 0 && !(op instanceof KvOp.Delete)) {
           lastSeen.put(key, out.witnessedRevision());
         }
       }
-    }
-
-    private static KvOp randomOp(Random random, String key, String value, long expected) {
-      int kind = random.nextInt(20);
-      if (kind < 5) {
-        return KvOp.get(key);
-      }
-      if (kind < 8) {
-        return KvOp.put(key, value);
-      }
-      if (kind < 10) {
-        return KvOp.append(key, value);
-      }
-      if (kind < 13) {
-        return KvOp.putIfMatch(key, value, expected);
-      }
-      if (kind < 15) {
-        return KvOp.putIfAbsent(key, value);
-      }
-      if (kind < 16) {
-        return KvOp.delete(key);
-      }
-      if (kind < 17) {
-        return KvOp.deleteIfMatch(key, expected);
-      }
-      String after = random.nextBoolean() ? null : KEYS.get(random.nextInt(KEYS.size()));
-      return KvOp.list("k", after, 1 + random.nextInt(KEYS.size()));
     }
 
     void stop() throws InterruptedException {

@@ -4,6 +4,7 @@ import io.kvraft.linearizability.HistoryRecorder;
 import io.kvraft.linearizability.KvOp;
 import io.kvraft.linearizability.LinearizabilityChecker;
 import io.kvraft.linearizability.Operation;
+import io.kvraft.linearizability.OperationMix;
 import io.kvraft.linearizability.Result;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -202,7 +203,9 @@ final class Workload {
       String key = registerKeys.get(random.nextInt(registerKeys.size()));
       String value = "c" + id + "." + n++ + ";";
       if (allOperations) {
-        KvOp op = anyOperation(random, key, value, lastSeen.getOrDefault(key, 1L));
+        KvOp op =
+            OperationMix.next(
+                random, key, value, lastSeen.getOrDefault(key, 1L), registerKeys, registerPrefix);
         RecordingClient.Outcome out = c.execute(op);
         long seen = out.known() ? out.output().witnessedRevision() : 0;
         if (seen > 0 && !(op instanceof KvOp.Delete)) {
@@ -217,38 +220,6 @@ final class Workload {
               : kind < 7 ? new KvOp.Put(key, value) : new KvOp.Append(key, value);
       c.execute(op);
     }
-  }
-
-  /**
-   * The whole contract: a compare-and-set expects the revision this client last saw of the key,
-   * which others often changed since (a 412); pages start after a random key or from the first.
-   */
-  private KvOp anyOperation(Random random, String key, String value, long expected) {
-    int kind = random.nextInt(20);
-    if (kind < 5) {
-      return new KvOp.Get(key);
-    }
-    if (kind < 8) {
-      return new KvOp.Put(key, value);
-    }
-    if (kind < 10) {
-      return new KvOp.Append(key, value);
-    }
-    if (kind < 13) {
-      return new KvOp.PutIfMatch(key, value, expected);
-    }
-    if (kind < 15) {
-      return new KvOp.PutIfAbsent(key, value);
-    }
-    if (kind < 16) {
-      return new KvOp.Delete(key, 0);
-    }
-    if (kind < 17) {
-      return new KvOp.Delete(key, expected);
-    }
-    String after =
-        random.nextBoolean() ? null : registerKeys.get(random.nextInt(registerKeys.size()));
-    return new KvOp.ListKeys(registerPrefix, after, 1 + random.nextInt(registerKeys.size()));
   }
 
   private void tokenLoop(int id, RecordingClient c) {
