@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * No Docker engine runs here, so docker-compose.yml and the Dockerfile are checked as documents:
- * every member's peers list names exactly the members, at addresses compose gives them; ports and
- * volumes do not collide.
+ * docker-compose.yml and the Dockerfile checked as documents: every member's peers list names
+ * exactly the members, at addresses compose gives them; ports and volumes do not collide; the base
+ * is a build argument. The image is built and the cluster run for real by scripts/image-smoke.sh,
+ * which CI runs after the tests (it needs root and a Docker daemon of its own).
  */
 class ContainerFilesTest {
   @SuppressWarnings("unchecked")
@@ -103,6 +104,37 @@ class ContainerFilesTest {
     assertThat(df)
         .contains("org.springframework.boot.loader.launch.JarLauncher")
         .contains("EXPOSE 8080");
+  }
+
+  /**
+   * CI builds the same Dockerfile users build, on a base it makes: the base is a build argument
+   * whose default is the public JRE, and every stage starts from it.
+   */
+  @Test
+  void baseImageIsABuildArgumentDefaultingToThePublicJre() throws IOException {
+    List<String> lines = Files.readAllLines(Path.of("Dockerfile"));
+    List<String> froms = lines.stream().filter(l -> l.startsWith("FROM ")).toList();
+    assertThat(froms).hasSize(2).allMatch(l -> l.startsWith("FROM ${BASE_IMAGE}"));
+    int arg = lines.indexOf("ARG BASE_IMAGE=eclipse-temurin:17-jre");
+    assertThat(arg).as("ARG BASE_IMAGE with its default").isNotNegative();
+    assertThat(arg).as("declared before the first FROM").isLessThan(lines.indexOf(froms.get(0)));
+  }
+
+  /**
+   * target/ holds test clusters and the smoke test's Docker data root: the build context must be
+   * the jar alone.
+   */
+  @Test
+  void buildContextIsTheJarAlone() throws IOException {
+    List<String> rules =
+        Files.readAllLines(Path.of(".dockerignore")).stream()
+            .map(String::strip)
+            .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+            .toList();
+    assertThat(rules).containsExactly("*", "!target/kvraft.jar");
+    assertThat(Files.readString(Path.of("Dockerfile")))
+        .contains("COPY target/kvraft.jar ")
+        .doesNotContainPattern("COPY (?!target/kvraft.jar |--from=)");
   }
 
   /**
