@@ -34,7 +34,7 @@ class HelmChartTest {
     assertThat(r.isFailed()).as(String.join("\n", r.getMessages())).isFalse();
   }
 
-  private static List<JsonNode> render(Map<String, Object> values) throws IOException {
+  static List<JsonNode> render(Map<String, Object> values) throws IOException {
     var cmd = new Helm(CHART).template().withName("kv").withNamespace("db");
     values.forEach(cmd::set);
     String out = cmd.call();
