@@ -337,11 +337,23 @@ want_uid=$(grep '^USER ' "$ROOT/Dockerfile" | tail -1 | awk '{print $2}' | cut -
 for svc in "${SERVICES[@]}"; do
   # PID 1 is the JVM (exec-form ENTRYPOINT), so SIGTERM from docker stop reaches it directly
   comm=$(docker exec "${CID[$svc]}" cat /proc/1/comm)
-  uid=$(docker exec "${CID[$svc]}" awk '/^Uid:/ {print $2}' /proc/1/status)
+  uid=$(docker exec "${CID[$svc]}" cat /proc/1/status | awk '/^Uid:/ {print $2}')
   [ "$comm" = java ] || fail "$svc: PID 1 is $comm, not java"
   [ "$uid" = "$want_uid" ] || fail "$svc: the JVM runs as uid $uid, the Dockerfile names $want_uid"
 done
 echo "PID 1 is java, uid $want_uid, in every member"
+
+check "the image's JVM options apply: G1, heap 75% of the memory limit"
+for svc in "${SERVICES[@]}"; do
+  limit=$(docker inspect -f '{{.HostConfig.Memory}}' "${CID[$svc]}")
+  [ "$limit" -gt 0 ] || fail "$svc has no memory limit (mem_limit in docker-compose.yml)"
+  heap=$(curl -fsS --max-time 10 "http://127.0.0.1:${PORT[$svc]}/actuator/prometheus" |
+    awk '/^jvm_memory_max_bytes\{/ && /area="heap"/ && /id="G1 Old Gen"/ {printf "%d", $NF}')
+  [ -n "$heap" ] || fail "$svc: no G1 Old Gen heap in /actuator/prometheus (not G1?)"
+  [ "$((heap / 1048576))" -eq "$((limit * 3 / 4 / 1048576))" ] ||
+    fail "$svc: heap $((heap / 1048576)) MiB, want 75% of $((limit / 1048576)) MiB"
+done
+echo "G1, heap $((heap / 1048576)) MiB of a $((limit / 1048576)) MiB limit, in every member"
 
 kv() { # kv METHOD SERVICE KEY [VALUE]: prints the body, fails on a non-2xx answer
   local args=(-fsS --max-time 15 -X "$1" -H "Authorization: Bearer $CLIENT_TOKEN")
