@@ -38,9 +38,10 @@ import org.springframework.stereotype.Component;
  * its hash there and lets {@link HashComparison} decide. A member found {@linkplain
  * HashComparison.Outcome#DIVERGED diverged} marks itself so ({@link StateHashes#markDiverged}):
  * health component {@code stateHash} goes DOWN (and with it readiness), gauge {@code
- * kvraft_state_diverged} becomes 1, an ERROR is logged, and every {@code /kv} and {@code /sessions}
- * request is answered 503 {@code urn:kvraft:problem:state-diverged}. A member that sees another
- * differ while a quorum confirms its own state only logs it and counts it.
+ * kvraft_state_diverged} becomes 1, an ERROR is logged, and every request it would answer from its
+ * own state (reads, listings, registrations, writes it applies as leader) is answered 503 {@code
+ * urn:kvraft:problem:state-diverged}; a write it relays is answered by the leader. A member that
+ * sees another differ while a quorum confirms its own state only logs it and counts it.
  */
 @Component
 public class ReplicaHashCheck implements DisposableBean {
