@@ -415,6 +415,37 @@ final class KvCluster implements AutoCloseable {
 
     @Override
     public KvReply call(KvRequest req) throws IOException {
+      return throughNetwork("request", s -> handle(s, req));
+    }
+
+    /** As {@link #call}, for a listing page, which {@link KvRequest} has no form for. */
+    List<String> listKeys(String prefix, String startAfter, int limit) throws IOException {
+      return throughNetwork(
+          "listing",
+          s -> {
+            try {
+              // KvService gives up after REQUEST_TIMEOUT; a crashed server's future may never
+              // complete.
+              return s.kv.keys(prefix, startAfter, limit, false).get(5, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+              throw new IOException("listing on server " + server + " failed: " + e, e);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IllegalStateException("interrupted");
+            }
+          });
+    }
+
+    /** What a server does with one request, reply included. */
+    private interface Exchange<T> {
+      T on(Server s) throws IOException;
+    }
+
+    /**
+     * The network's faults around one exchange: unreachable while cut off or down, and when lossy a
+     * delay and a 10% chance each way of losing the {@code what} or its reply.
+     */
+    private <T> T throughNetwork(String what, Exchange<T> exchange) throws IOException {
       if (closed) {
         // Stops clerk threads left behind by a failed test: KvClient retries IOExceptions forever.
         throw new IllegalStateException("cluster closed");
@@ -429,10 +460,10 @@ final class KvCluster implements AutoCloseable {
       if (lossy) {
         pause(rnd.nextInt(27));
         if (rnd.nextInt(1000) < 100) {
-          throw new IOException("request to server " + server + " lost");
+          throw new IOException(what + " to server " + server + " lost");
         }
       }
-      KvReply reply = handle(s, req);
+      T reply = exchange.on(s);
       if (servers.get(server) != s || !enabled) {
         throw new IOException("server " + server + " crashed or was cut off; reply suppressed");
       }
@@ -440,43 +471,6 @@ final class KvCluster implements AutoCloseable {
         throw new IOException("reply from server " + server + " lost");
       }
       return reply;
-    }
-
-    /** As {@link #call}, for a listing page, which {@link KvRequest} has no form for. */
-    List<String> listKeys(String prefix, String startAfter, int limit) throws IOException {
-      if (closed) {
-        throw new IllegalStateException("cluster closed");
-      }
-      ThreadLocalRandom rnd = ThreadLocalRandom.current();
-      Server s = servers.get(server);
-      if (!enabled || s == null) {
-        pause(rnd.nextInt(100));
-        throw new IOException("server " + server + " unreachable");
-      }
-      boolean lossy = net.unreliable();
-      if (lossy) {
-        pause(rnd.nextInt(27));
-        if (rnd.nextInt(1000) < 100) {
-          throw new IOException("listing to server " + server + " lost");
-        }
-      }
-      List<String> page;
-      try {
-        // KvService gives up after REQUEST_TIMEOUT; a crashed server's future may never complete.
-        page = s.kv.keys(prefix, startAfter, limit, false).get(5, TimeUnit.SECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new IOException("listing on server " + server + " failed: " + e, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted");
-      }
-      if (servers.get(server) != s || !enabled) {
-        throw new IOException("server " + server + " crashed or was cut off; reply suppressed");
-      }
-      if (lossy && rnd.nextInt(1000) < 100) {
-        throw new IOException("listing from server " + server + " lost");
-      }
-      return page;
     }
 
     private KvReply handle(Server s, KvRequest req) throws IOException {
